@@ -1,0 +1,55 @@
+# trail — two commands on a fresh Debian 12 machine, as root: `make run` and `make test`.
+# Both install what is missing with apt, then build. See README.md.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
+  libboost-system1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev libcli11-dev \
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
+TEST_DEPS := curl
+
+.PHONY: all deps test-deps build run test test-asan bench fuzz format clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(BUILD_DEPS) $(EXTRA_DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root (or install:$$missing)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build build -j$(JOBS)
+
+run: build
+	./build/trail serve --data ./data --events examples/warehouse/events.toml
+
+test: build
+	$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
+	ctest --test-dir build --output-on-failure -j2 --timeout 600
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build build-asan -j$(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
+
+bench: build
+	bench/run.sh
+
+fuzz: deps
+	$(MAKE) --no-print-directory deps EXTRA_DEPS="clang libclang-rt-14-dev"
+	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_query
+	@echo "run: build-fuzz/fuzz/fuzz_ingest -max_total_time=60 fuzz/corpus/ingest"
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz

@@ -1,0 +1,61 @@
+// KeyRing: API keys (SPEC §6). Keys are random 256-bit secrets shown once; the store keeps
+// only their SHA-256. Authenticate() answers from an in-memory map of hashes, refreshed from
+// the store when it changes here and, for keys made by other nodes, at most once a second on
+// a miss and every few seconds in any case. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/store.h"
+
+namespace trail {
+
+// Who is asking. For API keys `role` is set; viewer tokens (later) fill `viewer`.
+struct Principal {
+  std::string key_id;  // API key id, or "" for a viewer
+  std::string name;
+  KeyRole role = KeyRole::kWriter;
+  bool is_viewer = false;
+  // The actor written on self-audit events.
+  std::string Actor() const { return is_viewer ? name : "key:" + key_id; }
+};
+
+struct NewKey {
+  ApiKeyRecord record;
+  std::string secret;  // the key text, shown once
+};
+
+class KeyRing {
+ public:
+  KeyRing(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
+
+  Status Load();
+  // API key -> Principal, or kUnauthenticated.
+  Result<Principal> Authenticate(std::string_view secret);
+  Result<NewKey> Create(KeyRole role, std::string name);
+  Status Revoke(std::string_view id);
+  Result<std::vector<ApiKeyRecord>> List();
+  // Makes sure DATA/admin.key holds a working admin key: creates one on a fresh data
+  // directory (mode 0600), or re-registers the file's key if the store lost it. Returns the
+  // new key's record when one was created.
+  Result<std::optional<ApiKeyRecord>> EnsureAdminKeyFile(const std::string& path);
+
+  static std::string HashSecret(std::string_view secret);
+
+ private:
+  Status Reload();
+  Store* store_;
+  const Clock* clock_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, ApiKeyRecord> by_hash_;  // active keys only
+  std::chrono::steady_clock::time_point loaded_at_{};
+};
+
+}  // namespace trail

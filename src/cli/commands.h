@@ -1,0 +1,34 @@
+// The subcommands of the `trail` binary (SPEC §8). Each Run* returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/config.h"
+
+namespace trail {
+
+struct ServeFlags {
+  std::string config;
+  ServeConfig cfg;
+  // Flags given on the command line win over trail.toml; CLI11 tells which were given.
+  CLI::App* app = nullptr;
+};
+void AddServeCommand(CLI::App& app);
+void AddClientCommands(CLI::App& app);  // record, query, keys, types
+void AddBenchCommand(CLI::App& app);
+
+// Connection flags shared by commands that talk to a server.
+struct Remote {
+  std::string url = "http://127.0.0.1:8420";
+  std::string key;
+  std::string data = "./data";
+  std::string cacert;
+  bool insecure = false;
+  void AddTo(CLI::App* cmd);
+  // The key to send: --key, else DATA/admin.key.
+  std::string ResolveKey() const;
+};
+
+}  // namespace trail

@@ -1,0 +1,81 @@
+#include "cli/config.h"
+
+#include <set>
+#include <toml++/toml.h>
+
+#include "core/time_format.h"
+
+namespace trail {
+namespace {
+
+Status Bad(const std::string& path, const std::string& msg) {
+  return Status::Invalid("invalid_config", path + ": " + msg);
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Bad(path + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
+  }
+  static const std::map<std::string, std::set<std::string>> kKnown = {
+      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue"}},
+      {"store", {"url"}},
+      {"events", {"file"}},
+      {"log", {"name"}},
+      {"auth", {"viewer_secret_file"}},
+      {"retention", {"interval", "personal_data"}},
+  };
+  for (const auto& [section, node] : root) {
+    auto it = kKnown.find(std::string(section.str()));
+    if (it == kKnown.end()) return Bad(path, "unknown section [" + std::string(section.str()) + "]");
+    const toml::table* t = node.as_table();
+    if (!t) return Bad(path, "[" + std::string(section.str()) + "] must be a table");
+    for (const auto& [k, v] : *t) {
+      if (!it->second.count(std::string(k.str())))
+        return Bad(path, "unknown key " + std::string(section.str()) + "." + std::string(k.str()));
+    }
+  }
+  auto str = [&](const char* sec, const char* key, std::string* out) -> Status {
+    if (const toml::node* n = root[sec][key].node()) {
+      auto v = n->value<std::string>();
+      if (!v) return Bad(path, std::string(sec) + "." + key + " must be a string");
+      *out = *v;
+    }
+    return Status::Ok();
+  };
+  auto num = [&](const char* sec, const char* key, size_t* out) -> Status {
+    if (const toml::node* n = root[sec][key].node()) {
+      auto v = n->value<int64_t>();
+      if (!v || *v <= 0) return Bad(path, std::string(sec) + "." + key + " must be a positive integer");
+      *out = static_cast<size_t>(*v);
+    }
+    return Status::Ok();
+  };
+  auto dur = [&](const char* sec, const char* key, Micros* out) -> Status {
+    std::string s;
+    TRAIL_RETURN_IF_ERROR(str(sec, key, &s));
+    if (s.empty()) return Status::Ok();
+    auto d = ParseDuration(s);
+    if (!d) return Bad(path, std::string(sec) + "." + key + " is not a duration like \"1h\" or \"90d\"");
+    *out = *d;
+    return Status::Ok();
+  };
+  TRAIL_RETURN_IF_ERROR(str("server", "listen", &cfg->listen));
+  TRAIL_RETURN_IF_ERROR(str("server", "tls_cert", &cfg->tls_cert));
+  TRAIL_RETURN_IF_ERROR(str("server", "tls_key", &cfg->tls_key));
+  TRAIL_RETURN_IF_ERROR(num("server", "max_body", &cfg->max_body));
+  TRAIL_RETURN_IF_ERROR(num("server", "queue", &cfg->queue));
+  TRAIL_RETURN_IF_ERROR(str("store", "url", &cfg->store));
+  TRAIL_RETURN_IF_ERROR(str("events", "file", &cfg->events_file));
+  TRAIL_RETURN_IF_ERROR(str("log", "name", &cfg->log_name));
+  TRAIL_RETURN_IF_ERROR(str("auth", "viewer_secret_file", &cfg->viewer_secret_file));
+  TRAIL_RETURN_IF_ERROR(dur("retention", "interval", &cfg->retention_interval));
+  TRAIL_RETURN_IF_ERROR(dur("retention", "personal_data", &cfg->personal_data));
+  return Status::Ok();
+}
+
+}  // namespace trail

@@ -1,0 +1,30 @@
+// ServeConfig: what `trail serve` runs with — trail.toml (SPEC §8) overlaid by flags.
+#pragma once
+
+#include <string>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace trail {
+
+struct ServeConfig {
+  std::string data_dir = "./data";
+  std::string listen = "127.0.0.1:8420";
+  std::string tls_cert, tls_key;
+  size_t max_body = 8 * 1024 * 1024;
+  size_t queue = 100000;
+  std::string store;        // "" = sqlite:<data>/trail.db
+  std::string events_file;  // "" = built-in types only
+  std::string log_name = "trail.local/log";
+  std::string viewer_secret_file;  // "" = <data>/viewer.secret
+  Micros retention_interval = 3600LL * 1000000;
+  Micros personal_data = 90LL * 86400 * 1000000;
+  int segment_bits = 16;
+};
+
+// Reads trail.toml into *cfg (keys absent from the file keep their values). Unknown sections
+// or keys are errors: a typo must not silently change behaviour.
+Status LoadConfigFile(const std::string& path, ServeConfig* cfg);
+
+}  // namespace trail

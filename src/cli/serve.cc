@@ -1,0 +1,187 @@
+// `trail serve`: wires the store, keys, types and HTTP server together and runs until
+// SIGTERM/SIGINT (drain: stop accepting, finish and commit, exit 0); SIGHUP reloads types.
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "auth/key_ring.h"
+#include "auth/secret_file.h"
+#include "cli/commands.h"
+#include "core/uuid7.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace trail {
+namespace {
+
+void Log(const std::string& msg) {
+  std::fprintf(stderr, "trail: %s\n", msg.c_str());
+  std::fflush(stderr);
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg) {
+  std::string url = cfg.store.empty() ? "sqlite:" + cfg.data_dir + "/trail.db" : cfg.store;
+  if (url.rfind("sqlite:", 0) == 0) {
+    SqliteOptions o;
+    o.path = url.substr(7);
+    if (o.path.empty()) return Status::Invalid("invalid_config", "store: sqlite:PATH needs a path");
+    o.queue_limit = cfg.queue;
+    o.segment_bits = cfg.segment_bits;
+    auto s = SqliteStore::Open(o);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(s.value()));
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return Status::Invalid("invalid_config", "the PostgreSQL store is not built yet (see the issues)");
+  return Status::Invalid("invalid_config", "store: '" + url + "' is not sqlite:PATH or postgresql://…");
+}
+
+Result<std::shared_ptr<const TypeRegistry>> LoadTypes(const std::string& file) {
+  if (file.empty()) return TypeRegistry::BuiltinOnly();
+  return TypeRegistry::FromFile(file);
+}
+
+int Serve(ServeFlags& f) {
+  ServeConfig cfg;  // defaults, then the file, then the flags that were given
+  if (!f.config.empty()) {
+    if (Status s = LoadConfigFile(f.config, &cfg); !s.ok()) {
+      Log(s.message());
+      return 2;
+    }
+  }
+  auto given = [&](const char* name) { return f.app->count(name) > 0; };
+  if (given("--data")) cfg.data_dir = f.cfg.data_dir;
+  if (given("--listen")) cfg.listen = f.cfg.listen;
+  if (given("--store")) cfg.store = f.cfg.store;
+  if (given("--events")) cfg.events_file = f.cfg.events_file;
+  if (given("--tls-cert")) cfg.tls_cert = f.cfg.tls_cert;
+  if (given("--tls-key")) cfg.tls_key = f.cfg.tls_key;
+  if (given("--queue")) cfg.queue = f.cfg.queue;
+  if (given("--max-body")) cfg.max_body = f.cfg.max_body;
+  if (given("--segment-bits")) cfg.segment_bits = f.cfg.segment_bits;
+
+  // Signals go to this thread only (sigwait below); block them before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (Status s = PrepareDataDir(cfg.data_dir); !s.ok()) {
+    Log(s.message());
+    return 2;
+  }
+  auto types = LoadTypes(cfg.events_file);
+  if (!types.ok()) {
+    Log(types.status().message());
+    return 2;
+  }
+  TypeSet type_set(*types);
+  auto store = OpenStore(cfg);
+  if (!store.ok()) {
+    Log("cannot open the store: " + store.status().ToString());
+    return 2;
+  }
+  const Clock& clock = SystemClock::Get();
+  KeyRing keys(store->get(), &clock);
+  if (Status s = keys.Load(); !s.ok()) {
+    Log(s.ToString());
+    return 2;
+  }
+  Uuid7Generator ids(clock);
+  Metrics metrics;
+  ApiServices services;
+  services.store = store->get();
+  services.keys = &keys;
+  services.types = &type_set;
+  services.ids = &ids;
+  services.metrics = &metrics;
+  services.clock = &clock;
+  services.queue_limit = cfg.queue;
+  const std::string events_file = cfg.events_file;
+  services.reload_types = [&type_set, events_file]() -> Result<size_t> {
+    auto next = LoadTypes(events_file);
+    if (!next.ok()) return next.status();
+    size_t n = (*next)->user_type_count();
+    type_set.Set(*next);
+    return n;
+  };
+  Api api(services);
+
+  auto created = keys.EnsureAdminKeyFile(cfg.data_dir + "/admin.key");
+  if (!created.ok()) {
+    Log("admin key: " + created.status().message());
+    return 2;
+  }
+  if (*created) {
+    boost::json::object meta{{"role", "admin"}, {"name", (*created)->name}};
+    Status s = api.RecordSelfAudit("trail:key:created", "key:" + (*created)->id, "trail", meta);
+    if (!s.ok()) Log("self-audit: " + s.ToString());
+  }
+
+  ServerOptions so;
+  so.listen = cfg.listen;
+  so.tls_cert = cfg.tls_cert;
+  so.tls_key = cfg.tls_key;
+  so.max_body = cfg.max_body;
+  HttpServer server(so, [&api](HttpRequest req, Respond respond) { api.Handle(std::move(req), std::move(respond)); });
+  if (Status s = server.Start(); !s.ok()) {
+    Log(s.message());
+    return 2;
+  }
+  Log(std::string("serving on ") + (cfg.tls_cert.empty() ? "http" : "https") + "://" +
+      cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(server.port()) + " (data " +
+      cfg.data_dir + ", " + std::to_string((*types)->user_type_count()) + " event types)");
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      auto n = services.reload_types();
+      if (!n.ok()) {
+        Log("reload failed, keeping the running types: " + n.status().message());
+        continue;
+      }
+      Log("reloaded " + std::to_string(*n) + " event types");
+      boost::json::object meta{{"source", events_file}, {"count", static_cast<int64_t>(*n)}};
+      api.RecordSelfAudit("trail:types:reloaded", "trail:types", "trail", meta);
+      continue;
+    }
+    break;
+  }
+  Log("draining");
+  server.BeginDrain();
+  if (!server.WaitIdle(8.0)) Log("requests still in flight after 8 s; stopping anyway");
+  (*store)->Drain();
+  server.Stop();
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the trail server");
+  f->app = cmd;
+  cmd->add_option("--config", f->config, "trail.toml to read (flags win over it)");
+  cmd->add_option("--store", f->cfg.store, "sqlite:PATH (default sqlite:DATA/trail.db) or postgresql://…");
+  cmd->add_option("--data", f->cfg.data_dir, "Data directory (default ./data)");
+  cmd->add_option("--events", f->cfg.events_file, "events.toml with the event types");
+  cmd->add_option("--listen", f->cfg.listen, "Address to listen on (default 127.0.0.1:8420)");
+  cmd->add_option("--tls-cert", f->cfg.tls_cert, "PEM certificate chain: serve HTTPS");
+  cmd->add_option("--tls-key", f->cfg.tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--queue", f->cfg.queue, "Events accepted but not yet durable before 429 (default 100000)");
+  cmd->add_option("--max-body", f->cfg.max_body, "Largest request body in bytes (default 8 MiB)");
+  cmd->add_option("--segment-bits", f->cfg.segment_bits, "log2 of events per index segment (default 16)")
+      ->check(CLI::Range(4, 24));
+  cmd->callback([f] { std::exit(Serve(*f)); });
+}
+
+}  // namespace trail

@@ -1,0 +1,129 @@
+#include "http/api.h"
+
+#include <boost/json.hpp>
+
+#include "core/json_text.h"
+#include "http/errors.h"
+
+namespace trail {
+namespace {
+
+bool CanWrite(const Principal& p) {
+  return !p.is_viewer && (p.role == KeyRole::kWriter || p.role == KeyRole::kAdmin);
+}
+
+void AppendStringArray(const std::vector<std::string>& v, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendJsonString(v[i], out);
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+Result<Principal> Api::Authenticate(const HttpRequest& req) {
+  std::string_view h = req.authorization;
+  if (h.empty()) return Status::Unauthenticated("missing credential: send Authorization: Bearer <key>");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.size() <= kBearer.size() || strncasecmp(h.data(), kBearer.data(), kBearer.size()) != 0)
+    return Status::Unauthenticated("invalid credential");
+  std::string_view cred = h.substr(kBearer.size());
+  while (!cred.empty() && cred.front() == ' ') cred.remove_prefix(1);
+  while (!cred.empty() && cred.back() == ' ') cred.remove_suffix(1);
+  if (cred.empty() || cred.size() > 4096) return Status::Unauthenticated("invalid credential");
+  return s_.keys->Authenticate(cred);
+}
+
+void Api::Handle(HttpRequest req, Respond respond) {
+  const std::string& path = req.path;
+  const std::string& m = req.method;
+  if (path == "/healthz") {
+    if (m != "GET" && m != "HEAD") return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
+    return respond(JsonResponse(200, R"({"status":"ok"})"));
+  }
+  auto who = Authenticate(req);
+  if (!who.ok()) {
+    s_.metrics->auth_failures++;
+    return respond(ErrorResponse(who.status()));
+  }
+  const Principal& p = *who;
+  auto fail = [&](const Status& s) { respond(ErrorResponse(s)); };
+
+  if (path == "/v1/events") {
+    if (m == "POST") {
+      if (!CanWrite(p)) return fail(Status::Forbidden("this credential may not record events"));
+      return Ingest(req, p, std::move(respond));
+    }
+    if (m == "GET") return ListEvents(req, p, respond);
+    return fail(Status::NotFound("no route " + m + " " + path));
+  }
+  if (path.rfind("/v1/events/", 0) == 0 && m == "GET") {
+    return GetEvent(path.substr(std::string_view("/v1/events/").size()), p, respond);
+  }
+  if (path == "/v1/export" && m == "GET") return Export(req, p, respond);
+  if (path == "/v1/types" && m == "GET") return ListTypes(respond);
+  if (path.rfind("/v1/admin/", 0) == 0) {
+    if (p.is_viewer || p.role != KeyRole::kAdmin)
+      return fail(Status::Forbidden("administration needs an admin key"));
+    return Admin(req, p, respond);
+  }
+  if (path == "/readyz" && m == "GET") {
+    if (!s_.store->Healthy()) return fail(Status::Unavailable("the store is not accepting writes"));
+    return respond(JsonResponse(200, R"({"status":"ready"})"));
+  }
+  if (path == "/metrics" && m == "GET") {
+    if (p.is_viewer || p.role == KeyRole::kWriter)
+      return fail(Status::Forbidden("metrics need an auditor or admin key"));
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = s_.metrics->Render(*s_.store, s_.queue_limit);
+    return respond(std::move(r));
+  }
+  fail(Status::NotFound("no route " + m + " " + path));
+}
+
+void Api::ListTypes(Respond& respond) {
+  auto reg = s_.types->Get();
+  std::string b = "{\"types\":[";
+  bool first = true;
+  for (const EventType* t : reg->All()) {
+    if (!first) b.push_back(',');
+    first = false;
+    b += "{\"tag\":";
+    AppendJsonString(t->tag, &b);
+    b += ",\"subject\":";
+    AppendJsonString(t->subject_kind, &b);
+    b += ",\"description\":";
+    AppendJsonString(t->description.source, &b);
+    b += ",\"fields\":{";
+    for (size_t i = 0; i < t->fields.size(); ++i) {
+      if (i) b.push_back(',');
+      AppendJsonString(t->fields[i].name, &b);
+      b.push_back(':');
+      AppendJsonString(std::string(FieldTypeName(t->fields[i].type)) + (t->fields[i].optional ? "?" : ""), &b);
+    }
+    b += "},\"extra_fields\":";
+    b += t->reject_extra_fields ? "\"reject\"" : "\"keep\"";
+    b += ",\"visible_to\":";
+    AppendStringArray(t->visible_to, &b);
+    b += ",\"retention\":";
+    AppendJsonString(t->retention_text, &b);
+    b += t->builtin ? ",\"builtin\":true}" : ",\"builtin\":false}";
+  }
+  b += "]}";
+  respond(JsonResponse(200, std::move(b)));
+}
+
+Status Api::RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,
+                            const boost::json::object& metadata) {
+  auto e = PrepareEvent(tag, subject, actor, metadata, *s_.types->Get(), *s_.ids);
+  if (!e.ok()) return e.status();
+  std::vector<PreparedEvent> batch;
+  batch.push_back(std::move(e.value()));
+  auto r = s_.store->AppendSync(std::move(batch));
+  return r.status();
+}
+
+}  // namespace trail

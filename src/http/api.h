@@ -1,0 +1,53 @@
+// Api: the HTTP API of SPEC §3 over the store, keys and types. Routes a request, checks its
+// credential and role, and answers through Respond. Handlers run on the server's worker
+// threads; ingest answers later, from the store's writer thread, once the events are durable.
+// Thread-safe: all state is in the services, which are.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "auth/key_ring.h"
+#include "core/clock.h"
+#include "core/event_types.h"
+#include "core/uuid7.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "store/store.h"
+
+namespace trail {
+
+struct ApiServices {
+  Store* store = nullptr;
+  KeyRing* keys = nullptr;
+  TypeSet* types = nullptr;
+  Uuid7Generator* ids = nullptr;
+  Metrics* metrics = nullptr;
+  const Clock* clock = nullptr;
+  size_t queue_limit = 0;
+  // Re-reads events.toml; returns the number of user types or the parse error.
+  std::function<Result<size_t>()> reload_types;
+};
+
+class Api {
+ public:
+  explicit Api(ApiServices s) : s_(std::move(s)) {}
+  void Handle(HttpRequest req, Respond respond);
+
+  // Records one of trail's own trail:* events and waits until it is durable.
+  Status RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,
+                         const boost::json::object& metadata);
+
+ private:
+  Result<Principal> Authenticate(const HttpRequest& req);
+  void Ingest(HttpRequest& req, const Principal& who, Respond respond);
+  void ListEvents(const HttpRequest& req, const Principal& who, Respond& respond);
+  void GetEvent(const std::string& id, const Principal& who, Respond& respond);
+  void Export(const HttpRequest& req, const Principal& who, Respond& respond);
+  void ListTypes(Respond& respond);
+  void Admin(HttpRequest& req, const Principal& who, Respond& respond);
+
+  ApiServices s_;
+};
+
+}  // namespace trail

@@ -1,0 +1,298 @@
+// The event endpoints: POST /v1/events, GET /v1/events, GET /v1/events/{id}, GET /v1/export.
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "core/codec.h"
+#include "core/jcs.h"
+#include "core/json_text.h"
+#include "core/time_format.h"
+#include "http/api.h"
+#include "http/errors.h"
+
+namespace trail {
+namespace {
+
+constexpr size_t kMaxBatch = 10000;
+
+Status NeedRead(const Principal& p) {
+  if (p.role == KeyRole::kAuditor || p.role == KeyRole::kAdmin) return Status::Ok();
+  return Status::Forbidden("a " + std::string(KeyRoleName(p.role)) + " key may not read events");
+}
+
+Status JsonError(const boost::json::error_code& ec, int index) {
+  return Status::Invalid("invalid_json", "malformed JSON: " + ec.message(), index);
+}
+
+bool IsNdjson(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  std::string_view t = content_type.substr(0, semi);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return t == "application/x-ndjson" || t == "application/jsonl" || t == "application/json-lines";
+}
+
+// Parses the body of POST /v1/events into prepared events: one object, {"events":[…]}, or
+// NDJSON. All-or-nothing: the first bad event refuses the request, naming its index.
+Result<std::vector<PreparedEvent>> ParseIngestBody(const HttpRequest& req, const TypeRegistry& types,
+                                                   Uuid7Generator& ids, bool* batch) {
+  std::vector<PreparedEvent> out;
+  auto add = [&](const boost::json::value& v, int index) -> Status {
+    if (out.size() >= kMaxBatch)
+      return Status::TooLarge("a batch holds at most " + std::to_string(kMaxBatch) + " events", index);
+    auto e = PrepareEvent(v, types, ids);
+    if (!e.ok()) return e.status().WithIndex(index);
+    out.push_back(std::move(e.value()));
+    return Status::Ok();
+  };
+  std::string_view body = req.body;
+  if (IsNdjson(req.content_type)) {
+    *batch = true;
+    int index = 0;
+    size_t pos = 0;
+    while (pos < body.size()) {
+      size_t nl = body.find('\n', pos);
+      std::string_view line = body.substr(pos, nl == std::string_view::npos ? body.npos : nl - pos);
+      pos = nl == std::string_view::npos ? body.size() : nl + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      if (line.size() > kMaxEventBytes)
+        return Status::TooLarge("event is over 65536 bytes", index);
+      boost::json::error_code ec;
+      boost::json::value v = ParseJsonExact(line, ec);
+      if (ec) return JsonError(ec, index);
+      TRAIL_RETURN_IF_ERROR(add(v, index));
+      ++index;
+    }
+    if (out.empty()) return Status::Invalid("invalid_json", "empty body: send one event per line");
+    return out;
+  }
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return Status::Invalid("invalid_json", "empty body: send an event object, {\"events\":[…]}, or NDJSON");
+  boost::json::error_code ec;
+  boost::json::value v = ParseJsonExact(body, ec);
+  if (ec) return JsonError(ec, -1);
+  if (v.is_array())
+    return Status::Invalid("invalid_json", "a JSON array is not accepted: send {\"events\":[…]} or NDJSON");
+  if (!v.is_object()) return Status::Invalid("invalid_json", "the body must be a JSON object");
+  const auto& o = v.get_object();
+  if (auto it = o.find("events"); it != o.end()) {
+    *batch = true;
+    if (o.size() != 1) return Status::Invalid("invalid_event", "a batch object holds only \"events\"");
+    if (!it->value().is_array()) return Status::Invalid("invalid_event", "events: expected an array");
+    const auto& arr = it->value().get_array();
+    if (arr.empty()) return Status::Invalid("invalid_event", "events: the batch is empty");
+    for (size_t i = 0; i < arr.size(); ++i) TRAIL_RETURN_IF_ERROR(add(arr[i], static_cast<int>(i)));
+    return out;
+  }
+  *batch = false;
+  auto e = PrepareEvent(v, types, ids);
+  if (!e.ok()) return e.status();
+  out.push_back(std::move(e.value()));
+  return out;
+}
+
+std::string AcksJson(const std::vector<Ack>& acks) {
+  std::string b = "{\"events\":[";
+  for (size_t i = 0; i < acks.size(); ++i) {
+    if (i) b.push_back(',');
+    b += "{\"id\":";
+    AppendJsonString(acks[i].id, &b);
+    b += ",\"seq\":";
+    b += acks[i].seq ? std::to_string(*acks[i].seq) : "null";
+    b.push_back('}');
+  }
+  b += "]}";
+  return b;
+}
+
+void AppendCsvField(std::string_view v, std::string* out, bool guard_formula) {
+  // Cells a spreadsheet would run as a formula get a leading apostrophe (event data is
+  // attacker-controlled); cells with separators or quotes are quoted (RFC 4180).
+  bool formula = guard_formula && !v.empty() &&
+                 (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r');
+  bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out->append(v);
+    return;
+  }
+  out->push_back('"');
+  if (formula) out->push_back('\'');
+  for (char c : v) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+constexpr std::string_view kCsvHeader =
+    "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,pruned\r\n";
+
+void AppendCsvRow(const Event& e, std::string* out) {
+  out->append(std::to_string(e.seq));
+  out->push_back(',');
+  out->append(e.id);
+  out->push_back(',');
+  out->append(FormatRfc3339Micros(e.recorded_at));
+  out->push_back(',');
+  if (!e.pruned) out->append(FormatRfc3339Micros(e.occurred_at));
+  out->push_back(',');
+  AppendCsvField(e.tag, out, true);
+  for (const auto* f : {&e.subject, &e.actor, &e.ip, &e.user_agent}) {
+    out->push_back(',');
+    if (*f) AppendCsvField(**f, out, true);
+  }
+  out->push_back(',');
+  if (!e.pruned) AppendCsvField(e.description, out, true);
+  out->push_back(',');
+  if (!e.pruned) AppendCsvField(e.metadata_json, out, false);
+  out->push_back(',');
+  out->append(Base64Encode(e.leaf_hash));
+  out->append(e.pruned ? ",true\r\n" : ",false\r\n");
+}
+
+Result<Query> QueryOf(const HttpRequest& req, const std::vector<std::string>& also,
+                      std::multimap<std::string, std::string>* params_out = nullptr) {
+  auto params = ParseUrlQuery(req.raw_query);
+  if (!params) return Status::Invalid("invalid_query", "the query string is not valid percent-encoded UTF-8");
+  auto q = ParseQuery(*params, also);
+  if (params_out) *params_out = std::move(*params);
+  return q;
+}
+
+}  // namespace
+
+void Api::Ingest(HttpRequest& req, const Principal& who, Respond respond) {
+  (void)who;
+  s_.metrics->ingest_requests++;
+  auto t0 = std::chrono::steady_clock::now();
+  bool batch = false;
+  auto events = ParseIngestBody(req, *s_.types->Get(), *s_.ids, &batch);
+  if (!events.ok()) {
+    s_.metrics->ingest_invalid++;
+    return respond(ErrorResponse(events.status()));
+  }
+  Metrics* m = s_.metrics;
+  s_.store->Append(std::move(events.value()),
+                   [m, t0, respond = std::move(respond)](Status s, std::vector<Ack> acks) {
+                     if (!s.ok()) {
+                       if (s.code() == Code::kResourceExhausted) {
+                         m->ingest_queue_full++;
+                       } else if (s.code() == Code::kUnavailable) {
+                         m->ingest_unavailable++;
+                       } else {
+                         m->ingest_invalid++;
+                       }
+                       return respond(ErrorResponse(s));
+                     }
+                     bool all_replayed = !acks.empty();
+                     for (const auto& a : acks) {
+                       all_replayed = all_replayed && a.replayed;
+                       if (a.replayed) m->ingest_replayed++;
+                     }
+                     m->ingest_events += acks.size();
+                     m->ingest_seconds.Observe(
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                     respond(JsonResponse(all_replayed ? 200 : 201, AcksJson(acks)));
+                   });
+}
+
+void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& respond) {
+  if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
+  auto q = QueryOf(req, {});
+  if (!q.ok()) return respond(ErrorResponse(q.status()));
+  auto t0 = std::chrono::steady_clock::now();
+  auto page = s_.store->Query(*q, nullptr);
+  if (!page.ok()) return respond(ErrorResponse(page.status()));
+  s_.metrics->query_requests++;
+  s_.metrics->query_rows_examined += page->rows_examined;
+  s_.metrics->query_rows_returned += page->events.size();
+  std::string b = "{\"events\":[";
+  for (size_t i = 0; i < page->events.size(); ++i) {
+    if (i) b.push_back(',');
+    AppendEventJson(page->events[i], &b);
+  }
+  b += "],\"next_cursor\":";
+  if (page->next_after) {
+    b.push_back('"');
+    b += EncodeCursor(*page->next_after, q->ascending);
+    b.push_back('"');
+  } else {
+    b += "null";
+  }
+  b += "}";
+  s_.metrics->query_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  respond(JsonResponse(200, std::move(b)));
+}
+
+void Api::GetEvent(const std::string& id, const Principal& who, Respond& respond) {
+  if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
+  if (!IsUuid(id)) return respond(ErrorResponse(Status::NotFound("no event " + id)));
+  std::string lower = id;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto e = s_.store->Get(lower);
+  if (!e.ok()) return respond(ErrorResponse(e.status()));
+  if (!e->has_value()) return respond(ErrorResponse(Status::NotFound("no event " + id)));
+  std::string b;
+  AppendEventJson(**e, &b);
+  respond(JsonResponse(200, std::move(b)));
+}
+
+void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond) {
+  if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
+  std::multimap<std::string, std::string> params;
+  auto q = QueryOf(req, {"format"}, &params);
+  if (!q.ok()) return respond(ErrorResponse(q.status()));
+  std::string format = "ndjson";
+  if (auto it = params.find("format"); it != params.end()) format = it->second;
+  if (format != "ndjson" && format != "csv")
+    return respond(ErrorResponse(Status::Invalid("invalid_query", "format: 'ndjson' or 'csv'")));
+  if (params.find("order") == params.end()) q->ascending = true;  // exports read oldest first
+  q->limit = kMaxLimit;
+
+  boost::json::object meta{{"format", format}, {"filter", req.raw_query}};
+  if (Status s = RecordSelfAudit("trail:export", "trail:export", who.Actor(), meta); !s.ok())
+    return respond(ErrorResponse(s));
+  s_.metrics->export_requests++;
+
+  HttpResponse r;
+  r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
+  r.headers.emplace_back("Content-Disposition",
+                         std::string("attachment; filename=\"trail-export.") + (format == "csv" ? "csv\"" : "ndjson\""));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  struct State {
+    Query q;
+    bool csv;
+    bool header_done = false;
+    bool done = false;
+  };
+  auto st = std::make_shared<State>(State{*q, format == "csv"});
+  Store* store = s_.store;
+  r.stream = [st, store](std::string* chunk, bool* failed) {
+    if (st->csv && !st->header_done) {
+      chunk->append(kCsvHeader);
+      st->header_done = true;
+    }
+    if (st->done) return false;
+    auto page = store->Query(st->q, nullptr);
+    if (!page.ok()) {
+      *failed = true;
+      return false;
+    }
+    for (const auto& e : page->events) {
+      if (st->csv) {
+        AppendCsvRow(e, chunk);
+      } else {
+        AppendEventJson(e, chunk);
+        chunk->push_back('\n');
+      }
+    }
+    if (!page->next_after) {
+      st->done = true;
+      return true;
+    }
+    st->q.after_seq = page->next_after;
+    return true;
+  };
+  respond(std::move(r));
+}
+
+}  // namespace trail

@@ -1,0 +1,43 @@
+// HttpRequest / HttpResponse: the server's plain view of one exchange, free of Beast types so
+// that handlers can be tested without sockets.
+//
+// A handler receives the request and a Respond callback, which it calls exactly once, from
+// any thread, possibly after returning (ingest answers from the store's writer thread once
+// the events are durable). A response with `stream` set is sent with chunked encoding; the
+// server calls `stream` repeatedly on a worker thread until it returns false; a stream that
+// sets *failed ends the connection without the final chunk, so clients see it is incomplete.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace trail {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;       // decoded? no: raw path without the query
+  std::string raw_query;  // after '?', still percent-encoded
+  std::string body;
+  std::string content_type;
+  std::string authorization;
+  std::string last_event_id;
+  std::string cookie;
+  std::string remote_ip;
+  bool tls = false;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;
+  std::function<bool(std::string* chunk, bool* failed)> stream;
+};
+
+using Respond = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(HttpRequest, Respond)>;
+
+}  // namespace trail

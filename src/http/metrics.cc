@@ -1,0 +1,87 @@
+#include "http/metrics.h"
+
+#include <fmt/format.h>
+
+namespace trail {
+namespace {
+
+void Counter(std::string* out, const char* name, const char* help, uint64_t v) {
+  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+}
+
+void Gauge(std::string* out, const char* name, const char* help, double v) {
+  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, v);
+}
+
+std::string EscapeLabel(std::string_view v) {
+  std::string o;
+  for (char c : v) {
+    if (c == '\\' || c == '"') o.push_back('\\');
+    if (c == '\n') {
+      o += "\\n";
+      continue;
+    }
+    o.push_back(c);
+  }
+  return o;
+}
+
+}  // namespace
+
+void Histogram::Observe(double seconds) {
+  size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void Histogram::Render(const std::string& name, const std::string& help, std::string* out) const {
+  auto o = std::back_inserter(*out);
+  fmt::format_to(o, "# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  uint64_t cum = 0;
+  for (size_t i = 0; i < kBounds.size(); ++i) {
+    cum += buckets_[i].load(std::memory_order_relaxed);
+    fmt::format_to(o, "{}_bucket{{le=\"{}\"}} {}\n", name, kBounds[i], cum);
+  }
+  cum += buckets_[kBounds.size()].load(std::memory_order_relaxed);
+  fmt::format_to(o, "{}_bucket{{le=\"+Inf\"}} {}\n", name, cum);
+  fmt::format_to(o, "{}_sum {}\n{}_count {}\n", name, sum_micros_.load() / 1e6, name, count_.load());
+}
+
+std::string Metrics::Render(Store& store, size_t queue_limit) const {
+  std::string out;
+  auto o = std::back_inserter(out);
+  out += "# HELP trail_events_recorded_total Events stored, by tag (exact, across restarts).\n"
+         "# TYPE trail_events_recorded_total counter\n";
+  if (auto counts = store.TagCounts(); counts.ok()) {
+    for (const auto& [tag, n] : *counts)
+      fmt::format_to(o, "trail_events_recorded_total{{tag=\"{}\"}} {}\n", EscapeLabel(tag), n);
+  }
+  StoreStats st = store.Stats();
+  Gauge(&out, "trail_log_size", "Events in the log (the next seq).", static_cast<double>(st.events));
+  Gauge(&out, "trail_queue_depth", "Events accepted but not yet durable.", static_cast<double>(st.queue_depth));
+  Gauge(&out, "trail_queue_limit", "Bound of the ingest queue; past it writes get 429.", static_cast<double>(queue_limit));
+  Counter(&out, "trail_commits_total", "Group commits (transactions with one fsync).", st.commits);
+  Counter(&out, "trail_committed_events_total", "Events made durable by group commits.", st.committed_events);
+  Gauge(&out, "trail_commit_last_seconds", "Duration of the last group commit.", st.last_commit_seconds);
+  Gauge(&out, "trail_store_disk_bytes", "Bytes of the store on disk (database and WAL).", static_cast<double>(st.disk_bytes));
+  Counter(&out, "trail_ingest_requests_total", "POST /v1/events requests.", ingest_requests.load());
+  Counter(&out, "trail_ingest_events_total", "Events acknowledged (stored or replayed).", ingest_events.load());
+  Counter(&out, "trail_ingest_replayed_total", "Events answered from an idempotency key.", ingest_replayed.load());
+  out += "# HELP trail_ingest_rejected_total Ingest requests refused, by reason.\n"
+         "# TYPE trail_ingest_rejected_total counter\n";
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"invalid\"}} {}\n", ingest_invalid.load());
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"queue_full\"}} {}\n", ingest_queue_full.load());
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"unavailable\"}} {}\n", ingest_unavailable.load());
+  ingest_seconds.Render("trail_ingest_duration_seconds", "Ingest request latency until durable.", &out);
+  Counter(&out, "trail_query_requests_total", "Read queries (GET /v1/events).", query_requests.load());
+  Counter(&out, "trail_query_rows_examined_total", "Candidate rows read by queries.", query_rows_examined.load());
+  Counter(&out, "trail_query_rows_returned_total", "Rows returned by queries.", query_rows_returned.load());
+  query_seconds.Render("trail_query_duration_seconds", "Query latency.", &out);
+  Counter(&out, "trail_export_requests_total", "Exports started.", export_requests.load());
+  Counter(&out, "trail_auth_failures_total", "Requests refused with 401.", auth_failures.load());
+  return out;
+}
+
+}  // namespace trail

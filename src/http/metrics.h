@@ -1,0 +1,46 @@
+// Metrics: the process's counters and latency histograms, rendered in the Prometheus text
+// format by /metrics together with the store's figures. Lock-free counters; thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "store/store.h"
+
+namespace trail {
+
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                     0.025,  0.05,    0.1,    0.25,  0.5,    1,     5};
+  void Observe(double seconds);
+  void Render(const std::string& name, const std::string& help, std::string* out) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};
+};
+
+struct Metrics {
+  std::atomic<uint64_t> ingest_requests{0};
+  std::atomic<uint64_t> ingest_events{0};       // acknowledged (new or replayed)
+  std::atomic<uint64_t> ingest_replayed{0};
+  std::atomic<uint64_t> ingest_invalid{0};      // 4xx refusals
+  std::atomic<uint64_t> ingest_queue_full{0};   // 429
+  std::atomic<uint64_t> ingest_unavailable{0};  // 503
+  std::atomic<uint64_t> query_requests{0};
+  std::atomic<uint64_t> query_rows_examined{0};
+  std::atomic<uint64_t> query_rows_returned{0};
+  std::atomic<uint64_t> export_requests{0};
+  std::atomic<uint64_t> auth_failures{0};
+  Histogram ingest_seconds;  // request received -> durable ack
+  Histogram query_seconds;
+
+  // The whole exposition: these counters plus the store's per-tag totals and figures.
+  std::string Render(Store& store, size_t queue_limit) const;
+};
+
+}  // namespace trail

@@ -1,0 +1,50 @@
+// QueryExecutor: runs a Query over any store through the EventSource interface, so that every
+// engine answers queries the same way.
+//
+// Plan: the query's index terms (subject, actor, ip, tag, tag prefix) become groups of
+// posting-list keys, ANDed across groups and ORed within one. Segments are visited newest
+// first (or oldest first for order=asc); in each, the groups' lists are intersected, and only
+// the surviving seqs are fetched and checked against the remaining terms (negations,
+// description words, pruned). A query with no index term scans the seq range in order.
+// Time bounds become a seq range by binary search (recorded_at never decreases with seq).
+// The executor reads one more match than the page holds to know if a next page exists.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "query/query.h"
+#include "store/posting_index.h"
+#include "store/store.h"
+
+namespace trail {
+
+// One consistent read snapshot of a store. Not thread-safe; one per query.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // Seqs of `key` within sealed segment `seg`, ascending (empty when absent).
+  virtual Status SealedPostings(uint64_t seg, const std::string& key, std::vector<uint64_t>* out) = 0;
+  virtual Status Fetch(uint64_t seq, Event* e, bool* found) = 0;
+  // Calls fn for events with lo <= seq < hi in order until fn returns false.
+  virtual Status Scan(uint64_t lo, uint64_t hi, bool ascending,
+                      const std::function<bool(Event&)>& fn) = 0;
+  virtual Status RecordedAt(uint64_t seq, Micros* t) = 0;
+};
+
+// Residual check of every term of `q` on a fetched event.
+bool EventMatches(const Query& q, const Event& e);
+
+// Extra restriction from the caller (viewer visibility, issue 3): an OR-group of index keys
+// that must hold, plus a row predicate. Empty group = no restriction.
+struct AccessFilter {
+  std::vector<std::string> any_of_keys;
+  std::function<bool(const Event&)> allows;
+};
+
+Result<QueryPage> ExecuteQuery(const Query& q, const PostingIndex& index, EventSource& source,
+                               const AccessFilter* access = nullptr);
+
+}  // namespace trail

@@ -1,0 +1,616 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sys/stat.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "store/query_executor.h"
+
+namespace trail {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  occurred_at INTEGER,
+  tag TEXT NOT NULL,
+  subject TEXT,
+  actor TEXT,
+  ip TEXT,
+  user_agent TEXT,
+  metadata TEXT,
+  description TEXT,
+  leaf_hash BLOB NOT NULL,
+  pruned INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS postings(seg INTEGER NOT NULL, key BLOB NOT NULL, seqs BLOB NOT NULL,
+  PRIMARY KEY(seg, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,
+  end_seq INTEGER NOT NULL, sealed_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tag_counts(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+  hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
+)sql";
+
+constexpr std::string_view kEventColumns =
+    "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
+    "description, leaf_hash, pruned";
+
+std::optional<std::string> OptText(const sqlite::Stmt& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return std::string(st.Text(col));
+}
+
+void ReadEvent(const sqlite::Stmt& st, Event* e) {
+  e->seq = static_cast<uint64_t>(st.Int(0));
+  e->has_seq = true;
+  e->id = std::string(st.Text(1));
+  e->recorded_at = st.Int(2);
+  e->occurred_at = st.IsNull(3) ? e->recorded_at : st.Int(3);
+  e->tag = std::string(st.Text(4));
+  e->subject = OptText(st, 5);
+  e->actor = OptText(st, 6);
+  e->ip = OptText(st, 7);
+  e->user_agent = OptText(st, 8);
+  e->metadata_json = st.IsNull(9) ? "{}" : std::string(st.Text(9));
+  e->description = std::string(st.Text(10));
+  e->leaf_hash = std::string(st.Blob(11));
+  e->pruned = st.Int(12) != 0;
+}
+
+void BindOpt(sqlite::Stmt& st, int i, const std::optional<std::string>& v) {
+  if (v) {
+    st.BindStatic(i, *v);
+  } else {
+    st.BindNull(i);
+  }
+}
+
+uint64_t FileSize(const std::string& path) {
+  struct stat sb;
+  return stat(path.c_str(), &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
+}
+
+}  // namespace
+
+// The writer's connection and statements; used by the writer thread only.
+struct SqliteStore::Writer {
+  sqlite::Db db;
+  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag,
+      insert_posting, insert_segment;
+};
+
+// A reader's connection and statements; one query at a time.
+struct SqliteStore::ReadConn {
+  sqlite::Db db;
+  sqlite::Stmt begin, end, by_seq, by_id, recorded_at, postings, scan_asc, scan_desc;
+};
+
+// A read snapshot: BEGIN lazily on first use, so that the snapshot is taken after the
+// executor has taken the posting index view (the DB then holds at least what the view says).
+class SqliteStore::Source final : public EventSource {
+ public:
+  explicit Source(ReadConn* c) : c_(c) {}
+  ~Source() override {
+    if (open_) c_->end.Run();
+  }
+  Status SealedPostings(uint64_t seg, const std::string& key, std::vector<uint64_t>* out) override {
+    TRAIL_RETURN_IF_ERROR(Begin());
+    out->clear();
+    auto& st = c_->postings;
+    st.Bind(1, static_cast<int64_t>(seg));
+    st.BindBlob(2, key);
+    Status s;
+    if (st.Step(&s)) {
+      if (!DecodePostings(st.Blob(0), out)) s = Status::Corruption("posting list of segment " + std::to_string(seg));
+    }
+    st.Reset();
+    return s;
+  }
+  Status Fetch(uint64_t seq, Event* e, bool* found) override {
+    TRAIL_RETURN_IF_ERROR(Begin());
+    auto& st = c_->by_seq;
+    st.Bind(1, static_cast<int64_t>(seq));
+    Status s;
+    *found = st.Step(&s);
+    if (*found) ReadEvent(st, e);
+    st.Reset();
+    return s;
+  }
+  Status Scan(uint64_t lo, uint64_t hi, bool asc, const std::function<bool(Event&)>& fn) override {
+    TRAIL_RETURN_IF_ERROR(Begin());
+    auto& st = asc ? c_->scan_asc : c_->scan_desc;
+    st.Bind(1, static_cast<int64_t>(lo));
+    st.Bind(2, static_cast<int64_t>(hi));
+    Status s;
+    while (st.Step(&s)) {
+      Event e;
+      ReadEvent(st, &e);
+      if (!fn(e)) break;
+    }
+    st.Reset();
+    return s;
+  }
+  Status RecordedAt(uint64_t seq, Micros* t) override {
+    TRAIL_RETURN_IF_ERROR(Begin());
+    auto& st = c_->recorded_at;
+    st.Bind(1, static_cast<int64_t>(seq));
+    Status s;
+    if (st.Step(&s)) {
+      *t = st.Int(0);
+    } else if (s.ok()) {
+      s = Status::Corruption("no event at seq " + std::to_string(seq));
+    }
+    st.Reset();
+    return s;
+  }
+
+ private:
+  Status Begin() {
+    if (open_) return Status::Ok();
+    TRAIL_RETURN_IF_ERROR(c_->begin.Run());
+    open_ = true;
+    // A deferred transaction takes its snapshot at the first read; read now.
+    Micros t;
+    Status s = RecordedAt(0, &t);
+    return s.code() == Code::kCorruption ? Status::Ok() : s;
+  }
+  ReadConn* c_;
+  bool open_ = false;
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options)
+    : opt_(options), queue_(options.queue_limit), index_(options.segment_bits) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  std::unique_ptr<SqliteStore> s(new SqliteStore(options));
+  Status st = s->Init();
+  if (!st.ok()) return st;
+  s->thread_ = std::thread([p = s.get()] { p->WriterLoop(); });
+  return s;
+}
+
+SqliteStore::~SqliteStore() { Drain(); }
+
+Status SqliteStore::Init() {
+  writer_ = std::make_unique<Writer>();
+  auto& w = *writer_;
+  TRAIL_RETURN_IF_ERROR(w.db.Open(opt_.path, false));
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_mode=WAL"));
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA synchronous=FULL"));
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA cache_size=-32768"));
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA wal_autocheckpoint=4000"));
+  TRAIL_RETURN_IF_ERROR(w.db.Exec(kSchema));
+  {
+    sqlite::Stmt v;
+    TRAIL_RETURN_IF_ERROR(v.Prepare(w.db, "SELECT value FROM meta WHERE key='schema_version'"));
+    Status s;
+    if (v.Step(&s)) {
+      if (std::string(v.Text(0)) != std::to_string(kSchemaVersion))
+        return Status::Corruption("schema version " + std::string(v.Text(0)) + " is not supported");
+    } else {
+      TRAIL_RETURN_IF_ERROR(s);
+      TRAIL_RETURN_IF_ERROR(w.db.Exec("INSERT INTO meta VALUES('schema_version','" +
+                                      std::to_string(kSchemaVersion) + "')"));
+    }
+  }
+  TRAIL_RETURN_IF_ERROR(w.begin.Prepare(w.db, "BEGIN IMMEDIATE"));
+  TRAIL_RETURN_IF_ERROR(w.commit.Prepare(w.db, "COMMIT"));
+  TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
+  TRAIL_RETURN_IF_ERROR(w.insert.Prepare(
+      w.db, "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, "
+            "user_agent, metadata, description, leaf_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.find_idem.Prepare(
+      w.db, "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
+  TRAIL_RETURN_IF_ERROR(w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
+  TRAIL_RETURN_IF_ERROR(w.find_id.Prepare(w.db, "SELECT 1 FROM events WHERE id = ?"));
+  TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(
+      w.db, "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
+  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT INTO postings(seg, key, seqs) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.insert_segment.Prepare(
+      w.db, "INSERT INTO segments(seg, first_seq, end_seq, sealed_at) VALUES(?,?,?,?)"));
+
+  keys_db_ = std::make_unique<sqlite::Db>();
+  TRAIL_RETURN_IF_ERROR(keys_db_->Open(opt_.path, false));
+
+  // Where the log stands.
+  sqlite::Stmt q;
+  Status s;
+  TRAIL_RETURN_IF_ERROR(q.Prepare(w.db, "SELECT seq, recorded_at FROM events ORDER BY seq DESC LIMIT 1"));
+  if (q.Step(&s)) {
+    next_seq_ = static_cast<uint64_t>(q.Int(0)) + 1;
+    last_recorded_ = q.Int(1);
+  }
+  TRAIL_RETURN_IF_ERROR(s);
+  sqlite::Stmt tc;
+  TRAIL_RETURN_IF_ERROR(tc.Prepare(w.db, "SELECT tag, n FROM tag_counts"));
+  while (tc.Step(&s)) tag_counts_[std::string(tc.Text(0))] = static_cast<uint64_t>(tc.Int(1));
+  TRAIL_RETURN_IF_ERROR(s);
+  stats_.events = next_seq_;
+  return RecoverIndex();
+}
+
+// Rebuilds the open segments of the posting index from the events table, sealing any
+// segment that was complete when the process stopped.
+Status SqliteStore::RecoverIndex() {
+  auto& w = *writer_;
+  sqlite::Stmt q;
+  Status s;
+  TRAIL_RETURN_IF_ERROR(q.Prepare(w.db, "SELECT COALESCE(MAX(seg) + 1, 0) FROM segments"));
+  uint64_t first_open = 0;
+  if (q.Step(&s)) first_open = static_cast<uint64_t>(q.Int(0));
+  TRAIL_RETURN_IF_ERROR(s);
+  index_.Reset(first_open);
+  sqlite::Stmt scan;
+  TRAIL_RETURN_IF_ERROR(scan.Prepare(
+      w.db, "SELECT seq, tag, subject, actor, ip FROM events WHERE seq >= ? ORDER BY seq"));
+  scan.Bind(1, static_cast<int64_t>(index_.SegmentStart(first_open)));
+  std::vector<std::string> keys;
+  uint64_t end = index_.SegmentStart(first_open);
+  while (scan.Step(&s)) {
+    uint64_t seq = static_cast<uint64_t>(scan.Int(0));
+    IndexKeysOf(scan.Text(1), scan.Text(2), scan.Text(3), scan.Text(4), &keys);
+    index_.Add(seq, keys);
+    end = seq + 1;
+  }
+  TRAIL_RETURN_IF_ERROR(s);
+  if (end != next_seq_) return Status::Corruption("events table has a gap before seq " + std::to_string(next_seq_));
+  index_.Publish(end);
+  return SealSegments();
+}
+
+Status SqliteStore::SealSegments() {
+  auto& w = *writer_;
+  while (const PostingIndex::Lists* lists = index_.Sealable()) {
+    const uint64_t seg = index_.first_open_segment();
+    std::vector<const std::pair<const std::string, std::vector<uint64_t>>*> sorted;
+    sorted.reserve(lists->size());
+    for (const auto& kv : *lists) sorted.push_back(&kv);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    TRAIL_RETURN_IF_ERROR(w.begin.Run());
+    Status s;
+    for (const auto* kv : sorted) {
+      w.insert_posting.Bind(1, static_cast<int64_t>(seg));
+      w.insert_posting.BindBlob(2, kv->first);
+      w.insert_posting.BindBlob(3, EncodePostings(kv->second));
+      s = w.insert_posting.Run();
+      if (!s.ok()) break;
+    }
+    if (s.ok()) {
+      w.insert_segment.Bind(1, static_cast<int64_t>(seg));
+      w.insert_segment.Bind(2, static_cast<int64_t>(index_.SegmentStart(seg)));
+      w.insert_segment.Bind(3, static_cast<int64_t>(index_.SegmentStart(seg + 1)));
+      w.insert_segment.Bind(4, opt_.clock->NowMicros());
+      s = w.insert_segment.Run();
+    }
+    if (s.ok()) s = w.commit.Run();
+    if (!s.ok()) {
+      w.rollback.Run();
+      return s;  // the segment stays open in memory; sealing is retried after the next commit
+    }
+    index_.DropSealed();
+  }
+  return Status::Ok();
+}
+
+void SqliteStore::Append(std::vector<PreparedEvent> events, AppendCallback done) {
+  if (events.empty()) {
+    done(Status::Ok(), {});
+    return;
+  }
+  AppendRequest r{std::move(events), std::move(done), {}};
+  Status s = queue_.Push(std::move(r));
+  if (!s.ok()) r.done(s, {});  // Push leaves r intact when it refuses
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<AppendRequest> group;
+  std::vector<Status> results;
+  std::vector<std::vector<Ack>> acks;
+  while (true) {
+    group.clear();
+    if (!queue_.PopBatch(opt_.max_commit_events, &group)) break;
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = CommitGroup(group, &results, &acks);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    size_t n = 0;
+    for (const auto& r : group) n += r.events.size();
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      stats_.commits++;
+      stats_.last_commit_seconds = secs;
+      if (s.ok()) stats_.committed_events += n;
+      stats_.events = next_seq_;
+    }
+    healthy_.store(s.ok());
+    queue_.Release(n);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (!s.ok()) {
+        group[i].done(s, {});
+      } else {
+        group[i].done(results[i], results[i].ok() ? std::move(acks[i]) : std::vector<Ack>{});
+      }
+    }
+    if (s.ok()) {
+      Status seal = SealSegments();
+      (void)seal;  // a failed seal is retried after the next commit; reads use memory meanwhile
+    }
+  }
+}
+
+// Commits every request of the group in one transaction. Per-request refusals (a client id
+// that exists) go to (*results)[i]; a failure of the transaction itself is returned and
+// nothing of the group is stored.
+Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
+                                std::vector<std::vector<Ack>>* acks) {
+  auto& w = *writer_;
+  results->assign(group.size(), Status::Ok());
+  acks->assign(group.size(), {});
+  const uint64_t start_seq = next_seq_;
+  const Micros start_recorded = last_recorded_;
+  std::unordered_map<std::string, Ack> idem_in_group;
+  std::unordered_set<std::string> ids_in_group;
+  std::map<std::string, uint64_t> tag_delta;
+  struct Indexed {
+    uint64_t seq;
+    const PreparedEvent* e;
+  };
+  std::vector<Indexed> added;
+
+  Status s = w.begin.Run();
+  if (!s.ok()) return s;
+  Micros now = std::max(opt_.clock->NowMicros(), last_recorded_);
+  for (size_t r = 0; r < group.size() && s.ok(); ++r) {
+    auto& events = group[r].events;
+    std::vector<Ack>& out = (*acks)[r];
+    // First pass: client ids must be new; idempotent replays are answered, not stored.
+    std::vector<int> replay(events.size(), 0);
+    for (size_t i = 0; i < events.size() && s.ok() && (*results)[r].ok(); ++i) {
+      const PreparedEvent& e = events[i];
+      if (e.idempotency_key) {
+        if (auto it = idem_in_group.find(*e.idempotency_key); it != idem_in_group.end()) {
+          replay[i] = 1;
+          continue;
+        }
+        w.find_idem.BindStatic(1, *e.idempotency_key);
+        if (w.find_idem.Step(&s)) replay[i] = 1;
+        w.find_idem.Reset();
+        if (replay[i]) continue;
+      }
+      if (e.id_from_client) {
+        w.find_id.BindStatic(1, e.id);
+        bool exists = w.find_id.Step(&s);
+        w.find_id.Reset();
+        if (exists || ids_in_group.count(e.id))
+          (*results)[r] = Status::Conflict("id " + e.id + " is already stored").WithIndex(static_cast<int>(i));
+      }
+    }
+    if (!s.ok()) break;
+    if (!(*results)[r].ok()) continue;
+    for (size_t i = 0; i < events.size() && s.ok(); ++i) {
+      const PreparedEvent& e = events[i];
+      if (replay[i]) {
+        if (auto it = idem_in_group.find(*e.idempotency_key); it != idem_in_group.end()) {
+          Ack a = it->second;
+          a.replayed = true;
+          out.push_back(a);
+          continue;
+        }
+        w.find_idem.BindStatic(1, *e.idempotency_key);
+        Ack a;
+        if (w.find_idem.Step(&s)) {
+          a.seq = static_cast<uint64_t>(w.find_idem.Int(0));
+          a.id = std::string(w.find_idem.Text(1));
+        }
+        a.replayed = true;
+        w.find_idem.Reset();
+        out.push_back(a);
+        continue;
+      }
+      const uint64_t seq = next_seq_++;
+      const Micros recorded = now;
+      last_recorded_ = recorded;
+      std::string leaf_hash = LeafHash(e, recorded);
+      auto& st = w.insert;
+      st.Bind(1, static_cast<int64_t>(seq));
+      st.BindStatic(2, e.id);
+      st.Bind(3, recorded);
+      if (e.occurred_at) {
+        st.Bind(4, *e.occurred_at);
+      } else {
+        st.BindNull(4);
+      }
+      st.BindStatic(5, e.tag);
+      st.BindStatic(6, e.subject);
+      BindOpt(st, 7, e.actor);
+      BindOpt(st, 8, e.ip);
+      BindOpt(st, 9, e.user_agent);
+      if (e.metadata_json == "{}") {
+        st.BindNull(10);
+      } else {
+        st.BindStatic(10, e.metadata_json);
+      }
+      st.BindStatic(11, e.description);
+      st.BindBlob(12, leaf_hash);
+      s = st.Run();
+      if (!s.ok()) break;
+      if (e.idempotency_key) {
+        w.insert_idem.BindStatic(1, *e.idempotency_key);
+        w.insert_idem.Bind(2, static_cast<int64_t>(seq));
+        s = w.insert_idem.Run();
+        idem_in_group[*e.idempotency_key] = Ack{e.id, seq, false};
+      }
+      if (e.id_from_client) ids_in_group.insert(e.id);
+      tag_delta[e.tag]++;
+      added.push_back({seq, &e});
+      out.push_back(Ack{e.id, seq, false});
+    }
+  }
+  for (const auto& [tag, n] : tag_delta) {
+    if (!s.ok()) break;
+    w.count_tag.BindStatic(1, tag);
+    w.count_tag.Bind(2, static_cast<int64_t>(n));
+    s = w.count_tag.Run();
+  }
+  if (s.ok()) s = w.commit.Run();
+  if (!s.ok()) {
+    w.rollback.Run();
+    next_seq_ = start_seq;
+    last_recorded_ = start_recorded;
+    return s;
+  }
+  // Durable: make it visible.
+  std::vector<std::string> keys;
+  for (const auto& a : added) {
+    IndexKeysOf(a.e->tag, a.e->subject, a.e->actor.value_or(""), a.e->ip.value_or(""), &keys);
+    index_.Add(a.seq, keys);
+  }
+  index_.Publish(next_seq_);
+  {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    for (const auto& [tag, n] : tag_delta) tag_counts_[tag] += n;
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<SqliteStore::ReadConn> SqliteStore::AcquireReader(Status* s) {
+  {
+    std::lock_guard<std::mutex> l(readers_mu_);
+    if (!readers_.empty()) {
+      auto r = std::move(readers_.back());
+      readers_.pop_back();
+      return r;
+    }
+  }
+  auto r = std::make_unique<ReadConn>();
+  auto prep = [&]() -> Status {
+    TRAIL_RETURN_IF_ERROR(r->db.Open(opt_.path, true));
+    TRAIL_RETURN_IF_ERROR(r->db.Exec("PRAGMA cache_size=-8192"));
+    TRAIL_RETURN_IF_ERROR(r->begin.Prepare(r->db, "BEGIN"));
+    TRAIL_RETURN_IF_ERROR(r->end.Prepare(r->db, "COMMIT"));
+    std::string cols(kEventColumns);
+    TRAIL_RETURN_IF_ERROR(r->by_seq.Prepare(r->db, "SELECT " + cols + " FROM events WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(r->by_id.Prepare(r->db, "SELECT " + cols + " FROM events WHERE id = ?"));
+    TRAIL_RETURN_IF_ERROR(r->recorded_at.Prepare(r->db, "SELECT recorded_at FROM events WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(r->postings.Prepare(r->db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(r->scan_asc.Prepare(
+        r->db, "SELECT " + cols + " FROM events WHERE seq >= ? AND seq < ? ORDER BY seq ASC"));
+    TRAIL_RETURN_IF_ERROR(r->scan_desc.Prepare(
+        r->db, "SELECT " + cols + " FROM events WHERE seq >= ? AND seq < ? ORDER BY seq DESC"));
+    return Status::Ok();
+  };
+  *s = prep();
+  if (!s->ok()) return nullptr;
+  return r;
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<ReadConn> r) {
+  std::lock_guard<std::mutex> l(readers_mu_);
+  if (readers_.size() < 16) readers_.push_back(std::move(r));
+}
+
+Result<QueryPage> SqliteStore::Query(const trail::Query& q, const AccessFilter* access) {
+  Status s;
+  auto r = AcquireReader(&s);
+  if (!r) return s;
+  Result<QueryPage> page = Status::Internal("unreached");
+  {
+    Source src(r.get());
+    page = ExecuteQuery(q, index_, src, access);
+  }
+  ReleaseReader(std::move(r));
+  return page;
+}
+
+Result<std::optional<Event>> SqliteStore::Get(std::string_view id) {
+  Status s;
+  auto r = AcquireReader(&s);
+  if (!r) return s;
+  std::optional<Event> out;
+  r->by_id.Bind(1, id);
+  if (r->by_id.Step(&s)) {
+    Event e;
+    ReadEvent(r->by_id, &e);
+    out = std::move(e);
+  }
+  r->by_id.Reset();
+  ReleaseReader(std::move(r));
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> SqliteStore::TagCounts() {
+  std::lock_guard<std::mutex> l(stats_mu_);
+  return std::vector<std::pair<std::string, uint64_t>>(tag_counts_.begin(), tag_counts_.end());
+}
+
+Status SqliteStore::PutKey(const ApiKeyRecord& key) {
+  std::lock_guard<std::mutex> l(keys_mu_);
+  sqlite::Stmt st;
+  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES(?,?,?,?,?)"));
+  st.Bind(1, key.id);
+  st.Bind(2, key.name);
+  st.Bind(3, KeyRoleName(key.role));
+  st.BindBlob(4, key.hash);
+  st.Bind(5, key.created_at);
+  return st.Run();
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::ListKeys() {
+  std::lock_guard<std::mutex> l(keys_mu_);
+  sqlite::Stmt st;
+  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id"));
+  std::vector<ApiKeyRecord> out;
+  Status s;
+  while (st.Step(&s)) {
+    ApiKeyRecord k;
+    k.id = std::string(st.Text(0));
+    k.name = std::string(st.Text(1));
+    k.role = ParseKeyRole(st.Text(2)).value_or(KeyRole::kWriter);
+    k.hash = std::string(st.Blob(3));
+    k.created_at = st.Int(4);
+    if (!st.IsNull(5)) k.revoked_at = st.Int(5);
+    out.push_back(std::move(k));
+  }
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteStore::RevokeKey(std::string_view id, Micros when) {
+  std::lock_guard<std::mutex> l(keys_mu_);
+  sqlite::Stmt st;
+  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"));
+  st.Bind(1, when);
+  st.Bind(2, id);
+  TRAIL_RETURN_IF_ERROR(st.Run());
+  if (sqlite3_changes(keys_db_->get()) == 0) return Status::NotFound("no active key " + std::string(id));
+  return Status::Ok();
+}
+
+StoreStats SqliteStore::Stats() {
+  StoreStats out;
+  {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    out = stats_;
+  }
+  out.queue_depth = queue_.pending();
+  out.disk_bytes = FileSize(opt_.path) + FileSize(opt_.path + "-wal");
+  return out;
+}
+
+bool SqliteStore::Healthy() { return healthy_.load() && !drained_.load(); }
+
+void SqliteStore::Drain() {
+  if (drained_.exchange(true)) return;
+  queue_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace trail

@@ -1,0 +1,89 @@
+// SqliteStore: the embedded engine (SPEC §4, `--store sqlite:PATH`).
+//
+// One SQLite database in WAL mode with synchronous=FULL. A single writer thread drains the
+// AppendQueue: every request waiting at that moment joins one transaction and one fsync
+// (group commit), and each is acknowledged only after COMMIT returns. Reads use a pool of
+// separate read-only connections and never wait for the writer (WAL snapshots).
+// Secondary indexes are PostingIndex segments (see posting_index.h); the events table is the
+// truth and the open segments are rebuilt from it at Open().
+// Thread-safe; see Store for the contract.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "store/append_queue.h"
+#include "store/posting_index.h"
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace trail {
+
+struct SqliteOptions {
+  std::string path;
+  int segment_bits = 16;          // 65,536 events per posting segment
+  size_t queue_limit = 100000;    // events accepted but not yet durable
+  size_t max_commit_events = 20000;
+  const Clock* clock = &SystemClock::Get();
+};
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  void Append(std::vector<PreparedEvent> events, AppendCallback done) override;
+  Result<QueryPage> Query(const trail::Query& q, const AccessFilter* access) override;
+  Result<std::optional<Event>> Get(std::string_view id) override;
+  Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() override;
+  Status PutKey(const ApiKeyRecord& key) override;
+  Result<std::vector<ApiKeyRecord>> ListKeys() override;
+  Status RevokeKey(std::string_view id, Micros when) override;
+  StoreStats Stats() override;
+  bool Healthy() override;
+  void Drain() override;
+
+  const PostingIndex& index() const { return index_; }
+
+ private:
+  struct Writer;
+  struct ReadConn;
+  class Source;
+
+  explicit SqliteStore(const SqliteOptions& options);
+  Status Init();
+  Status RecoverIndex();
+  void WriterLoop();
+  Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
+                     std::vector<std::vector<Ack>>* acks);
+  Status SealSegments();
+  std::unique_ptr<ReadConn> AcquireReader(Status* s);
+  void ReleaseReader(std::unique_ptr<ReadConn> r);
+
+  SqliteOptions opt_;
+  std::unique_ptr<Writer> writer_;
+  AppendQueue queue_;
+  PostingIndex index_;
+  std::thread thread_;
+  std::atomic<bool> drained_{false};
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<ReadConn>> readers_;
+
+  std::mutex keys_mu_;  // key writes use their own connection
+  std::unique_ptr<sqlite::Db> keys_db_;
+
+  std::mutex stats_mu_;
+  std::map<std::string, uint64_t> tag_counts_;
+  StoreStats stats_;
+  uint64_t next_seq_ = 0;       // writer thread only
+  Micros last_recorded_ = 0;    // writer thread only
+  std::atomic<bool> healthy_{true};
+};
+
+}  // namespace trail

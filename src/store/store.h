@@ -1,0 +1,91 @@
+// Store: where events live. The one storage interface of trail (STYLE habit 2); SqliteStore
+// is the embedded engine, PostgresStore (later) the shared one. Both satisfy this contract:
+//
+// * Append() takes a batch of prepared events and calls `done` exactly once, from a store
+//   thread, after the whole batch is durable (fsync'd/committed) or has been refused. A batch
+//   is all-or-nothing. Events get contiguous `seq` in commit order, from 0. Concurrent
+//   Append() calls share one transaction and one fsync (group commit); the number of events
+//   accepted but not yet durable is bounded, past which Append() fails at once with
+//   kResourceExhausted (HTTP 429).
+// * Events carrying an idempotency key already stored are not stored again: their ack holds
+//   the original id and seq and `replayed = true`.
+// * Reads (Query, Get) see only durable events, never block the writer, and may run from any
+//   number of threads at once. Query paging is stable under concurrent appends.
+// * Drain() stops accepting appends, commits everything accepted, and returns.
+// All methods are thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "query/query.h"
+
+namespace trail {
+
+struct AccessFilter;  // query_executor.h
+
+struct Ack {
+  std::string id;
+  std::optional<uint64_t> seq;
+  bool replayed = false;
+};
+
+using AppendCallback = std::function<void(Status, std::vector<Ack>)>;
+
+struct QueryPage {
+  std::vector<Event> events;
+  std::optional<uint64_t> next_after;  // set when more matching events exist
+  uint64_t rows_examined = 0;          // candidate rows read, for plans and benchmarks
+};
+
+enum class KeyRole { kWriter, kAuditor, kAdmin };
+std::string_view KeyRoleName(KeyRole r);
+std::optional<KeyRole> ParseKeyRole(std::string_view s);
+
+struct ApiKeyRecord {
+  std::string id;
+  std::string name;
+  KeyRole role = KeyRole::kWriter;
+  std::string hash;  // SHA-256 of the key text; the key itself is never stored
+  Micros created_at = 0;
+  std::optional<Micros> revoked_at;
+};
+
+struct StoreStats {
+  uint64_t events = 0;          // next seq
+  uint64_t queue_depth = 0;     // events accepted, not yet durable
+  uint64_t commits = 0;
+  uint64_t committed_events = 0;
+  double last_commit_seconds = 0;
+  uint64_t disk_bytes = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual void Append(std::vector<PreparedEvent> events, AppendCallback done) = 0;
+  // Blocking convenience over Append().
+  Result<std::vector<Ack>> AppendSync(std::vector<PreparedEvent> events);
+
+  // `access` (may be null) restricts results further: viewer visibility (SPEC §6).
+  virtual Result<QueryPage> Query(const trail::Query& q, const AccessFilter* access) = 0;
+  virtual Result<std::optional<Event>> Get(std::string_view id) = 0;
+  // Per-tag totals of stored events (exact across restarts).
+  virtual Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() = 0;
+
+  virtual Status PutKey(const ApiKeyRecord& key) = 0;
+  virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;
+  virtual Status RevokeKey(std::string_view id, Micros when) = 0;
+
+  virtual StoreStats Stats() = 0;
+  virtual bool Healthy() = 0;
+  virtual void Drain() = 0;
+};
+
+}  // namespace trail
