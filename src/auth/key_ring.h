@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -12,19 +13,25 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/viewer_token.h"
 #include "core/clock.h"
 #include "store/store.h"
 
 namespace trail {
 
-// Who is asking. For API keys `role` is set; viewer tokens (later) fill `viewer`.
+// Who is asking: an API key (`role`) or a viewer token (`viewer`, read-only).
 struct Principal {
   std::string key_id;  // API key id, or "" for a viewer
   std::string name;
   KeyRole role = KeyRole::kWriter;
   bool is_viewer = false;
+  std::shared_ptr<const ViewerClaims> viewer;
   // The actor written on self-audit events.
-  std::string Actor() const { return is_viewer ? name : "key:" + key_id; }
+  std::string Actor() const { return is_viewer ? viewer->sub : "key:" + key_id; }
+  // Reads everything unfiltered: auditor and admin keys, admin viewer tokens.
+  bool ReadsAll() const {
+    return is_viewer ? viewer->admin : (role == KeyRole::kAuditor || role == KeyRole::kAdmin);
+  }
 };
 
 struct NewKey {

@@ -94,6 +94,13 @@ int Serve(ServeFlags& f) {
     Log(s.ToString());
     return 2;
   }
+  const std::string secret_file =
+      cfg.viewer_secret_file.empty() ? cfg.data_dir + "/viewer.secret" : cfg.viewer_secret_file;
+  auto viewer_secret = ReadSecretFile(secret_file);
+  if (!viewer_secret.ok() || viewer_secret->empty()) {
+    Log("viewer secret: " + (viewer_secret.ok() ? secret_file + " is empty" : viewer_secret.status().message()));
+    return 2;
+  }
   Uuid7Generator ids(clock);
   Metrics metrics;
   ApiServices services;
@@ -104,6 +111,7 @@ int Serve(ServeFlags& f) {
   services.metrics = &metrics;
   services.clock = &clock;
   services.queue_limit = cfg.queue;
+  services.viewer_secret = *viewer_secret;
   const std::string events_file = cfg.events_file;
   services.reload_types = [&type_set, events_file]() -> Result<size_t> {
     auto next = LoadTypes(events_file);

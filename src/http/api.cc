@@ -32,7 +32,16 @@ Result<Principal> Api::Authenticate(const HttpRequest& req) {
   std::string_view cred = h.substr(kBearer.size());
   while (!cred.empty() && cred.front() == ' ') cred.remove_prefix(1);
   while (!cred.empty() && cred.back() == ' ') cred.remove_suffix(1);
-  if (cred.empty() || cred.size() > 4096) return Status::Unauthenticated("invalid credential");
+  if (cred.empty() || cred.size() > kMaxTokenBytes) return Status::Unauthenticated("invalid credential");
+  if (LooksLikeJwt(cred)) {
+    auto claims = VerifyViewerToken(cred, s_.viewer_secret, s_.clock->NowMicros());
+    if (!claims.ok()) return claims.status();
+    Principal p;
+    p.is_viewer = true;
+    p.name = claims->sub;
+    p.viewer = std::make_shared<const ViewerClaims>(std::move(claims.value()));
+    return p;
+  }
   return s_.keys->Authenticate(cred);
 }
 

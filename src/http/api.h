@@ -25,6 +25,7 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   size_t queue_limit = 0;
+  std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;
 };

@@ -1,13 +1,16 @@
 // The event endpoints: POST /v1/events, GET /v1/events, GET /v1/events/{id}, GET /v1/export.
 #include <boost/json.hpp>
 #include <chrono>
+#include <optional>
 
 #include "core/codec.h"
 #include "core/jcs.h"
 #include "core/json_text.h"
 #include "core/time_format.h"
+#include "auth/visibility.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "store/query_executor.h"
 
 namespace trail {
 namespace {
@@ -15,8 +18,48 @@ namespace {
 constexpr size_t kMaxBatch = 10000;
 
 Status NeedRead(const Principal& p) {
-  if (p.role == KeyRole::kAuditor || p.role == KeyRole::kAdmin) return Status::Ok();
+  if (p.is_viewer || p.role == KeyRole::kAuditor || p.role == KeyRole::kAdmin) return Status::Ok();
   return Status::Forbidden("a " + std::string(KeyRoleName(p.role)) + " key may not read events");
+}
+
+// What a principal may read of a query (SPEC §6). For viewers who are not admins: asking for
+// a subject without standing is 403; otherwise the store restricts the query to the viewer's
+// subjects (an index OR-group, so a viewer who sees 0.1 % of the log reads only that) and
+// checks each type's visible_to on the rows.
+//
+// An ip a viewer may not see must not be searchable either: `ip=` matches only events whose
+// ip the viewer sees, and `-ip:` is evaluated on what the viewer sees.
+Status ScopeFor(const Principal& p, Query* query, std::shared_ptr<const TypeRegistry> types,
+                std::optional<AccessFilter>* out) {
+  out->reset();
+  if (p.ReadsAll()) return Status::Ok();
+  const Query& q = *query;
+  for (const auto& subject : q.subjects) {
+    if (!HasStanding(*p.viewer, subject))
+      return Status::Forbidden("this viewer holds no role on " + subject);
+  }
+  AccessFilter f;
+  for (const auto& subject : StandingSubjects(*p.viewer)) f.any_of_keys.push_back(SubjectKey(subject));
+  auto viewer = p.viewer;
+  const bool ip_terms = !q.ips.empty();
+  std::vector<std::string> not_ips = std::move(query->not_ips);
+  query->not_ips.clear();
+  f.allows = [viewer, types, ip_terms, not_ips](const Event& e) {
+    if (!e.subject || !MaySee(*viewer, types->Find(e.tag), *e.subject)) return false;
+    const bool sees_ip = ShowsNetworkFields(*viewer, e);
+    if (ip_terms && !sees_ip) return false;
+    if (sees_ip && e.ip) {
+      for (const auto& ip : not_ips)
+        if (*e.ip == ip) return false;
+    }
+    return true;
+  };
+  *out = std::move(f);
+  return Status::Ok();
+}
+
+bool Redacts(const Principal& p, const Event& e) {
+  return p.is_viewer && !ShowsNetworkFields(*p.viewer, e);
 }
 
 Status JsonError(const boost::json::error_code& ec, int index) {
@@ -126,7 +169,7 @@ void AppendCsvField(std::string_view v, std::string* out, bool guard_formula) {
 constexpr std::string_view kCsvHeader =
     "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,pruned\r\n";
 
-void AppendCsvRow(const Event& e, std::string* out) {
+void AppendCsvRow(const Event& e, std::string* out, bool redact) {
   out->append(std::to_string(e.seq));
   out->push_back(',');
   out->append(e.id);
@@ -136,9 +179,13 @@ void AppendCsvRow(const Event& e, std::string* out) {
   if (!e.pruned) out->append(FormatRfc3339Micros(e.occurred_at));
   out->push_back(',');
   AppendCsvField(e.tag, out, true);
-  for (const auto* f : {&e.subject, &e.actor, &e.ip, &e.user_agent}) {
+  for (const auto* f : {&e.subject, &e.actor}) {
     out->push_back(',');
     if (*f) AppendCsvField(**f, out, true);
+  }
+  for (const auto* f : {&e.ip, &e.user_agent}) {
+    out->push_back(',');
+    if (*f) AppendCsvField(redact ? "redacted" : std::string_view(**f), out, true);
   }
   out->push_back(',');
   if (!e.pruned) AppendCsvField(e.description, out, true);
@@ -199,8 +246,10 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
   auto q = QueryOf(req, {});
   if (!q.ok()) return respond(ErrorResponse(q.status()));
+  std::optional<AccessFilter> scope;
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
   auto t0 = std::chrono::steady_clock::now();
-  auto page = s_.store->Query(*q, nullptr);
+  auto page = s_.store->Query(*q, scope ? &*scope : nullptr);
   if (!page.ok()) return respond(ErrorResponse(page.status()));
   s_.metrics->query_requests++;
   s_.metrics->query_rows_examined += page->rows_examined;
@@ -208,7 +257,7 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   std::string b = "{\"events\":[";
   for (size_t i = 0; i < page->events.size(); ++i) {
     if (i) b.push_back(',');
-    AppendEventJson(page->events[i], &b);
+    AppendEventJson(page->events[i], &b, Redacts(who, page->events[i]));
   }
   b += "],\"next_cursor\":";
   if (page->next_after) {
@@ -231,8 +280,12 @@ void Api::GetEvent(const std::string& id, const Principal& who, Respond& respond
   auto e = s_.store->Get(lower);
   if (!e.ok()) return respond(ErrorResponse(e.status()));
   if (!e->has_value()) return respond(ErrorResponse(Status::NotFound("no event " + id)));
+  const Event& ev = **e;
+  // An event a viewer may not see does not exist for that viewer.
+  if (!who.ReadsAll() && !(ev.subject && MaySee(*who.viewer, s_.types->Get()->Find(ev.tag), *ev.subject)))
+    return respond(ErrorResponse(Status::NotFound("no event " + id)));
   std::string b;
-  AppendEventJson(**e, &b);
+  AppendEventJson(ev, &b, Redacts(who, ev));
   respond(JsonResponse(200, std::move(b)));
 }
 
@@ -247,6 +300,8 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     return respond(ErrorResponse(Status::Invalid("invalid_query", "format: 'ndjson' or 'csv'")));
   if (params.find("order") == params.end()) q->ascending = true;  // exports read oldest first
   q->limit = kMaxLimit;
+  std::optional<AccessFilter> scope;
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
 
   boost::json::object meta{{"format", format}, {"filter", req.raw_query}};
   if (Status s = RecordSelfAudit("trail:export", "trail:export", who.Actor(), meta); !s.ok())
@@ -261,10 +316,12 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   struct State {
     Query q;
     bool csv;
+    std::optional<AccessFilter> scope;
+    Principal who;
     bool header_done = false;
     bool done = false;
   };
-  auto st = std::make_shared<State>(State{*q, format == "csv"});
+  auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who});
   Store* store = s_.store;
   r.stream = [st, store](std::string* chunk, bool* failed) {
     if (st->csv && !st->header_done) {
@@ -272,16 +329,16 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
       st->header_done = true;
     }
     if (st->done) return false;
-    auto page = store->Query(st->q, nullptr);
+    auto page = store->Query(st->q, st->scope ? &*st->scope : nullptr);
     if (!page.ok()) {
       *failed = true;
       return false;
     }
     for (const auto& e : page->events) {
       if (st->csv) {
-        AppendCsvRow(e, chunk);
+        AppendCsvRow(e, chunk, Redacts(st->who, e));
       } else {
-        AppendEventJson(e, chunk);
+        AppendEventJson(e, chunk, Redacts(st->who, e));
         chunk->push_back('\n');
       }
     }

@@ -117,6 +117,7 @@ PostingIndex::View PostingIndex::Snapshot(const std::vector<std::string>& keys) 
   v.end = end_;
   v.first_open_segment = first_open_;
   for (const auto& k : keys) {
+    if (v.lists.count(k)) continue;  // a key may be asked for twice (query and access filter)
     auto& out = v.lists[k];
     for (const auto& [seg, lists] : open_) {
       auto it = lists.find(k);

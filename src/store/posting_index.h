@@ -44,6 +44,8 @@ class PostingIndex {
 
   explicit PostingIndex(int segment_bits) : bits_(segment_bits) {}
   int segment_bits() const { return bits_; }
+  // Before first use only: a store keeps the segment size it was created with.
+  void set_segment_bits(int bits) { bits_ = bits; }
   uint64_t SegmentOf(uint64_t seq) const { return seq >> bits_; }
   uint64_t SegmentStart(uint64_t seg) const { return seg << bits_; }
 
@@ -71,7 +73,7 @@ class PostingIndex {
   size_t memory_entries() const;
 
  private:
-  const int bits_;
+  int bits_;
   mutable std::shared_mutex mu_;
   uint64_t first_open_ = 0;
   uint64_t end_ = 0;

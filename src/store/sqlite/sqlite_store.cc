@@ -201,6 +201,19 @@ Status SqliteStore::Init() {
                                       std::to_string(kSchemaVersion) + "')"));
     }
   }
+  {
+    // The segment size is fixed when the store is created: posting rows depend on it.
+    sqlite::Stmt v;
+    TRAIL_RETURN_IF_ERROR(v.Prepare(w.db, "SELECT value FROM meta WHERE key='segment_bits'"));
+    Status s;
+    if (v.Step(&s)) {
+      index_.set_segment_bits(std::stoi(std::string(v.Text(0))));
+    } else {
+      TRAIL_RETURN_IF_ERROR(s);
+      TRAIL_RETURN_IF_ERROR(w.db.Exec("INSERT INTO meta VALUES('segment_bits','" +
+                                      std::to_string(opt_.segment_bits) + "')"));
+    }
+  }
   TRAIL_RETURN_IF_ERROR(w.begin.Prepare(w.db, "BEGIN IMMEDIATE"));
   TRAIL_RETURN_IF_ERROR(w.commit.Prepare(w.db, "COMMIT"));
   TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
