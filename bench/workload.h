@@ -21,15 +21,18 @@ class Workload {
   explicit Workload(uint64_t seed, WorkloadShape shape = {}) : rng_(seed), shape_(shape) {}
   // One event as a JSON object text (no trailing newline).
   std::string NextJson();
-  // The subject of the last event (for query benchmarks).
+  // The subject, actor and tag of the last event (for query benchmarks: keys drawn from the
+  // same distribution as the events).
   const std::string& last_subject() const { return subject_; }
+  const std::string& last_actor() const { return actor_; }
+  const std::string& last_tag() const { return tag_; }
   const WorkloadShape& shape() const { return shape_; }
 
  private:
   uint32_t Pick(uint32_t n) { return static_cast<uint32_t>(rng_() % n); }
   std::mt19937_64 rng_;
   WorkloadShape shape_;
-  std::string subject_;
+  std::string subject_, actor_, tag_;
   uint64_t n_ = 0;
 };
 

@@ -5,7 +5,10 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <iostream>
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "auth/secret_file.h"
 #include "cli/commands.h"
@@ -239,6 +242,65 @@ int KeysRevoke(const Remote& remote, const std::string& id) {
   return 0;
 }
 
+// Reads one gauge from the Prometheus text of /metrics.
+double MetricValue(const std::string& text, const std::string& name) {
+  size_t pos = 0;
+  while ((pos = text.find(name + " ", pos)) != std::string::npos) {
+    if (pos == 0 || text[pos - 1] == '\n') return std::atof(text.c_str() + pos + name.size() + 1);
+    pos += name.size();
+  }
+  return 0;
+}
+
+int Gc(const Remote& remote, const std::string& as_of, bool dry_run) {
+  auto c = Connect(remote);
+  if (!c.ok()) return Fail(c.status().message());
+  boost::json::object body{{"dry_run", dry_run}};
+  if (!as_of.empty()) body["as_of"] = as_of;
+  std::atomic<bool> done{false};
+  std::thread progress;
+  if (isatty(STDERR_FILENO)) {
+    // Progress from a second connection while the run is in flight.
+    progress = std::thread([&] {
+      auto watcher = Connect(remote);
+      auto t0 = std::chrono::steady_clock::now();
+      while (!done.load() && watcher.ok()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        auto m = watcher->conn->Request("GET", "/metrics", "", "", watcher->auth);
+        if (!m.ok() || m->status != 200 || done.load()) continue;
+        double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::fprintf(stderr, "\r%5.1f s  pruned %.0f  scrubbed %.0f", el,
+                     MetricValue(m->body, "trail_gc_progress_pruned"),
+                     MetricValue(m->body, "trail_gc_progress_scrubbed"));
+      }
+    });
+  }
+  auto r = c->conn->Request("POST", "/v1/admin/gc", boost::json::serialize(body), "application/json", c->auth, 3600);
+  done = true;
+  if (progress.joinable()) {
+    progress.join();
+    std::fprintf(stderr, "\n");
+  }
+  if (!r.ok()) return Fail(r.status().message());
+  if (r->status != 200) return Fail(ErrorText(*r));
+  std::cout << r->body << "\n";
+  return 0;
+}
+
+int Redact(const Remote& remote, const std::string& subject, const std::string& actor) {
+  if (subject.empty() == actor.empty()) return Fail("redact takes exactly one of --subject or --actor");
+  auto c = Connect(remote);
+  if (!c.ok()) return Fail(c.status().message());
+  boost::json::object body;
+  if (!subject.empty()) body["subject"] = subject;
+  if (!actor.empty()) body["actor"] = actor;
+  auto r = c->conn->Request("POST", "/v1/admin/redact", boost::json::serialize(body), "application/json", c->auth, 3600);
+  if (!r.ok()) return Fail(r.status().message());
+  if (r->status != 200) return Fail(ErrorText(*r));
+  std::cout << r->body << "\n";
+  return 0;
+}
+
 int TypesCheck(const std::string& file) {
   auto reg = TypeRegistry::FromFile(file);
   if (!reg.ok()) {
@@ -330,6 +392,31 @@ void AddClientCommands(CLI::App& app) {
     h->remote.AddTo(revoke);
     revoke->add_option("id", h->id, "Key id")->required();
     revoke->callback([h] { std::exit(KeysRevoke(h->remote, h->id)); });
+  }
+  {
+    struct F {
+      Remote remote;
+      std::string as_of;
+      bool dry_run = false;
+    };
+    auto f = std::make_shared<F>();
+    CLI::App* cmd = app.add_subcommand("gc", "Run retention now: prune expired events, scrub old ip/user agents");
+    f->remote.AddTo(cmd);
+    cmd->add_option("--as-of", f->as_of, "Evaluate retention as if it were this RFC 3339 time (default now)");
+    cmd->add_flag("--dry-run", f->dry_run, "Count, change nothing");
+    cmd->callback([f] { std::exit(Gc(f->remote, f->as_of, f->dry_run)); });
+  }
+  {
+    struct F {
+      Remote remote;
+      std::string subject, actor;
+    };
+    auto f = std::make_shared<F>();
+    CLI::App* cmd = app.add_subcommand("redact", "Erasure request: prune every event of a subject or an actor now");
+    f->remote.AddTo(cmd);
+    cmd->add_option("--subject", f->subject, "kind:id, e.g. user:alice");
+    cmd->add_option("--actor", f->actor, "Actor, e.g. alice");
+    cmd->callback([f] { std::exit(Redact(f->remote, f->subject, f->actor)); });
   }
   {
     CLI::App* types = app.add_subcommand("types", "Event types");

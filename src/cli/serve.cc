@@ -5,7 +5,10 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "auth/key_ring.h"
 #include "auth/secret_file.h"
@@ -112,6 +115,7 @@ int Serve(ServeFlags& f) {
   services.clock = &clock;
   services.queue_limit = cfg.queue;
   services.viewer_secret = *viewer_secret;
+  services.personal_data = cfg.personal_data;
   const std::string events_file = cfg.events_file;
   services.reload_types = [&type_set, events_file]() -> Result<size_t> {
     auto next = LoadTypes(events_file);
@@ -147,6 +151,24 @@ int Serve(ServeFlags& f) {
       cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(server.port()) + " (data " +
       cfg.data_dir + ", " + std::to_string((*types)->user_type_count()) + " event types)");
 
+  // Retention in the background, every [retention] interval (SPEC §7).
+  std::mutex gc_mu;
+  std::condition_variable gc_cv;
+  bool gc_stop = false;
+  std::thread gc_thread([&] {
+    std::unique_lock<std::mutex> l(gc_mu);
+    while (!gc_cv.wait_for(l, std::chrono::microseconds(cfg.retention_interval), [&] { return gc_stop; })) {
+      l.unlock();
+      auto r = api.RunGc(clock.NowMicros(), false, "trail");
+      if (!r.ok()) {
+        Log("retention run failed: " + r.status().ToString());
+      } else if (r->pruned || r->scrubbed) {
+        Log("retention pruned " + std::to_string(r->pruned) + ", scrubbed " + std::to_string(r->scrubbed));
+      }
+      l.lock();
+    }
+  });
+
   while (true) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
@@ -164,9 +186,15 @@ int Serve(ServeFlags& f) {
     break;
   }
   Log("draining");
+  {
+    std::lock_guard<std::mutex> l(gc_mu);
+    gc_stop = true;
+  }
+  gc_cv.notify_all();
   server.BeginDrain();
   if (!server.WaitIdle(8.0)) Log("requests still in flight after 8 s; stopping anyway");
-  (*store)->Drain();
+  (*store)->Drain();  // a retention run in progress fails its next batch and ends
+  gc_thread.join();
   server.Stop();
   Log("stopped");
   return 0;

@@ -1,11 +1,13 @@
 #include "core/event_types.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/jcs.h"
 #include "core/names.h"
 #include "core/time_format.h"
 
@@ -111,13 +113,15 @@ Result<Template> ParseTemplate(std::string_view text) {
 
 bool IsRoleName(std::string_view s) { return IsValidTagPart(s); }
 
-Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::string& where,
+// Errors name the line of the offending key where there is one, else the [[event]] line.
+Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::string& origin,
                                              bool builtin) {
+  const std::string where = Where(origin, tbl);
   static const std::set<std::string, std::less<>> kKeys = {
       "tag", "subject", "description", "fields", "extra_fields", "visible_to", "retention"};
   for (const auto& [k, v] : tbl) {
     if (!kKeys.count(k.str()))
-      return Bad(Where(where, v), "unknown key '" + std::string(k.str()) + "'");
+      return Bad(Where(origin, v), "unknown key '" + std::string(k.str()) + "'");
   }
   auto t = std::make_unique<EventType>();
   t->builtin = builtin;
@@ -129,6 +133,7 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
     return Bad(where, "tag '" + *tag + "': the trail: prefix is reserved for built-in types");
   t->tag = *tag;
   const std::string at = where + " (" + t->tag + ")";
+  auto at_node = [&](const toml::node& n) { return Where(origin, n) + " (" + t->tag + ")"; };
 
   auto subject = tbl["subject"].value<std::string>();
   if (!subject) return Bad(at, "missing string 'subject' (the subject kind, e.g. \"project\")");
@@ -137,13 +142,14 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
 
   if (const toml::node* f = tbl.get("fields")) {
     const toml::table* ft = f->as_table();
-    if (!ft) return Bad(at, "'fields' must be a table of name = \"type\"");
+    if (!ft) return Bad(at_node(*f), "'fields' must be a table of name = \"type\"");
+    std::vector<toml::source_position> positions;
     for (const auto& [k, v] : *ft) {
       auto ty = v.value<std::string>();
-      if (!ty) return Bad(at, "field '" + std::string(k.str()) + "': type must be a string");
+      if (!ty) return Bad(at_node(v), "field '" + std::string(k.str()) + "': type must be a string");
       FieldSpec spec;
       spec.name = std::string(k.str());
-      if (spec.name.empty()) return Bad(at, "empty field name");
+      if (spec.name.empty()) return Bad(at_node(v), "empty field name");
       std::string_view tn = *ty;
       if (!tn.empty() && tn.back() == '?') {
         spec.optional = true;
@@ -151,25 +157,39 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
       }
       auto parsed = ParseFieldType(tn);
       if (!parsed)
-        return Bad(at, "field '" + spec.name + "': unknown type '" + *ty +
+        return Bad(at_node(v), "field '" + spec.name + "': unknown type '" + *ty +
                            "' (string, int, bool, number, object, array, any; '?' = optional)");
       spec.type = *parsed;
       t->fields.push_back(std::move(spec));
+      positions.push_back(k.source().begin);
     }
+    // toml++ iterates a table in key order; EventType::fields promises declaration order.
+    std::vector<size_t> order(t->fields.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const auto& pa = positions[a];
+      const auto& pb = positions[b];
+      return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
+    std::vector<FieldSpec> declared;
+    declared.reserve(order.size());
+    for (size_t i : order) declared.push_back(std::move(t->fields[i]));
+    t->fields = std::move(declared);
   }
 
   if (const toml::node* d = tbl.get("description")) {
     auto text = d->value<std::string>();
-    if (!text) return Bad(at, "'description' must be a string");
+    if (!text) return Bad(at_node(*d), "'description' must be a string");
     auto tmpl = ParseTemplate(*text);
-    if (!tmpl.ok()) return Bad(at, tmpl.status().message());
+    if (!tmpl.ok()) return Bad(at_node(*d), tmpl.status().message());
     for (const auto& p : tmpl->parts) {
       if (!p.placeholder) continue;
-      if (p.text == "actor" || p.text == "subject_id" || p.text == "ip" || p.text == "subject" ||
-          p.text == "tag")
+      // Render() fills these itself; {subject} is not one of them (only {subject_id} is), so
+      // like any other name it must be a declared field.
+      if (p.text == "actor" || p.text == "subject_id" || p.text == "ip" || p.text == "tag")
         continue;
       if (!t->Field(p.text))
-        return Bad(at, "description uses {" + p.text + "}, which is not a declared field");
+        return Bad(at_node(*d), "description uses {" + p.text + "}, which is not a declared field");
     }
     t->description = std::move(*tmpl);
   }
@@ -177,17 +197,17 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
   if (const toml::node* x = tbl.get("extra_fields")) {
     auto v = x->value<std::string>();
     if (!v || (*v != "reject" && *v != "keep"))
-      return Bad(at, "extra_fields must be \"keep\" or \"reject\"");
+      return Bad(at_node(*x), "extra_fields must be \"keep\" or \"reject\"");
     t->reject_extra_fields = *v == "reject";
   }
 
   if (const toml::node* vis = tbl.get("visible_to")) {
     const toml::array* arr = vis->as_array();
-    if (!arr) return Bad(at, "visible_to must be an array of role names or \"self\"");
+    if (!arr) return Bad(at_node(*vis), "visible_to must be an array of role names or \"self\"");
     for (const auto& r : *arr) {
       auto role = r.value<std::string>();
       if (!role || !IsRoleName(*role))
-        return Bad(at, "visible_to entries must be \"self\" or role names of [a-z0-9_-]");
+        return Bad(at_node(r), "visible_to entries must be \"self\" or role names of [a-z0-9_-]");
       t->visible_to.push_back(*role);
     }
   }
@@ -195,10 +215,10 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
   t->retention_text = "forever";
   if (const toml::node* r = tbl.get("retention")) {
     auto v = r->value<std::string>();
-    if (!v) return Bad(at, "retention must be \"forever\" or a duration like \"90d\"");
+    if (!v) return Bad(at_node(*r), "retention must be \"forever\" or a duration like \"90d\"");
     if (*v != "forever") {
       auto d = ParseDuration(*v);
-      if (!d) return Bad(at, "retention '" + *v + "' is not \"forever\" or a duration (90d, 12w, 1y)");
+      if (!d) return Bad(at_node(*r), "retention '" + *v + "' is not \"forever\" or a duration (90d, 12w, 1y)");
       t->retention = *d;
     }
     t->retention_text = *v;
@@ -226,7 +246,7 @@ Status ParseInto(std::string_view text, const std::string& origin, bool builtin,
   for (const auto& node : *events) {
     const toml::table* tbl = node.as_table();
     if (!tbl) return Bad(Where(origin, node), "each [[event]] must be a table");
-    auto t = ParseType(*tbl, Where(origin, node), builtin);
+    auto t = ParseType(*tbl, origin, builtin);
     if (!t.ok()) return t.status();
     out->push_back(std::move(t.value()));
   }
@@ -237,7 +257,8 @@ void AppendValueText(const boost::json::value& v, std::string* out) {
   if (v.is_string()) {
     out->append(v.get_string().data(), v.get_string().size());
   } else if (!v.is_null()) {
-    out->append(boost::json::serialize(v));
+    // Canonical JSON writes numbers as people read them ("2.5"; serialize() writes "2.5E0").
+    AppendCanonicalJson(v, out);
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "auth/key_ring.h"
@@ -26,6 +27,7 @@ struct ApiServices {
   const Clock* clock = nullptr;
   size_t queue_limit = 0;
   std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
+  std::optional<Micros> personal_data;  // [retention] personal_data
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;
 };
@@ -34,6 +36,9 @@ class Api {
  public:
   explicit Api(ApiServices s) : s_(std::move(s)) {}
   void Handle(HttpRequest req, Respond respond);
+
+  // One retention run (SPEC §7) with the running types' rules, recorded as trail:gc.
+  Result<GcResult> RunGc(Micros as_of, bool dry_run, const std::string& actor);
 
   // Records one of trail's own trail:* events and waits until it is durable.
   Status RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,

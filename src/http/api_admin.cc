@@ -1,7 +1,9 @@
 // /v1/admin/*: API keys and type reloads (admin keys only; checked by the router).
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "core/json_text.h"
+#include "core/names.h"
 #include "core/time_format.h"
 #include "http/api.h"
 #include "http/errors.h"
@@ -93,6 +95,53 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     b += ",\"revoked\":true}";
     return respond(JsonResponse(200, std::move(b)));
   }
+  if (path == "/v1/admin/gc" && m == "POST") {
+    auto body = JsonObjectBody(req.body);
+    if (!body.ok()) return fail(body.status());
+    Micros as_of = s_.clock->NowMicros();
+    bool dry = false;
+    for (const auto& kv : *body) {
+      if (kv.key() == "as_of") {
+        auto t = kv.value().is_string() ? ParseRfc3339(std::string_view(kv.value().get_string())) : std::nullopt;
+        if (!t) return fail(Status::Invalid("invalid_request", "as_of: expected an RFC 3339 time"));
+        as_of = *t;
+      } else if (kv.key() == "dry_run") {
+        if (!kv.value().is_bool()) return fail(Status::Invalid("invalid_request", "dry_run: expected a bool"));
+        dry = kv.value().get_bool();
+      } else {
+        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": not a gc field (as_of, dry_run)"));
+      }
+    }
+    auto r = RunGc(as_of, dry, who.Actor());
+    if (!r.ok()) return fail(r.status());
+    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(r->pruned) + ",\"scrubbed\":" +
+                                         std::to_string(r->scrubbed) + ",\"dry_run\":" + (dry ? "true" : "false") + "}"));
+  }
+  if (path == "/v1/admin/redact" && m == "POST") {
+    auto body = JsonObjectBody(req.body);
+    if (!body.ok()) return fail(body.status());
+    RedactRequest rr;
+    for (const auto& kv : *body) {
+      if (kv.key() != "subject" && kv.key() != "actor")
+        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": not a redact field (subject, actor)"));
+      if (!kv.value().is_string() || kv.value().get_string().empty())
+        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": expected a non-empty string"));
+      (kv.key() == "subject" ? rr.subject : rr.actor) = std::string(kv.value().get_string());
+    }
+    if (!!rr.subject == !!rr.actor)
+      return fail(Status::Invalid("invalid_request", "redact takes exactly one of subject or actor"));
+    if (rr.subject && !IsValidSubject(*rr.subject))
+      return fail(Status::Invalid("invalid_request", "subject: '" + *rr.subject + "' is not kind:id"));
+    auto n = s_.store->Redact(rr);
+    if (!n.ok()) return fail(n.status());
+    s_.metrics->redactions++;
+    s_.metrics->redacted_events += *n;
+    boost::json::object meta{{"pruned", static_cast<int64_t>(*n)}};
+    if (rr.subject) meta["subject"] = *rr.subject;
+    if (rr.actor) meta["actor"] = *rr.actor;
+    if (Status s = RecordSelfAudit("trail:redact", "trail:redact", who.Actor(), meta); !s.ok()) return fail(s);
+    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(*n) + "}"));
+  }
   if (path == "/v1/admin/reload" && m == "POST") {
     auto n = s_.reload_types();
     if (!n.ok()) return fail(n.status());
@@ -103,6 +152,42 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     return respond(JsonResponse(200, "{\"types\":" + std::to_string(*n) + "}"));
   }
   fail(Status::NotFound("no route " + m + " " + path));
+}
+
+Result<GcResult> Api::RunGc(Micros as_of, bool dry_run, const std::string& actor) {
+  auto types = s_.types->Get();
+  GcRequest r;
+  r.as_of = as_of;
+  r.dry_run = dry_run;
+  r.personal_data = s_.personal_data;
+  for (const EventType* t : types->All()) {
+    if (t->retention) r.rules.push_back({t->tag, *t->retention});
+  }
+  Metrics* m = s_.metrics;
+  m->gc_progress_pruned = 0;
+  m->gc_progress_scrubbed = 0;
+  m->gc_running = 1;
+  r.progress = [m](uint64_t pruned, uint64_t scrubbed) {
+    m->gc_progress_pruned = pruned;
+    m->gc_progress_scrubbed = scrubbed;
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = s_.store->CollectGarbage(r);
+  m->gc_running = 0;
+  if (!res.ok()) return res;
+  if (!dry_run) {
+    m->gc_runs++;
+    m->gc_pruned += res->pruned;
+    m->gc_scrubbed += res->scrubbed;
+    m->gc_last_micros = static_cast<uint64_t>(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  boost::json::object meta{{"pruned", static_cast<int64_t>(res->pruned)},
+                           {"scrubbed", static_cast<int64_t>(res->scrubbed)},
+                           {"as_of", FormatRfc3339Micros(as_of)},
+                           {"dry_run", dry_run}};
+  if (Status s = RecordSelfAudit("trail:gc", "trail:gc", actor, meta); !s.ok()) return s;
+  return res;
 }
 
 }  // namespace trail

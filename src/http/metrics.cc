@@ -81,6 +81,15 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
   query_seconds.Render("trail_query_duration_seconds", "Query latency.", &out);
   Counter(&out, "trail_export_requests_total", "Exports started.", export_requests.load());
   Counter(&out, "trail_auth_failures_total", "Requests refused with 401.", auth_failures.load());
+  Counter(&out, "trail_gc_runs_total", "Retention runs (not dry runs).", gc_runs.load());
+  Counter(&out, "trail_gc_pruned_total", "Events pruned by retention.", gc_pruned.load());
+  Counter(&out, "trail_gc_scrubbed_total", "Events whose ip and user agent were scrubbed.", gc_scrubbed.load());
+  Gauge(&out, "trail_gc_running", "1 while a retention run is in progress.", static_cast<double>(gc_running.load()));
+  Gauge(&out, "trail_gc_progress_pruned", "Events pruned so far by the run in progress.", static_cast<double>(gc_progress_pruned.load()));
+  Gauge(&out, "trail_gc_progress_scrubbed", "Events scrubbed so far by the run in progress.", static_cast<double>(gc_progress_scrubbed.load()));
+  Gauge(&out, "trail_gc_last_duration_seconds", "Duration of the last retention run.", gc_last_micros.load() / 1e6);
+  Counter(&out, "trail_redactions_total", "Erasure requests carried out.", redactions.load());
+  Counter(&out, "trail_redacted_events_total", "Events pruned by erasure requests.", redacted_events.load());
   return out;
 }
 

@@ -36,6 +36,15 @@ struct Metrics {
   std::atomic<uint64_t> query_rows_returned{0};
   std::atomic<uint64_t> export_requests{0};
   std::atomic<uint64_t> auth_failures{0};
+  std::atomic<uint64_t> gc_runs{0};
+  std::atomic<uint64_t> gc_pruned{0};
+  std::atomic<uint64_t> gc_scrubbed{0};
+  std::atomic<uint64_t> gc_running{0};          // 1 while a run is in progress
+  std::atomic<uint64_t> gc_progress_pruned{0};  // of the run in progress
+  std::atomic<uint64_t> gc_progress_scrubbed{0};
+  std::atomic<uint64_t> gc_last_micros{0};
+  std::atomic<uint64_t> redactions{0};
+  std::atomic<uint64_t> redacted_events{0};
   Histogram ingest_seconds;  // request received -> durable ack
   Histogram query_seconds;
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -40,12 +41,28 @@ class AppendQueue {
     return Status::Ok();
   }
 
-  // Waits for requests; moves whole requests into *out until max_events is reached (at least
-  // one request). Returns false when closed and empty.
-  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out) {
+  // Maintenance work (retention batches) that must run on the writer between commits, so
+  // that it interleaves with ingest instead of competing for the database's write lock.
+  using Task = std::function<void()>;
+  Status PushTask(Task t) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closed_) return Status::Unavailable("the store is shutting down");
+    tasks_.push_back(std::move(t));
+    cv_.notify_one();
+    return Status::Ok();
+  }
+
+  // Waits for requests or a task; moves whole requests into *out until max_events is reached
+  // (at least one request if any wait) and at most one task into *task. Returns false when
+  // closed and empty.
+  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out, Task* task) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return closed_ || !q_.empty(); });
-    if (q_.empty()) return false;
+    cv_.wait(l, [&] { return closed_ || !q_.empty() || !tasks_.empty(); });
+    if (!tasks_.empty()) {
+      *task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    if (q_.empty()) return static_cast<bool>(*task);
     size_t n = 0;
     while (!q_.empty() && (out->empty() || n + q_.front().events.size() <= max_events)) {
       n += q_.front().events.size();
@@ -76,6 +93,7 @@ class AppendQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<AppendRequest> q_;
+  std::deque<Task> tasks_;
   size_t pending_ = 0;
   bool closed_ = false;
 };

@@ -111,6 +111,16 @@ void PostingIndex::DropSealed() {
   ++first_open_;
 }
 
+void PostingIndex::RemoveKey(const std::string& key) {
+  std::unique_lock l(mu_);
+  for (auto& [seg, lists] : open_) {
+    auto it = lists.find(key);
+    if (it == lists.end()) continue;
+    entries_ -= it->second.size();
+    lists.erase(it);
+  }
+}
+
 PostingIndex::View PostingIndex::Snapshot(const std::vector<std::string>& keys) const {
   View v;
   std::shared_lock l(mu_);

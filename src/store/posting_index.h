@@ -60,6 +60,8 @@ class PostingIndex {
   const Lists* Sealable() const;
   uint64_t first_open_segment() const { return first_open_; }
   void DropSealed();
+  // Writer: forget a key in the open segments (erasure of a subject or actor).
+  void RemoveKey(const std::string& key);
 
   // Reader: a consistent view of the open segments for the given keys.
   struct View {

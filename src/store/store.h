@@ -65,6 +65,32 @@ struct StoreStats {
   uint64_t disk_bytes = 0;
 };
 
+// Retention (SPEC §7). Pruning deletes an event's payload (subject, actor, ip, user agent,
+// metadata, description, occurred_at) and keeps seq, id, tag, recorded_at and leaf_hash, so
+// the Merkle tree still verifies. Scrubbing drops only ip and user agent.
+struct RetentionRule {
+  std::string tag;
+  Micros max_age = 0;  // events recorded before as_of - max_age are pruned
+};
+
+struct GcRequest {
+  Micros as_of = 0;
+  bool dry_run = false;
+  std::vector<RetentionRule> rules;
+  std::optional<Micros> personal_data;  // scrub ip/user agent of events older than this
+  std::function<void(uint64_t pruned, uint64_t scrubbed)> progress;  // after each batch
+};
+
+struct GcResult {
+  uint64_t pruned = 0;
+  uint64_t scrubbed = 0;
+};
+
+struct RedactRequest {
+  std::optional<std::string> subject;
+  std::optional<std::string> actor;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -82,6 +108,10 @@ class Store {
   virtual Status PutKey(const ApiKeyRecord& key) = 0;
   virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;
   virtual Status RevokeKey(std::string_view id, Micros when) = 0;
+
+  // Both work in bounded batches that interleave with ingest; both are idempotent.
+  virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
+  virtual Result<uint64_t> Redact(const RedactRequest& r) = 0;
 
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;

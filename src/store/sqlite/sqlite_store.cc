@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "store/query_executor.h"
+#include "store/sqlite/sqlite_internal.h"
 
 namespace trail {
 namespace {
@@ -39,31 +40,6 @@ CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, rol
   hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )sql";
 
-constexpr std::string_view kEventColumns =
-    "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-    "description, leaf_hash, pruned";
-
-std::optional<std::string> OptText(const sqlite::Stmt& st, int col) {
-  if (st.IsNull(col)) return std::nullopt;
-  return std::string(st.Text(col));
-}
-
-void ReadEvent(const sqlite::Stmt& st, Event* e) {
-  e->seq = static_cast<uint64_t>(st.Int(0));
-  e->has_seq = true;
-  e->id = std::string(st.Text(1));
-  e->recorded_at = st.Int(2);
-  e->occurred_at = st.IsNull(3) ? e->recorded_at : st.Int(3);
-  e->tag = std::string(st.Text(4));
-  e->subject = OptText(st, 5);
-  e->actor = OptText(st, 6);
-  e->ip = OptText(st, 7);
-  e->user_agent = OptText(st, 8);
-  e->metadata_json = st.IsNull(9) ? "{}" : std::string(st.Text(9));
-  e->description = std::string(st.Text(10));
-  e->leaf_hash = std::string(st.Blob(11));
-  e->pruned = st.Int(12) != 0;
-}
 
 void BindOpt(sqlite::Stmt& st, int i, const std::optional<std::string>& v) {
   if (v) {
@@ -79,92 +55,6 @@ uint64_t FileSize(const std::string& path) {
 }
 
 }  // namespace
-
-// The writer's connection and statements; used by the writer thread only.
-struct SqliteStore::Writer {
-  sqlite::Db db;
-  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag,
-      insert_posting, insert_segment;
-};
-
-// A reader's connection and statements; one query at a time.
-struct SqliteStore::ReadConn {
-  sqlite::Db db;
-  sqlite::Stmt begin, end, by_seq, by_id, recorded_at, postings, scan_asc, scan_desc;
-};
-
-// A read snapshot: BEGIN lazily on first use, so that the snapshot is taken after the
-// executor has taken the posting index view (the DB then holds at least what the view says).
-class SqliteStore::Source final : public EventSource {
- public:
-  explicit Source(ReadConn* c) : c_(c) {}
-  ~Source() override {
-    if (open_) c_->end.Run();
-  }
-  Status SealedPostings(uint64_t seg, const std::string& key, std::vector<uint64_t>* out) override {
-    TRAIL_RETURN_IF_ERROR(Begin());
-    out->clear();
-    auto& st = c_->postings;
-    st.Bind(1, static_cast<int64_t>(seg));
-    st.BindBlob(2, key);
-    Status s;
-    if (st.Step(&s)) {
-      if (!DecodePostings(st.Blob(0), out)) s = Status::Corruption("posting list of segment " + std::to_string(seg));
-    }
-    st.Reset();
-    return s;
-  }
-  Status Fetch(uint64_t seq, Event* e, bool* found) override {
-    TRAIL_RETURN_IF_ERROR(Begin());
-    auto& st = c_->by_seq;
-    st.Bind(1, static_cast<int64_t>(seq));
-    Status s;
-    *found = st.Step(&s);
-    if (*found) ReadEvent(st, e);
-    st.Reset();
-    return s;
-  }
-  Status Scan(uint64_t lo, uint64_t hi, bool asc, const std::function<bool(Event&)>& fn) override {
-    TRAIL_RETURN_IF_ERROR(Begin());
-    auto& st = asc ? c_->scan_asc : c_->scan_desc;
-    st.Bind(1, static_cast<int64_t>(lo));
-    st.Bind(2, static_cast<int64_t>(hi));
-    Status s;
-    while (st.Step(&s)) {
-      Event e;
-      ReadEvent(st, &e);
-      if (!fn(e)) break;
-    }
-    st.Reset();
-    return s;
-  }
-  Status RecordedAt(uint64_t seq, Micros* t) override {
-    TRAIL_RETURN_IF_ERROR(Begin());
-    auto& st = c_->recorded_at;
-    st.Bind(1, static_cast<int64_t>(seq));
-    Status s;
-    if (st.Step(&s)) {
-      *t = st.Int(0);
-    } else if (s.ok()) {
-      s = Status::Corruption("no event at seq " + std::to_string(seq));
-    }
-    st.Reset();
-    return s;
-  }
-
- private:
-  Status Begin() {
-    if (open_) return Status::Ok();
-    TRAIL_RETURN_IF_ERROR(c_->begin.Run());
-    open_ = true;
-    // A deferred transaction takes its snapshot at the first read; read now.
-    Micros t;
-    Status s = RecordedAt(0, &t);
-    return s.code() == Code::kCorruption ? Status::Ok() : s;
-  }
-  ReadConn* c_;
-  bool open_ = false;
-};
 
 SqliteStore::SqliteStore(const SqliteOptions& options)
     : opt_(options), queue_(options.queue_limit), index_(options.segment_bits) {}
@@ -183,6 +73,8 @@ Status SqliteStore::Init() {
   writer_ = std::make_unique<Writer>();
   auto& w = *writer_;
   TRAIL_RETURN_IF_ERROR(w.db.Open(opt_.path, false));
+  // Incremental vacuum lets retention give pages back (effective on a new database only).
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA auto_vacuum=INCREMENTAL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_mode=WAL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA synchronous=FULL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA cache_size=-32768"));
@@ -329,7 +221,10 @@ void SqliteStore::WriterLoop() {
   std::vector<std::vector<Ack>> acks;
   while (true) {
     group.clear();
-    if (!queue_.PopBatch(opt_.max_commit_events, &group)) break;
+    AppendQueue::Task task;
+    if (!queue_.PopBatch(opt_.max_commit_events, &group, &task)) break;
+    if (task) task();  // one maintenance batch, then the waiting commits
+    if (group.empty()) continue;
     auto t0 = std::chrono::steady_clock::now();
     Status s = CommitGroup(group, &results, &acks);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

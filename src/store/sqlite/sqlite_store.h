@@ -44,6 +44,8 @@ class SqliteStore final : public Store {
   Status PutKey(const ApiKeyRecord& key) override;
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
+  Result<GcResult> CollectGarbage(const GcRequest& r) override;
+  Result<uint64_t> Redact(const RedactRequest& r) override;
   StoreStats Stats() override;
   bool Healthy() override;
   void Drain() override;
@@ -51,6 +53,7 @@ class SqliteStore final : public Store {
   const PostingIndex& index() const { return index_; }
 
  private:
+  friend struct SqliteStoreGcAccess;
   struct Writer;
   struct ReadConn;
   class Source;
@@ -62,6 +65,11 @@ class SqliteStore final : public Store {
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks);
   Status SealSegments();
+  // Runs fn on the writer thread between commits and waits for it.
+  Status OnWriter(const std::function<Status()>& fn);
+  Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
+                   const std::string* actor, uint64_t* count);
+  Result<std::vector<uint64_t>> SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi);
   std::unique_ptr<ReadConn> AcquireReader(Status* s);
   void ReleaseReader(std::unique_ptr<ReadConn> r);
 

@@ -1,0 +1,591 @@
+#include "core/event.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+
+#include "core/codec.h"
+#include "core/jcs.h"
+#include "core/time_format.h"
+#include "core/uuid7.h"
+
+namespace trail {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr Micros kRecorded = 1'795'817'187'123'456;  // 2026-11-27T22:06:27.123456Z
+
+constexpr std::string_view kTypes = R"(
+[[event]]
+tag = "project:role:add"
+subject = "project"
+description = "{actor} added {target_user} as {role_name}"
+fields = { target_user = "string", role_name = "string", submitted_by = "string?" }
+visible_to = ["owner", "maintainer"]
+
+[[event]]
+tag = "account:login:success"
+subject = "user"
+description = "Logged in from {ip}"
+
+[[event]]
+tag = "project:release:add"
+subject = "project"
+description = "{actor} released {version}"
+fields = { version = "string", files = "array?", details = "object?", size = "int?" }
+
+[[event]]
+tag = "project:blob:add"
+subject = "project"
+fields = { blob = "string" }
+extra_fields = "reject"
+)";
+
+class EventTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = TypeRegistry::FromToml(kTypes, "test.toml");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    types_ = r.value();
+  }
+
+  boost::json::value Json(std::string_view text) {
+    boost::json::error_code ec;
+    boost::json::value v = ParseJsonExact(text, ec);
+    EXPECT_FALSE(ec) << text;
+    return v;
+  }
+
+  Result<PreparedEvent> Prepare(std::string_view json) {
+    return PrepareEvent(Json(json), *types_, ids_);
+  }
+
+  PreparedEvent Ok(std::string_view json) {
+    auto r = Prepare(json);
+    EXPECT_TRUE(r.ok()) << json << ": " << r.status().ToString();
+    return r.ok() ? std::move(r).value() : PreparedEvent{};
+  }
+
+  Status Error(std::string_view json) {
+    auto r = Prepare(json);
+    EXPECT_FALSE(r.ok()) << "accepted: " << json;
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  // The leaf object of SPEC §5 built independently from the request JSON and the writer's
+  // recorded_at; its canonical form is what LeafText must produce.
+  std::string ExpectedLeaf(std::string_view request_json, const std::string& id, Micros recorded) {
+    boost::json::object req = Json(request_json).as_object();
+    boost::json::object leaf;
+    leaf["id"] = id;
+    leaf["recorded_at"] = FormatRfc3339Micros(recorded);
+    if (auto* o = req.if_contains("occurred_at")) {
+      leaf["occurred_at"] = FormatRfc3339Micros(*ParseRfc3339(o->as_string()));
+    } else {
+      leaf["occurred_at"] = FormatRfc3339Micros(recorded);  // absent: the same as recorded_at
+    }
+    leaf["tag"] = req["tag"];
+    leaf["subject"] = req["subject"];
+    for (const char* k : {"actor", "ip", "user_agent"}) {
+      if (auto* v = req.if_contains(k); v && !v->is_null()) leaf[k] = *v;
+    }
+    auto* m = req.if_contains("metadata");
+    leaf["metadata"] = m && !m->is_null() ? *m : boost::json::object();
+    return CanonicalJson(leaf);
+  }
+
+  // The stored event a writer would produce from `e` at `recorded`.
+  static Event Stored(const PreparedEvent& e, Micros recorded, uint64_t seq) {
+    Event ev;
+    ev.seq = seq;
+    ev.id = e.id;
+    ev.recorded_at = recorded;
+    ev.occurred_at = e.occurred_at.value_or(recorded);
+    ev.tag = e.tag;
+    ev.subject = e.subject;
+    ev.actor = e.actor;
+    ev.ip = e.ip;
+    ev.user_agent = e.user_agent;
+    ev.metadata_json = e.metadata_json;
+    ev.description = e.description;
+    ev.leaf_hash = LeafHash(e, recorded);
+    return ev;
+  }
+
+  // What an external verifier does (SPEC §5): take the leaf fields of an event as a read
+  // returns it, drop nulls, canonicalize.
+  static std::string LeafFromReadJson(const boost::json::object& read) {
+    boost::json::object leaf;
+    for (const char* k : {"id", "recorded_at", "occurred_at", "tag", "subject", "actor", "ip",
+                          "user_agent", "metadata"}) {
+      if (auto* v = read.if_contains(k); v && !v->is_null()) leaf[k] = *v;
+    }
+    return CanonicalJson(leaf);
+  }
+
+  FakeClock clock_{kRecorded - 5'000'000};
+  Uuid7Generator ids_{clock_};
+  std::shared_ptr<const TypeRegistry> types_;
+};
+
+// --- PrepareEvent: what is accepted ---
+
+TEST_F(EventTest, MinimalEventNeedsOnlyTagAndSubject) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:alice"})");
+  EXPECT_EQ(e.tag, "account:login:success");
+  EXPECT_EQ(e.subject, "user:alice");
+  EXPECT_FALSE(e.actor || e.ip || e.user_agent || e.occurred_at || e.idempotency_key);
+  EXPECT_EQ(e.metadata_json, "{}");
+  EXPECT_TRUE(IsUuid(e.id));
+  EXPECT_EQ(e.id[14], '7');
+  EXPECT_FALSE(e.id_from_client);
+  EXPECT_EQ(e.description, "Logged in from ");
+}
+
+TEST_F(EventTest, FullEventKeepsEveryField) {
+  PreparedEvent e = Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
+      "ip":"203.0.113.7","user_agent":"warehouse/1.0",
+      "metadata":{"target_user":"bob","role_name":"Maintainer"},
+      "occurred_at":"2026-11-27T22:03:07.123456Z","idempotency_key":"c0b8"})");
+  EXPECT_EQ(e.actor, "alice");
+  EXPECT_EQ(e.ip, "203.0.113.7");
+  EXPECT_EQ(e.user_agent, "warehouse/1.0");
+  EXPECT_EQ(e.idempotency_key, "c0b8");
+  EXPECT_EQ(e.occurred_at, ParseRfc3339("2026-11-27T22:03:07.123456Z"));
+  EXPECT_EQ(e.metadata_json, R"({"role_name":"Maintainer","target_user":"bob"})");
+  EXPECT_EQ(e.description, "alice added bob as Maintainer");
+}
+
+TEST_F(EventTest, NullOptionalMembersAreAbsent) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","actor":null,"ip":null,
+      "user_agent":null,"occurred_at":null,"idempotency_key":null,"id":null,"metadata":null})");
+  EXPECT_FALSE(e.actor || e.ip || e.user_agent || e.occurred_at || e.idempotency_key);
+  EXPECT_FALSE(e.id_from_client);
+  EXPECT_EQ(e.metadata_json, "{}");
+}
+
+TEST_F(EventTest, SubjectIdMayContainColons) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a:b:c"})");
+  EXPECT_EQ(e.subject, "user:a:b:c");
+}
+
+TEST_F(EventTest, Ipv6IsAccepted) {
+  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})").ip, "2001:db8::1");
+  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"::1"})").description,
+            "Logged in from ::1");
+}
+
+TEST_F(EventTest, OccurredAtWithAnOffsetIsStoredInUtc) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00+05:30"})");
+  ASSERT_TRUE(e.occurred_at);
+  EXPECT_EQ(FormatRfc3339Micros(*e.occurred_at), "2026-01-01T00:00:00.000000Z");
+}
+
+// --- PrepareEvent: what is refused ---
+
+TEST_F(EventTest, TagAndSubjectAreRequired) {
+  EXPECT_THAT(Error(R"({"subject":"user:a"})").message(), HasSubstr("tag: required"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success"})").message(), HasSubstr("subject: required"));
+  EXPECT_THAT(Error(R"({"tag":1,"subject":"user:a"})").message(), HasSubstr("tag: required"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":null})").message(), HasSubstr("subject: required"));
+  Status s = Error(R"({})");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.error_code(), "invalid_event");
+}
+
+TEST_F(EventTest, NonObjectIsRefused) {
+  for (const char* json : {"[]", "\"x\"", "1", "null"})
+    EXPECT_THAT(Error(json).message(), HasSubstr("must be a JSON object")) << json;
+}
+
+TEST_F(EventTest, UnknownTagHasItsOwnErrorCode) {
+  Status s = Error(R"({"tag":"account:nope","subject":"user:a"})");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.error_code(), "unknown_tag");
+  EXPECT_THAT(s.message(), HasSubstr("account:nope"));
+}
+
+TEST_F(EventTest, MalformedTagIsInvalidEvent) {
+  Status s = Error(R"({"tag":"Account:Login","subject":"user:a"})");
+  EXPECT_EQ(s.error_code(), "invalid_event");
+  EXPECT_THAT(s.message(), HasSubstr("tag:"));
+}
+
+TEST_F(EventTest, WrongSubjectKindIsRefused) {
+  Status s = Error(R"({"tag":"project:role:add","subject":"user:alice","metadata":{"target_user":"b","role_name":"r"}})");
+  EXPECT_EQ(s.error_code(), "invalid_event");
+  EXPECT_THAT(s.message(), HasSubstr("subject: project:role:add is recorded on project:<id>"));
+}
+
+TEST_F(EventTest, SubjectWithoutKindIsRefused) {
+  for (const char* subject : {"alice", ":alice", "user:", "User:alice", ""}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":")") + subject + "\"}");
+    EXPECT_EQ(s.error_code(), "invalid_event") << subject;
+    EXPECT_THAT(s.message(), HasSubstr("is not kind:id")) << subject;
+  }
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a\u0001b"})").message(),
+              HasSubstr("is not kind:id"));
+}
+
+TEST_F(EventTest, BadIpIsRefused) {
+  for (const char* ip : {"999.1.1.1", "1.2.3", "localhost", "1.2.3.4 ", "::g", "1.2.3.4/24"}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","ip":")") + ip + "\"}");
+    EXPECT_THAT(s.message(), HasSubstr("ip:")) << ip;
+  }
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","ip":7})").message(),
+              HasSubstr("ip: expected a string"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","ip":""})").message(),
+              HasSubstr("ip: must not be empty"));
+}
+
+TEST_F(EventTest, BadOccurredAtIsRefused) {
+  for (const char* t : {"2026-11-27", "2026-11-27T22:03:07", "2026-02-30T00:00:00Z", "yesterday",
+                        " 2026-11-27T22:03:07Z"}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","occurred_at":")") + t + "\"}");
+    EXPECT_THAT(s.message(), HasSubstr("occurred_at:")) << t;
+  }
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","occurred_at":1700000000})").message(),
+              HasSubstr("occurred_at: expected a string"));
+}
+
+TEST_F(EventTest, NonObjectMetadataIsRefused) {
+  for (const char* m : {"[]", "\"x\"", "1", "true"}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","metadata":)") + m + "}");
+    EXPECT_EQ(s.message(), "metadata: expected an object") << m;
+  }
+}
+
+TEST_F(EventTest, MetadataIsCheckedAgainstTheType) {
+  Status s = Error(R"({"tag":"project:role:add","subject":"project:r","metadata":{"target_user":"bob","role_name":7}})");
+  EXPECT_EQ(s.error_code(), "invalid_event");
+  EXPECT_EQ(s.message(), "metadata.role_name: expected string");
+  s = Error(R"({"tag":"project:role:add","subject":"project:r"})");
+  EXPECT_THAT(s.message(), HasSubstr("metadata.target_user: required"));
+  s = Error(R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":"x","more":1}})");
+  EXPECT_THAT(s.message(), HasSubstr("metadata.more: not a field"));
+}
+
+TEST_F(EventTest, UnknownTopLevelFieldIsRefused) {
+  Status s = Error(R"({"tag":"account:login:success","subject":"user:a","metdata":{}})");
+  EXPECT_EQ(s.error_code(), "invalid_event");
+  EXPECT_EQ(s.message(), "metdata: not an event field");
+  // Read-only fields of a stored event cannot be sent either.
+  for (const char* k : {"seq", "recorded_at", "description", "leaf_hash", "pruned"}) {
+    Status st = Error(std::string(R"({"tag":"account:login:success","subject":"user:a",")") + k + R"(":null})");
+    EXPECT_THAT(st.message(), HasSubstr("not an event field")) << k;
+  }
+}
+
+TEST_F(EventTest, OversizedStringsAreRefused) {
+  std::string big(5000, 'x');
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","user_agent":")" + big + "\"}").message(),
+              HasSubstr("user_agent: longer than"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","actor":")" + big + "\"}").message(),
+              HasSubstr("actor: longer than"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","idempotency_key":")" +
+                    std::string(300, 'k') + "\"}").message(),
+              HasSubstr("idempotency_key: longer than"));
+}
+
+// --- Client ids ---
+
+TEST_F(EventTest, ClientIdIsKeptAndLowercased) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B"})");
+  EXPECT_EQ(e.id, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b");
+  EXPECT_TRUE(e.id_from_client);
+  // Any UUID version is accepted.
+  PreparedEvent v4 = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"f47ac10b-58cc-4372-a567-0e02b2c3d479"})");
+  EXPECT_EQ(v4.id, "f47ac10b-58cc-4372-a567-0e02b2c3d479");
+  EXPECT_TRUE(v4.id_from_client);
+}
+
+TEST_F(EventTest, InvalidClientIdIsRefused) {
+  for (const char* id : {"not-a-uuid", "0193a2b4c5d67e8f9a0b1c2d3e4f5a6b", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6",
+                         "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6bb", "{0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b}",
+                         "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6g"}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","id":")") + id + "\"}");
+    EXPECT_EQ(s.error_code(), "invalid_event") << id;
+    EXPECT_THAT(s.message(), HasSubstr("is not a UUID")) << id;
+  }
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","id":5})").message(),
+              HasSubstr("id: expected a string"));
+}
+
+TEST_F(EventTest, ServerIdsIncreaseAndComeFromTheClock) {
+  PreparedEvent a = Ok(R"({"tag":"account:login:success","subject":"user:a"})");
+  PreparedEvent b = Ok(R"({"tag":"account:login:success","subject":"user:a"})");
+  EXPECT_LT(a.id, b.id);
+  uint64_t ms = std::stoull(a.id.substr(0, 8) + a.id.substr(9, 4), nullptr, 16);
+  EXPECT_EQ(static_cast<Micros>(ms), clock_.NowMicros() / 1000);
+}
+
+// --- Size limit ---
+
+TEST_F(EventTest, EventOver64KiBIsTooLarge) {
+  std::string json = R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":")" +
+                     std::string(70 * 1024, 'x') + "\"}}";
+  auto r = Prepare(json);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kTooLarge);
+  EXPECT_EQ(r.status().error_code(), "too_large");
+  EXPECT_THAT(r.status().message(), HasSubstr("65536"));
+}
+
+TEST_F(EventTest, EventJustUnder64KiBIsAccepted) {
+  std::string json = R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":")" +
+                     std::string(60 * 1024, 'x') + "\"}}";
+  EXPECT_TRUE(Prepare(json).ok());
+}
+
+TEST_F(EventTest, EscapesCountTowardsTheLimit) {
+  // 12 KiB of control characters become 72 KiB of \u00xx escapes in the leaf.
+  std::string blob;
+  for (int i = 0; i < 12 * 1024; ++i) blob += "\\u0001";
+  auto r = Prepare(R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":")" + blob + "\"}}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kTooLarge);
+}
+
+TEST_F(EventTest, LargeDescriptionCountsTowardsTheLimit) {
+  // 40 KiB of metadata is fine alone, but the rendered description repeats it.
+  std::string version(40 * 1024, 'v');
+  auto r = Prepare(R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":")" + version + "\"}}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kTooLarge);
+}
+
+// --- Typed overload ---
+
+TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
+  boost::json::object md{{"target_user", "bob"}, {"role_name", "Owner"}};
+  auto r = PrepareEvent("project:role:add", "project:flask", std::string("alice"), md, *types_, ids_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->description, "alice added bob as Owner");
+  EXPECT_EQ(r->metadata_json, R"({"role_name":"Owner","target_user":"bob"})");
+  EXPECT_FALSE(r->id_from_client);
+  EXPECT_EQ(LeafText(*r, kRecorded),
+            ExpectedLeaf(R"({"tag":"project:role:add","subject":"project:flask","actor":"alice",
+                "metadata":{"target_user":"bob","role_name":"Owner"}})", r->id, kRecorded));
+
+  EXPECT_EQ(PrepareEvent("no:such", "project:x", std::nullopt, {}, *types_, ids_).status().error_code(),
+            "unknown_tag");
+  EXPECT_THAT(PrepareEvent("project:role:add", "user:x", std::nullopt, md, *types_, ids_).status().message(),
+              HasSubstr("recorded on project"));
+  EXPECT_THAT(PrepareEvent("project:role:add", "project:x", std::nullopt, {}, *types_, ids_).status().message(),
+              HasSubstr("metadata.target_user"));
+}
+
+// --- Leaf text and hash (SPEC §5) ---
+
+class LeafTextTest : public EventTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(LeafTextTest, IsTheCanonicalJsonOfTheLeafObject) {
+  const std::string request = GetParam();
+  PreparedEvent e = Ok(request);
+  const std::string leaf = LeafText(e, kRecorded);
+  EXPECT_EQ(leaf, ExpectedLeaf(request, e.id, kRecorded)) << request;
+
+  // Hash: SHA-256(0x00 || leaf).
+  EXPECT_EQ(LeafHash(e, kRecorded), Sha256(std::string(1, '\0') + leaf));
+  EXPECT_EQ(LeafHash(e, kRecorded).size(), 32u);
+
+  // The stored event recomputes the same leaf.
+  Event stored = Stored(e, kRecorded, 41);
+  EXPECT_EQ(LeafText(stored), leaf);
+
+  // An external verifier working from the read JSON gets the same leaf.
+  std::string out;
+  AppendEventJson(stored, &out);
+  boost::json::value read = Json(out);
+  ASSERT_TRUE(read.is_object()) << out;
+  EXPECT_EQ(LeafFromReadJson(read.as_object()), leaf) << out;
+
+  // The leaf is itself canonical: re-canonicalizing it changes nothing.
+  EXPECT_EQ(CanonicalJson(Json(leaf)), leaf);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Events, LeafTextTest,
+    ::testing::Values(
+        // Bare minimum: no actor, ip, user agent, occurred_at, metadata.
+        R"({"tag":"account:login:success","subject":"user:alice"})",
+        // Everything present.
+        R"({"tag":"project:role:add","subject":"project:requests","actor":"alice","ip":"203.0.113.7",
+            "user_agent":"warehouse/1.0","metadata":{"target_user":"bob","role_name":"Maintainer",
+            "submitted_by":"carol"},"occurred_at":"2026-11-27T22:03:07.123456Z","idempotency_key":"k1"})",
+        // Each optional alone.
+        R"({"tag":"account:login:success","subject":"user:a","actor":"a"})",
+        R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})",
+        R"({"tag":"account:login:success","subject":"user:a","user_agent":"curl/8.0"})",
+        R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2020-02-29T23:59:59.999999Z"})",
+        R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00.5+05:30"})",
+        // A client id, uppercase.
+        R"({"tag":"account:login:success","subject":"user:a","id":"0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B"})",
+        // Unicode and escapes in every string.
+        R"({"tag":"account:login:success","subject":"user:j\u00fcrgen \u2603 \ud83d\ude00",
+            "actor":"\"quoted\" \\back\\slash\/ \u0000\u0001\u001f\u007f \b\f\n\r\t",
+            "user_agent":"Mozilla/5.0 \u2028\u2029 \u00e9\u00e8 \ue000 \ud800\udc00"})",
+        // Nested metadata with keys that sort differently in UTF-16 and UTF-8, numbers,
+        // literals and nulls.
+        R"({"tag":"project:release:add","subject":"project:requests","actor":"alice",
+            "metadata":{"version":"2.32.0","files":[{"name":"a.whl","size":1},{"z":null,"a":[true,false]}],
+            "details":{"\ud83d\ude00":1,"\ue000":2,"b":{"y":[1.5,-0,1e21,1e-7,333333333.33333329]},"a":"\u20ac"},
+            "size":9007199254740993,"extra":{"deep":{"deeper":{"deepest":[[[]]]}}},"neg":-12}})"));
+
+TEST_F(EventTest, LeafKeysAppearInCanonicalOrder) {
+  PreparedEvent e = Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
+      "ip":"203.0.113.7","user_agent":"ua","metadata":{"target_user":"bob","role_name":"M"},
+      "occurred_at":"2026-11-27T22:03:07.123456Z"})");
+  EXPECT_EQ(LeafText(e, kRecorded),
+            std::string(R"({"actor":"alice","id":")") + e.id +
+                R"(","ip":"203.0.113.7","metadata":{"role_name":"M","target_user":"bob"},)"
+                R"("occurred_at":"2026-11-27T22:03:07.123456Z","recorded_at":"2026-11-27T22:06:27.123456Z",)"
+                R"("subject":"project:requests","tag":"project:role:add","user_agent":"ua"})");
+}
+
+TEST_F(EventTest, IdempotencyKeyIsNotPartOfTheLeaf) {
+  PreparedEvent a = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})");
+  PreparedEvent b = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b","idempotency_key":"k"})");
+  EXPECT_EQ(LeafText(a, kRecorded), LeafText(b, kRecorded));
+  EXPECT_EQ(LeafHash(a, kRecorded), LeafHash(b, kRecorded));
+}
+
+TEST_F(EventTest, LeafHashDependsOnEveryLeafField) {
+  const char* base = R"({"tag":"project:role:add","subject":"project:r","actor":"a","ip":"10.0.0.1",
+      "user_agent":"u","metadata":{"target_user":"b","role_name":"r"},"occurred_at":"2026-01-01T00:00:00Z",
+      "id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})";
+  const std::string h = LeafHash(Ok(base), kRecorded);
+  EXPECT_NE(LeafHash(Ok(base), kRecorded + 1), h);
+  boost::json::object o = Json(base).as_object();
+  auto variant = [&](const char* key, boost::json::value v) {
+    boost::json::object c = o;
+    c[key] = std::move(v);
+    return LeafHash(Ok(boost::json::serialize(c)), kRecorded);
+  };
+  EXPECT_NE(variant("subject", "project:s"), h);
+  EXPECT_NE(variant("actor", "b"), h);
+  EXPECT_NE(variant("actor", nullptr), h);
+  EXPECT_NE(variant("ip", "10.0.0.2"), h);
+  EXPECT_NE(variant("user_agent", "v"), h);
+  EXPECT_NE(variant("occurred_at", "2026-01-01T00:00:00.000001Z"), h);
+  EXPECT_NE(variant("id", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6c"), h);
+  EXPECT_NE(variant("metadata", Json(R"({"target_user":"b","role_name":"s"})")), h);
+  EXPECT_EQ(variant("idempotency_key", "x"), h);
+}
+
+// --- AppendEventJson (SPEC §3) ---
+
+TEST_F(EventTest, EventJsonHasEveryFieldOfTheSpec) {
+  PreparedEvent e = Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
+      "ip":"203.0.113.7","user_agent":"warehouse/1.0","metadata":{"target_user":"bob","role_name":"Maintainer"},
+      "occurred_at":"2026-11-27T22:03:07.123456Z"})");
+  Event ev = Stored(e, kRecorded, 41);
+  std::string out;
+  AppendEventJson(ev, &out);
+  boost::json::object o = Json(out).as_object();
+  EXPECT_EQ(o.size(), 13u) << out;
+  EXPECT_EQ(o.at("id").as_string(), e.id);
+  EXPECT_EQ(o.at("seq").as_int64(), 41);
+  EXPECT_EQ(o.at("recorded_at").as_string(), "2026-11-27T22:06:27.123456Z");
+  EXPECT_EQ(o.at("occurred_at").as_string(), "2026-11-27T22:03:07.123456Z");
+  EXPECT_EQ(o.at("tag").as_string(), "project:role:add");
+  EXPECT_EQ(o.at("subject").as_string(), "project:requests");
+  EXPECT_EQ(o.at("actor").as_string(), "alice");
+  EXPECT_EQ(o.at("ip").as_string(), "203.0.113.7");
+  EXPECT_EQ(o.at("user_agent").as_string(), "warehouse/1.0");
+  EXPECT_EQ(o.at("metadata"), Json(R"({"target_user":"bob","role_name":"Maintainer"})"));
+  EXPECT_EQ(o.at("description").as_string(), "alice added bob as Maintainer");
+  auto hash = Base64Decode(o.at("leaf_hash").as_string());
+  ASSERT_TRUE(hash);
+  EXPECT_EQ(*hash, LeafHash(e, kRecorded));
+  EXPECT_EQ(o.at("pruned").as_bool(), false);
+}
+
+TEST_F(EventTest, EventJsonWritesAbsentFieldsAsNull) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a"})");
+  Event ev = Stored(e, kRecorded, 0);
+  std::string out;
+  AppendEventJson(ev, &out);
+  boost::json::object o = Json(out).as_object();
+  EXPECT_TRUE(o.at("actor").is_null());
+  EXPECT_TRUE(o.at("ip").is_null());
+  EXPECT_TRUE(o.at("user_agent").is_null());
+  EXPECT_EQ(o.at("occurred_at").as_string(), o.at("recorded_at").as_string());
+  EXPECT_EQ(o.at("metadata"), boost::json::object());
+  EXPECT_EQ(o.at("seq").as_int64(), 0);
+}
+
+TEST_F(EventTest, EventJsonRedactsNetworkFieldsOnRequest) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.1.2.3","user_agent":"ua"})");
+  Event ev = Stored(e, kRecorded, 3);
+  std::string out;
+  AppendEventJson(ev, &out, /*redact_network=*/true);
+  boost::json::object o = Json(out).as_object();
+  EXPECT_EQ(o.at("ip").as_string(), "redacted");
+  EXPECT_EQ(o.at("user_agent").as_string(), "redacted");
+  // The description keeps what the template put in; redaction covers the fields only.
+  EXPECT_EQ(o.at("leaf_hash").as_string(), Base64Encode(LeafHash(e, kRecorded)));
+  // Absent values stay null rather than "redacted".
+  Event bare = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a"})"), kRecorded, 4);
+  out.clear();
+  AppendEventJson(bare, &out, true);
+  o = Json(out).as_object();
+  EXPECT_TRUE(o.at("ip").is_null());
+  EXPECT_TRUE(o.at("user_agent").is_null());
+}
+
+TEST_F(EventTest, EventJsonOfAPrunedEvent) {
+  Event ev;
+  ev.seq = 7;
+  ev.id = "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b";
+  ev.recorded_at = kRecorded;
+  ev.tag = "account:login:success";
+  ev.leaf_hash = std::string(32, '\x01');
+  ev.pruned = true;
+  std::string out;
+  AppendEventJson(ev, &out);
+  boost::json::object o = Json(out).as_object();
+  EXPECT_EQ(o.size(), 13u);
+  EXPECT_EQ(o.at("seq").as_int64(), 7);
+  EXPECT_EQ(o.at("tag").as_string(), "account:login:success");
+  for (const char* k : {"occurred_at", "subject", "actor", "ip", "user_agent", "metadata", "description"})
+    EXPECT_TRUE(o.at(k).is_null()) << k;
+  EXPECT_TRUE(o.at("pruned").as_bool());
+  EXPECT_EQ(o.at("leaf_hash").as_string(), Base64Encode(ev.leaf_hash));
+}
+
+TEST_F(EventTest, EventJsonWithoutSeq) {
+  Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a"})"), kRecorded, 0);
+  ev.has_seq = false;
+  std::string out;
+  AppendEventJson(ev, &out);
+  EXPECT_TRUE(Json(out).as_object().at("seq").is_null());
+}
+
+TEST_F(EventTest, EventJsonEscapesStrings) {
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:\"x\"\u2028",
+      "actor":"a\\b\n\u0000","user_agent":"\ud83d\ude00"})");
+  Event ev = Stored(e, kRecorded, 1);
+  std::string out;
+  AppendEventJson(ev, &out);
+  boost::json::object o = Json(out).as_object();
+  EXPECT_EQ(o.at("subject").as_string(), "user:\"x\"\xe2\x80\xa8");
+  EXPECT_EQ(o.at("actor").as_string(), std::string_view("a\\b\n\0", 5));
+  EXPECT_EQ(o.at("user_agent").as_string(), "\xf0\x9f\x98\x80");
+}
+
+TEST_F(EventTest, EventJsonAppends) {
+  Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a"})"), kRecorded, 0);
+  std::string out = "[";
+  AppendEventJson(ev, &out);
+  out += ",";
+  AppendEventJson(ev, &out);
+  out += "]";
+  EXPECT_EQ(Json(out).as_array().size(), 2u);
+}
+
+}  // namespace
+}  // namespace trail
