@@ -44,7 +44,7 @@ bench: build
 
 fuzz: deps
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="clang libclang-rt-14-dev"
-	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_WERROR=OFF -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_query
 	@echo "run: build-fuzz/fuzz/fuzz_ingest -max_total_time=60 fuzz/corpus/ingest"
 

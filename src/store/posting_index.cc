@@ -60,12 +60,13 @@ bool DecodePostings(std::string_view blob, std::vector<uint64_t>* seqs) {
     while (true) {
       if (i >= blob.size() || shift > 63) return false;
       uint8_t b = static_cast<uint8_t>(blob[i++]);
+      if (shift == 63 && b > 1) return false;  // bits past 2^64
       v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if (!(b & 0x80)) break;
       shift += 7;
     }
     uint64_t seq = first ? v : prev + v;
-    if (!first && v == 0) return false;  // strictly ascending
+    if (!first && (v == 0 || seq < prev)) return false;  // strictly ascending, no wrap-around
     seqs->push_back(seq);
     prev = seq;
     first = false;
