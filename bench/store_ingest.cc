@@ -8,7 +8,8 @@
 // index, and sealing segments as they fill. SqliteStore runs with the server's defaults
 // (65,536-event segments, queue 100,000, commits of at most 20,000 events).
 //
-//   append_sync  — one batch at a time: AppendSync(batch), wait for the ack, next batch.
+//   append_sync  — one batch at a time: AppendSync(batch), wait for the ack, next batch
+//                  (also reports each batch's latency: p50, p99, max).
 //   append_async — Append() with up to --inflight batches outstanding, so that the writer's
 //                  group commit joins several batches per transaction (what a busy server
 //                  sees).
@@ -37,11 +38,14 @@ std::vector<std::vector<PreparedEvent>> MakeBatches(Workload& w, const TypeRegis
   return out;
 }
 
-double RunSync(Store& store, std::vector<std::vector<PreparedEvent>> batches, size_t* n) {
+double RunSync(Store& store, std::vector<std::vector<PreparedEvent>> batches, size_t* n,
+               std::vector<double>* latency_ms) {
   double t0 = Now();
   for (auto& b : batches) {
     size_t k = b.size();
+    double s = Now();
     auto r = store.AppendSync(std::move(b));
+    latency_ms->push_back((Now() - s) * 1e3);
     if (!r.ok()) Die("AppendSync: " + r.status().ToString());
     *n += k;
   }
@@ -103,16 +107,18 @@ int main(int argc, char** argv) {
 
   SqliteOptions o;
   o.path = dir + "/trail.db";
+  o.segment_bits = static_cast<int>(f.Num("segment-bits", o.segment_bits));  // diagnostics
+  const bool keep = f.Has("keep");  // leave the store in --workdir (diagnostics)
   auto opened = SqliteStore::Open(o);
   if (!opened.ok()) Die("open store: " + opened.status().ToString());
   std::unique_ptr<SqliteStore> store = std::move(opened.value());
 
-  std::vector<double> sync_rates, async_rates;
+  std::vector<double> sync_rates, async_rates, sync_latency;
   size_t total = 0;
   uint64_t async_commits = 0, async_committed = 0;
   for (int i = 0; i < reps; ++i) {
     size_t n = 0;
-    double secs = RunSync(*store, MakeBatches(w, *types, ids, per_rep, batch), &n);
+    double secs = RunSync(*store, MakeBatches(w, *types, ids, per_rep, batch), &n, &sync_latency);
     sync_rates.push_back(static_cast<double>(n) / secs);
     total += n;
     Progress("AppendSync " + std::to_string(batch) + "/batch: rep " + std::to_string(i + 1) + ": " +
@@ -134,7 +140,9 @@ int main(int argc, char** argv) {
   {
     JsonObj j;
     j.Str("figure", "store_append_sync").Num("events_per_s", Median(sync_rates)).Nums("reps", sync_rates)
-        .Int("batch", batch).Int("events_per_rep", per_rep);
+        .Int("batch", batch).Int("events_per_rep", per_rep)
+        .Num("batch_p50_ms", Percentile(sync_latency, 0.5)).Num("batch_p99_ms", Percentile(sync_latency, 0.99))
+        .Num("batch_max_ms", Percentile(sync_latency, 1.0));
     Emit(j);
   }
   {
@@ -152,6 +160,6 @@ int main(int argc, char** argv) {
         .Int("open_index_entries", index_entries);
     Emit(j);
   }
-  fs::remove_all(dir);
+  if (!keep) fs::remove_all(dir);
   return 0;
 }

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -216,8 +217,11 @@ class Server:
         self._admin_key = None
         self.last_stop_seconds = None
         self.tls_context = None
-        if tls:
-            self.tls_context = ssl.create_default_context(cafile=tls[0])
+        if tls and os.path.exists(tls[0]):
+            try:
+                self.tls_context = ssl.create_default_context(cafile=tls[0])
+            except ssl.SSLError:
+                self.tls_context = None
 
     # --- process control ---
     @property
@@ -266,11 +270,14 @@ class Server:
 
     def healthy(self):
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=1)
+            try:
                 if self.tls_context:
                     sock = self.tls_context.wrap_socket(sock, server_hostname="localhost")
                 sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 return sock.recv(64).startswith(b"HTTP/1.1 200")
+            finally:
+                sock.close()
         except (OSError, ssl.SSLError):
             return False
 
@@ -375,3 +382,31 @@ def run_threads(fn, n, *args):
         t.join()
     if errors:
         raise errors[0]
+
+
+class ServerTestCase(unittest.TestCase):
+    """A TestCase whose servers (made with self.new_server) are stopped after each test; their
+    data directories are removed when the test passed and kept (with the path and the log
+    tail printed) when it failed."""
+
+    def new_server(self, *args, start=True, **kw):
+        kw.setdefault("name", self.id().rsplit(".", 1)[-1][:40])
+        s = Server(*args, **kw)
+        self._servers.append(s)
+        return s.start() if start else s
+
+    def run(self, result=None):
+        self._servers = []
+        if result is None:
+            return super().run(result)
+        before = len(result.failures) + len(result.errors)
+        try:
+            return super().run(result)
+        finally:
+            failed = len(result.failures) + len(result.errors) > before
+            for s in self._servers:
+                if s.running():
+                    s.kill()
+                if failed:
+                    print(f"\n[{self.id()}] data kept in {s.workdir}\n  log: {s.log_tail(12)}")
+                s.cleanup(keep=failed)

@@ -118,8 +118,8 @@ def parse(text, name="<scenario>"):
                 rest = s[len(word):].strip()
                 if word not in METHODS:
                     err("eventually METHOD PATH", n)
-            if not rest or " " in rest:
-                err(f"{word} PATH (a path without spaces; write %20 or +)", n)
+            if not rest.startswith("/"):
+                err(f"{word} PATH (spaces in the query are sent as %20)", n)
             headers, repeat, body = list(pending_headers), None, []
             pending_headers = []
             while i < len(lines):
@@ -371,12 +371,17 @@ def compare(actual, op, value_text, as_string=False):
         if actual is MISSING or not hasattr(actual, "__len__"):
             return False
         return compare(len(actual), lop, lval)
-    expected = value_text if as_string else parse_value(value_text)
-    if as_string and len(value_text) >= 2 and value_text[0] == '"' and value_text[-1] == '"':
-        try:
-            expected = json.loads(value_text)
-        except ValueError:
-            pass
+    # as_string "text" (headers, bodies): the value is raw text unless written as a JSON
+    # string; "cells" (CSV): a JSON value whose numbers read as text; else a JSON value.
+    if as_string == "text":
+        expected = value_text
+        if len(value_text) >= 2 and value_text[0] == '"' and value_text[-1] == '"':
+            try:
+                expected = json.loads(value_text)
+            except ValueError:
+                pass
+    else:
+        expected = parse_value(value_text)
     if op in ("contains", "!contains"):
         if actual is MISSING:
             return op == "!contains"
@@ -391,7 +396,7 @@ def compare(actual, op, value_text, as_string=False):
         return found if op == "contains" else not found
     if actual is MISSING:
         return op == "!="
-    if as_string and not isinstance(expected, str):
+    if as_string and isinstance(expected, (int, float, bool)):
         expected = json.dumps(expected)
     if op == "==":
         return same(actual, expected)
@@ -662,13 +667,13 @@ class Runner:
             elif e.what == "header":
                 actual = r.header(e.name)
                 actual = MISSING if actual is None else actual
-                check(compare(actual, e.op, value, as_string=True), e.line, where, show(actual))
+                check(compare(actual, e.op, value, as_string="text"), e.line, where, show(actual))
             elif e.what == "body":
-                check(compare(r.text, e.op, value, as_string=True), e.line, where, show(r.text))
+                check(compare(r.text, e.op, value, as_string="text"), e.line, where, show(r.text))
             elif e.what == "csv":
                 rows = list(csv.DictReader(io.StringIO(r.text, newline="")))
                 actual = eval_path(rows, e.path)
-                check(compare(actual, e.op, value, as_string=e.op not in ("length",)), e.line,
+                check(compare(actual, e.op, value, as_string="cells"), e.line,
                       where, show(actual))
             elif e.what == "ndjson":
                 try:

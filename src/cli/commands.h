@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cli/config.h"
+#include "core/status.h"
+#include "tlog/note.h"
 
 namespace trail {
 
@@ -18,6 +20,7 @@ struct ServeFlags {
 void AddServeCommand(CLI::App& app);
 void AddClientCommands(CLI::App& app);  // record, query, keys, types
 void AddBenchCommand(CLI::App& app);
+void AddVerifyCommand(CLI::App& app);  // verify, keys verifier
 
 // Connection flags shared by commands that talk to a server.
 struct Remote {
@@ -30,5 +33,8 @@ struct Remote {
   // The key to send: --key, else DATA/admin.key.
   std::string ResolveKey() const;
 };
+
+// The checkpoint signer from DATA/log.key, named after the log.
+Result<tlog::NoteSigner> LoadLogSigner(const std::string& data_dir, const std::string& name);
 
 }  // namespace trail

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   trail::AddServeCommand(app);
   trail::AddClientCommands(app);
   trail::AddBenchCommand(app);
+  trail::AddVerifyCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tlog/note.h"
 
 namespace trail {
 namespace {
@@ -26,10 +27,12 @@ void Log(const std::string& msg) {
   std::fflush(stderr);
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg) {
+Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::NoteSigner* signer) {
   std::string url = cfg.store.empty() ? "sqlite:" + cfg.data_dir + "/trail.db" : cfg.store;
   if (url.rfind("sqlite:", 0) == 0) {
     SqliteOptions o;
+    o.signer = signer;
+    o.origin = cfg.log_name;
     o.path = url.substr(7);
     if (o.path.empty()) return Status::Invalid("invalid_config", "store: sqlite:PATH needs a path");
     o.queue_limit = cfg.queue;
@@ -86,7 +89,16 @@ int Serve(ServeFlags& f) {
     return 2;
   }
   TypeSet type_set(*types);
-  auto store = OpenStore(cfg);
+  if (Status s = tlog::CheckKeyName(cfg.log_name); !s.ok()) {
+    Log("[log] name: " + s.message());
+    return 2;
+  }
+  auto signer = LoadLogSigner(cfg.data_dir, cfg.log_name);
+  if (!signer.ok()) {
+    Log("log.key: " + signer.status().message());
+    return 2;
+  }
+  auto store = OpenStore(cfg, &*signer);
   if (!store.ok()) {
     Log("cannot open the store: " + store.status().ToString());
     return 2;

@@ -52,6 +52,9 @@ void Api::Handle(HttpRequest req, Respond respond) {
     if (m != "GET" && m != "HEAD") return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
     return respond(JsonResponse(200, R"({"status":"ok"})"));
   }
+  // The integrity surface is public (SPEC §3): anyone may check the log.
+  if (path == "/checkpoint" && m == "GET") return Checkpoint(respond);
+  if (path.rfind("/tile/", 0) == 0 && m == "GET") return Tile(path.substr(1), respond);
   auto who = Authenticate(req);
   if (!who.ok()) {
     s_.metrics->auth_failures++;
@@ -69,8 +72,13 @@ void Api::Handle(HttpRequest req, Respond respond) {
     return fail(Status::NotFound("no route " + m + " " + path));
   }
   if (path.rfind("/v1/events/", 0) == 0 && m == "GET") {
-    return GetEvent(path.substr(std::string_view("/v1/events/").size()), p, respond);
+    std::string rest = path.substr(std::string_view("/v1/events/").size());
+    constexpr std::string_view kProof = "/proof";
+    if (rest.size() > kProof.size() && rest.compare(rest.size() - kProof.size(), kProof.size(), kProof) == 0)
+      return InclusionProof(rest.substr(0, rest.size() - kProof.size()), req, p, respond);
+    return GetEvent(rest, p, respond);
   }
+  if (path == "/v1/proof/consistency" && m == "GET") return ConsistencyProof(req, p, respond);
   if (path == "/v1/export" && m == "GET") return Export(req, p, respond);
   if (path == "/v1/types" && m == "GET") return ListTypes(respond);
   if (path.rfind("/v1/admin/", 0) == 0) {

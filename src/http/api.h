@@ -52,6 +52,10 @@ class Api {
   void Export(const HttpRequest& req, const Principal& who, Respond& respond);
   void ListTypes(Respond& respond);
   void Admin(HttpRequest& req, const Principal& who, Respond& respond);
+  void Checkpoint(Respond& respond);
+  void Tile(const std::string& path, Respond& respond);
+  void InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who, Respond& respond);
+  void ConsistencyProof(const HttpRequest& req, const Principal& who, Respond& respond);
 
   ApiServices s_;
 };

@@ -83,6 +83,12 @@ class AppendQueue {
     cv_.notify_all();
   }
 
+  // True when requests are queued that the writer has not taken yet.
+  bool waiting() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return !q_.empty();
+  }
+
   size_t pending() const {
     std::lock_guard<std::mutex> l(mu_);
     return pending_;

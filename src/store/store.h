@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "tlog/tiles.h"
 #include "core/status.h"
 #include "query/query.h"
 
@@ -91,6 +92,13 @@ struct RedactRequest {
   std::optional<std::string> actor;
 };
 
+// The latest signed checkpoint (SPEC §5): a C2SP signed note over (origin, size, root).
+struct SignedCheckpoint {
+  uint64_t size = 0;
+  std::string root;  // 32 raw bytes
+  std::string note;  // the signed note text, as GET /checkpoint serves it
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -112,6 +120,13 @@ class Store {
   // Both work in bounded batches that interleave with ingest; both are idempotent.
   virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
   virtual Result<uint64_t> Redact(const RedactRequest& r) = 0;
+
+  // Integrity (SPEC §5). Null when the store signs no checkpoints (no signer configured).
+  virtual std::optional<SignedCheckpoint> LatestCheckpoint() = 0;
+  // A stored checkpoint of exactly this size, when one was kept.
+  virtual Result<std::optional<std::string>> CheckpointNote(uint64_t size) = 0;
+  // A read snapshot of the hash tiles (level 0: leaf hashes; level L: stored nodes).
+  virtual std::unique_ptr<tlog::TileSource> Tiles() = 0;
 
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;

@@ -49,7 +49,7 @@ struct SqliteStore::Writer {
   sqlite::Stmt prune, prune_subject, prune_actor, is_live, scrub_scan, scrub, meta_set,
       delete_key, delete_ip_keys, vacuum;
   sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag,
-      insert_posting, insert_segment;
+      insert_posting, insert_segment, insert_node, put_meta, archive_checkpoint;
 };
 
 // A reader's connection and statements; one query at a time.

@@ -47,7 +47,7 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
         w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND "
               "(ip IS NOT NULL OR user_agent IS NOT NULL)"));
-    TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(w.db, "UPDATE events SET ip = NULL, user_agent = NULL WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(w.db, "UPDATE events SET ip = NULL, user_agent = NULL, scrubbed = 1 WHERE seq = ?"));
     TRAIL_RETURN_IF_ERROR(w.meta_set.Prepare(
         w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
     TRAIL_RETURN_IF_ERROR(w.delete_key.Prepare(w.db, "DELETE FROM postings WHERE key = ?"));

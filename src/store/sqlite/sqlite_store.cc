@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS events(
   metadata TEXT,
   description TEXT,
   leaf_hash BLOB NOT NULL,
-  pruned INTEGER NOT NULL DEFAULT 0);
+  pruned INTEGER NOT NULL DEFAULT 0,
+  scrubbed INTEGER NOT NULL DEFAULT 0);
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS postings(seg INTEGER NOT NULL, key BLOB NOT NULL, seqs BLOB NOT NULL,
@@ -36,6 +37,13 @@ CREATE TABLE IF NOT EXISTS postings(seg INTEGER NOT NULL, key BLOB NOT NULL, seq
 CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,
   end_seq INTEGER NOT NULL, sealed_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tag_counts(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY(level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, leaf_hash ON events
+  BEGIN SELECT RAISE(ABORT, 'an event''s seq, id, tag, recorded_at and leaf_hash never change'); END;
 CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
   hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )sql";
@@ -119,6 +127,11 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(
       w.db, "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
   TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT INTO postings(seg, key, seqs) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(
+      w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  TRAIL_RETURN_IF_ERROR(w.archive_checkpoint.Prepare(
+      w.db, "INSERT OR IGNORE INTO checkpoints(size, note, signed_at) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.insert_segment.Prepare(
       w.db, "INSERT INTO segments(seg, first_seq, end_seq, sealed_at) VALUES(?,?,?,?)"));
 
@@ -139,7 +152,8 @@ Status SqliteStore::Init() {
   while (tc.Step(&s)) tag_counts_[std::string(tc.Text(0))] = static_cast<uint64_t>(tc.Int(1));
   TRAIL_RETURN_IF_ERROR(s);
   stats_.events = next_seq_;
-  return RecoverIndex();
+  TRAIL_RETURN_IF_ERROR(RecoverIndex());
+  return InitTree();
 }
 
 // Rebuilds the open segments of the posting index from the events table, sealing any
@@ -251,6 +265,8 @@ void SqliteStore::WriterLoop() {
       (void)seal;  // a failed seal is retried after the next commit; reads use memory meanwhile
     }
   }
+  // Draining: everything accepted is committed; sign a last checkpoint over all of it.
+  SignFinalCheckpoint();
 }
 
 // Commits every request of the group in one transaction. Per-request refusals (a client id
@@ -263,6 +279,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
   acks->assign(group.size(), {});
   const uint64_t start_seq = next_seq_;
   const Micros start_recorded = last_recorded_;
+  const tlog::CompactRange start_tree = tree_;
   std::unordered_map<std::string, Ack> idem_in_group;
   std::unordered_set<std::string> ids_in_group;
   std::map<std::string, uint64_t> tag_delta;
@@ -348,6 +365,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       st.BindStatic(11, e.description);
       st.BindBlob(12, leaf_hash);
       s = st.Run();
+      if (s.ok()) s = ExtendTree(leaf_hash);
       if (!s.ok()) break;
       if (e.idempotency_key) {
         w.insert_idem.BindStatic(1, *e.idempotency_key);
@@ -367,13 +385,21 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     w.count_tag.Bind(2, static_cast<int64_t>(n));
     s = w.count_tag.Run();
   }
+  // Sign when no request is waiting (the load has paused) or a second has passed.
+  const bool sign = !added.empty() &&
+                    (!queue_.waiting() || std::chrono::steady_clock::now() - last_signed_ >=
+                                              std::chrono::duration<double>(opt_.checkpoint_interval_seconds));
+  if (s.ok() && !added.empty()) s = SaveTree(sign);
   if (s.ok()) s = w.commit.Run();
   if (!s.ok()) {
     w.rollback.Run();
     next_seq_ = start_seq;
     last_recorded_ = start_recorded;
+    tree_ = start_tree;
+    signed_pending_.reset();
     return s;
   }
+  PublishCheckpoint();
   // Durable: make it visible.
   std::vector<std::string> keys;
   for (const auto& a : added) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,8 @@
 #include "store/posting_index.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
+#include "tlog/note.h"
+#include "tlog/tree.h"
 
 namespace trail {
 
@@ -30,6 +33,11 @@ struct SqliteOptions {
   size_t queue_limit = 100000;    // events accepted but not yet durable
   size_t max_commit_events = 20000;
   const Clock* clock = &SystemClock::Get();
+  // Checkpoints (SPEC §5): signed with this key, origin = the log's name. Without a signer
+  // the tree is still maintained, but nothing is signed.
+  const tlog::NoteSigner* signer = nullptr;
+  std::string origin;
+  double checkpoint_interval_seconds = 1.0;  // under continuous load, at most this often
 };
 
 class SqliteStore final : public Store {
@@ -46,6 +54,9 @@ class SqliteStore final : public Store {
   Status RevokeKey(std::string_view id, Micros when) override;
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
   Result<uint64_t> Redact(const RedactRequest& r) override;
+  std::optional<SignedCheckpoint> LatestCheckpoint() override;
+  Result<std::optional<std::string>> CheckpointNote(uint64_t size) override;
+  std::unique_ptr<tlog::TileSource> Tiles() override;
   StoreStats Stats() override;
   bool Healthy() override;
   void Drain() override;
@@ -65,6 +76,14 @@ class SqliteStore final : public Store {
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks);
   Status SealSegments();
+  // Tree and checkpoints (sqlite_tree.cc). Writer thread only, inside its transaction.
+  Status InitTree();
+  Status ExtendTree(const std::string& leaf_hash);
+  Status SaveTree(bool sign);
+  Result<SignedCheckpoint> SignCheckpoint();
+  void PublishCheckpoint();
+  Status SignFinalCheckpoint();
+  class TileReader;
   // Runs fn on the writer thread between commits and waits for it.
   Status OnWriter(const std::function<Status()>& fn);
   Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
@@ -92,6 +111,13 @@ class SqliteStore final : public Store {
   uint64_t next_seq_ = 0;       // writer thread only
   Micros last_recorded_ = 0;    // writer thread only
   std::atomic<bool> healthy_{true};
+
+  tlog::CompactRange tree_;  // writer thread only
+  std::optional<SignedCheckpoint> signed_pending_;  // signed in the open transaction
+  std::chrono::steady_clock::time_point last_signed_{};
+  Micros last_archived_ = 0;
+  std::mutex cp_mu_;
+  std::optional<SignedCheckpoint> latest_;
 };
 
 }  // namespace trail

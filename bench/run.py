@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""`make bench`: the figures of issue 2 beside their baselines, measured in one run.
+
+Records the machine (CPU, cores, RAM, kernel, file system, SQLite version), then runs, in
+order (pick sections with TRAIL_BENCH_ONLY):
+  sqlite   raw-SQLite baselines (a) indexed 1000/txn, (b) indexed 1 txn/event, (c) no index
+           1000/txn, in C++ with the same rows trail stores        (build/bench/trail_bench_sqlite)
+  store    SqliteStore in process, AppendSync and pipelined Append, batches of 1000
+                                                                      (build/bench/trail_bench_store)
+  http     `trail serve` on a fresh data dir + `trail bench`: NDJSON 1000/request on 4
+           connections, single events on 64 connections; ack latency, server RSS sampled
+           every 0.5 s, server/client CPU, bytes on disk per event
+  query    query latency on a cached store of TRAIL_BENCH_EVENTS events, in process and over
+           HTTP (GET /v1/events on `trail serve --store sqlite:<cached store>`)
+                                                                      (build/bench/trail_bench_query)
+Prints a table (figure | value | target | baseline | ratio | met) on stdout, progress on
+stderr, and writes bench/results.json. Python 3 standard library only.
+
+Environment (all optional):
+  BUILD_DIR                 build directory with trail and bench/ (default build)
+  TRAIL_BENCH_EVENTS        events in the query store (default 10000000)
+  TRAIL_BENCH_PREFILL       rows pre-filled into baseline (a)/(b)'s table (default 2000000)
+  TRAIL_BENCH_SECONDS       timed seconds per rep for ingest figures (default 5)
+  TRAIL_BENCH_SINGLE_SECONDS  seconds for baseline (b) (default 5)
+  TRAIL_BENCH_REPS          reps per figure; medians are reported (default 3)
+  TRAIL_BENCH_STORE_EVENTS  events per rep for the in-process store figures (default 300000)
+  TRAIL_BENCH_QUERIES       queries per kind per rep (default 1000)
+  TRAIL_BENCH_CACHE         cache directory for the query store and the pre-filled table
+                            (default bench/.cache; reused across runs, never committed)
+  TRAIL_BENCH_CACHE_KEY     overrides the query store's cache key (default: derived from the
+                            store's and the workload's source files)
+  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query)
+  TRAIL_BENCH_RESULTS       results file (default bench/results.json)
+"""
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.chdir(ROOT)
+
+
+def env(name, default):
+    v = os.environ.get(name, "")
+    return type(default)(v) if v != "" else default
+
+
+BUILD = env("BUILD_DIR", "build")
+EVENTS = env("TRAIL_BENCH_EVENTS", 10_000_000)
+PREFILL = env("TRAIL_BENCH_PREFILL", 2_000_000)
+SECONDS = env("TRAIL_BENCH_SECONDS", 5.0)
+SINGLE_SECONDS = env("TRAIL_BENCH_SINGLE_SECONDS", 5.0)
+REPS = env("TRAIL_BENCH_REPS", 3)
+STORE_EVENTS = env("TRAIL_BENCH_STORE_EVENTS", 300_000)
+QUERIES = env("TRAIL_BENCH_QUERIES", 1000)
+CACHE = os.path.abspath(env("TRAIL_BENCH_CACHE", os.path.join("bench", ".cache")))
+ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query").split(","))
+RESULTS = env("TRAIL_BENCH_RESULTS", os.path.join("bench", "results.json"))
+TYPES = "examples/warehouse/events.toml"
+TRAIL = os.path.join(BUILD, "trail")
+
+
+def bin_path(name):
+    return os.path.join(BUILD, "bench", name)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def die(msg):
+    log("bench: " + msg)
+    sys.exit(1)
+
+
+def run_json(cmd, what):
+    """Runs a bench program; its stdout holds one JSON object per line (keyed by "figure")."""
+    log(f"== {what}")
+    log("   $ " + " ".join(cmd))
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        die(f"{what} failed (exit {p.returncode})")
+    out = {}
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            o = json.loads(line)
+            out[o.get("figure", "?")] = o
+    log(f"   ({time.monotonic() - t0:.0f} s)")
+    return out
+
+
+def sha_of(paths, extra=""):
+    h = hashlib.sha1(extra.encode())
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:10]
+
+
+# ---------------------------------------------------------------- machine
+
+def machine_info():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    fs = "?"
+    try:
+        best = ""
+        tmp = os.path.realpath(tempfile.gettempdir())
+        with open("/proc/mounts") as f:
+            for line in f:
+                dev, mnt, typ = line.split()[:3]
+                if (tmp == mnt or tmp.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                    best, fs = mnt, f"{typ} on {dev} ({mnt})"
+    except OSError:
+        pass
+    commit = None
+    try:
+        head = open(".git/HEAD").read().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            if os.path.exists(os.path.join(".git", ref)):
+                commit = open(os.path.join(".git", ref)).read().strip()
+            elif os.path.exists(".git/packed-refs"):
+                for line in open(".git/packed-refs"):
+                    if line.strip().endswith(" " + ref):
+                        commit = line.split()[0]
+        else:
+            commit = head
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_bytes": mem,
+        "kernel": platform.release(),
+        "os": platform.platform(),
+        "fs": fs,
+        "sqlite": sqlite3.sqlite_version,
+        "loadavg_at_start": os.getloadavg()[0],
+        "commit": commit,
+    }
+
+
+# ---------------------------------------------------------------- server helpers
+
+class Server:
+    """`trail serve` on a free loopback port; RSS and CPU read from /proc."""
+
+    def __init__(self, data, extra=()):
+        self.data = data
+        os.makedirs(data, exist_ok=True)
+        self.logpath = data.rstrip("/") + ".log"
+        cmd = [TRAIL, "serve", "--data", data, "--listen", "127.0.0.1:0", "--events", TYPES, *extra]
+        log("   $ " + " ".join(cmd))
+        self.logf = open(self.logpath, "w")
+        self.p = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        self.port = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.p.poll() is not None:
+                die("trail serve exited:\n" + open(self.logpath).read())
+            m = re.search(r"serving on http://[\d.]+:(\d+)", open(self.logpath).read())
+            if m:
+                self.port = int(m.group(1))
+                break
+            time.sleep(0.05)
+        if not self.port:
+            self.stop()
+            die("trail serve did not start:\n" + open(self.logpath).read())
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.key = open(os.path.join(data, "admin.key")).read().strip()
+
+    def rss(self):
+        try:
+            with open(f"/proc/{self.p.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def cpu_seconds(self):
+        try:
+            with open(f"/proc/{self.p.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            return 0.0
+
+    def thread_cpu_seconds(self):
+        """CPU seconds of each thread, by thread id (creation order = ascending id)."""
+        out = {}
+        try:
+            for tid in os.listdir(f"/proc/{self.p.pid}/task"):
+                try:
+                    with open(f"/proc/{self.p.pid}/task/{tid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    out[int(tid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        return out
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+        return self.p.returncode
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, server, period=0.5):
+        super().__init__(daemon=True)
+        self.server, self.period = server, period
+        self.samples = []
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            self.samples.append(self.server.rss())
+            self.halt.wait(self.period)
+
+    def finish(self):
+        self.halt.set()
+        self.join()
+        return max(self.samples) if self.samples else 0
+
+
+def run_client(cmd):
+    """Runs a client; returns (stdout, its CPU seconds)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, out, ru.ru_utime + ru.ru_stime
+
+
+def dir_bytes(d):
+    n = 0
+    for name in os.listdir(d):
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            n += os.path.getsize(p)
+    return n
+
+
+# ---------------------------------------------------------------- sections
+
+def section_sqlite(work):
+    key = sha_of(["bench/workload.cc", "bench/sqlite_baseline.cc", TYPES], str(PREFILL))
+    os.makedirs(CACHE, exist_ok=True)
+    template = os.path.join(CACHE, f"sqlite-indexed-{PREFILL}-{key}.db")
+    for old in os.listdir(CACHE):  # drop templates of other versions
+        if old.startswith("sqlite-indexed-") and not old.startswith(os.path.basename(template)):
+            os.remove(os.path.join(CACHE, old))
+    return run_json([bin_path("trail_bench_sqlite"), "--events-file", TYPES, "--workdir", os.path.join(work, "sqlite"),
+                     "--template", template, "--prefill", str(PREFILL), "--seconds", str(SECONDS),
+                     "--single-seconds", str(SINGLE_SECONDS), "--reps", str(REPS)],
+                    "raw SQLite baselines (a), (b), (c)")
+
+
+def section_store(work):
+    return run_json([bin_path("trail_bench_store"), "--events-file", TYPES, "--workdir", os.path.join(work, "store"),
+                     "--events", str(STORE_EVENTS), "--reps", str(REPS)],
+                    "trail SqliteStore in process")
+
+
+def http_mode(server, mode, connections, batch, label):
+    runs = []
+    for i in range(REPS):
+        cmd = [TRAIL, "bench", "--url", server.url, "--key", server.key, "--json", "--mode", mode,
+               "--connections", str(connections), "--batch", str(batch), "--duration", str(SECONDS),
+               "--seed", str(100 + i)]
+        c0, th0 = server.cpu_seconds(), server.thread_cpu_seconds()
+        t0 = time.monotonic()
+        rc, out, client_cpu = run_client(cmd)
+        wall = time.monotonic() - t0
+        server_cpu = server.cpu_seconds() - c0
+        th1 = server.thread_cpu_seconds()
+        # Per-thread CPU (cores), in thread creation order; the busiest one is the bottleneck
+        # when it nears 1.0 (the store's single writer thread is the 2nd thread created).
+        threads = [(th1[t] - th0.get(t, 0.0)) / wall for t in sorted(th1)]
+        line = [l for l in out.splitlines() if l.startswith("{")]
+        if not line:
+            die(f"trail bench printed nothing (exit {rc})")
+        r = json.loads(line[-1])
+        r["server_cpu_cores"] = server_cpu / wall
+        r["client_cpu_cores"] = client_cpu / wall
+        r["server_thread_cores"] = [round(x, 3) for x in threads]
+        r["busiest_thread_cores"] = max(threads) if threads else 0
+        r["busiest_thread_index"] = threads.index(max(threads)) if threads else -1
+        r["exit"] = rc
+        runs.append(r)
+        log(f"   {label} rep {i + 1}: {r['events_per_s']:.0f} events/s, ack p50 {r['p50_ms']:.2f} ms "
+            f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}, throttled {r['throttled']}; "
+            f"CPU: server {r['server_cpu_cores']:.2f} cores (busiest thread #{r['busiest_thread_index']}: "
+            f"{r['busiest_thread_cores']:.2f}), client {r['client_cpu_cores']:.2f} cores")
+    med = lambda k: statistics.median(r[k] for r in runs)
+    return {
+        "mode": mode, "connections": connections, "batch": batch, "seconds_per_rep": SECONDS,
+        "events_per_s": med("events_per_s"), "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms"),
+        "server_cpu_cores": med("server_cpu_cores"), "client_cpu_cores": med("client_cpu_cores"),
+        "busiest_thread_cores": med("busiest_thread_cores"),
+        "errors": sum(r["errors"] for r in runs), "throttled": sum(r["throttled"] for r in runs),
+        "reps": runs,
+    }
+
+
+def section_http(work):
+    log("== trail over HTTP (trail serve + trail bench)")
+    data = os.path.join(work, "http-data")
+    server = Server(data)
+    sampler = RssSampler(server)
+    sampler.start()
+    out = {}
+    try:
+        out["http_batch"] = http_mode(server, "batch", 4, 1000, "NDJSON 1000/request, 4 connections")
+        rss_batch = max(sampler.samples) if sampler.samples else 0
+        out["http_single"] = http_mode(server, "single", 64, 1, "single event, 64 connections")
+    finally:
+        rss = sampler.finish()
+        rc = server.stop()
+    out["http_rss"] = {"max_rss_bytes": rss, "max_rss_batch_bytes": rss_batch, "samples": len(sampler.samples),
+                       "period_s": 0.5, "server_exit": rc}
+    db = sqlite3.connect(f"file:{os.path.join(data, 'trail.db')}?mode=ro", uri=True)
+    events = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    db.close()
+    size = dir_bytes(data)
+    out["http_disk"] = {"events": events, "bytes": size, "bytes_per_event": size / max(events, 1)}
+    log(f"   server RSS max {rss / 2**20:.1f} MiB; {events} events, {size / 2**20:.1f} MiB on disk "
+        f"({size / max(events, 1):.0f} bytes/event); server exit {rc}")
+    return out
+
+
+def store_cache_key():
+    k = os.environ.get("TRAIL_BENCH_CACHE_KEY")
+    if k:
+        return k
+    return "q1-" + sha_of(["src/store/sqlite/sqlite_store.cc", "src/store/posting_index.cc",
+                           "src/store/posting_index.h", "bench/workload.cc", TYPES])
+
+
+def section_query(work):
+    key = store_cache_key()
+    os.makedirs(CACHE, exist_ok=True)
+    name = f"store-{EVENTS}-{key}.db"
+    db = os.path.join(CACHE, name)
+    marker_ok = os.path.exists(db + ".done")
+    if not marker_ok:  # about to build: drop stores of other versions (they are large)
+        for old in os.listdir(CACHE):
+            if old.startswith("store-") and not old.startswith(name):
+                log(f"   removing stale cached store {old}")
+                os.remove(os.path.join(CACHE, old))
+    out = run_json([bin_path("trail_bench_query"), "--build", "--db", db, "--events", str(EVENTS),
+                    "--cache-key", key, "--events-file", TYPES],
+                   f"query store: {EVENTS} events (cache {db})")
+    out["query_store"] = {"path": db, "events": EVENTS, "cache_key": key, "reused": marker_ok,
+                          "bytes": sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))}
+    common = ["--db", db, "--events-file", TYPES, "--queries", str(QUERIES), "--reps", str(REPS)]
+    out.update(run_json([bin_path("trail_bench_query"), *common], "query latency in process (SqliteStore::Query)"))
+    log("== query latency over HTTP (GET /v1/events)")
+    data = os.path.join(work, "query-data")
+    # A long retention interval: no background job may touch the cached store.
+    cfg = os.path.join(work, "query-trail.toml")
+    with open(cfg, "w") as f:
+        f.write('[retention]\ninterval = "3650d"\npersonal_data = "3650d"\n')
+    server = Server(data, ["--store", "sqlite:" + db, "--config", cfg])
+    try:
+        out.update(run_json([bin_path("trail_bench_query"), *common, "--url", server.url, "--key", server.key],
+                            "query latency over HTTP"))
+    finally:
+        server.stop()
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_rate(v):
+    return f"{v:,.0f} ev/s"
+
+
+def build_figures(r):
+    """The table: (label, value text, target text, baseline text, ratio text, met) + JSON rows."""
+    rows, figs = [], []
+    get = lambda sec, k: (r.get(sec) or {}).get(k)
+
+    def add(fid, label, value, unit, vtext, target=None, ttext="", base_id=None, base=None, btext="",
+            ratio_target=None, value_target_kind=">="):
+        ratio = value / base if (value is not None and base) else None
+        met = None
+        checks = []
+        if target is not None and value is not None:
+            checks.append(value >= target if value_target_kind == ">=" else value <= target)
+        if ratio_target is not None and ratio is not None:
+            checks.append(ratio >= ratio_target)
+        if checks:
+            met = all(checks)
+        rtext = ""
+        if ratio is not None:
+            rtext = f"{ratio:.2f}x" + (f" (>= {ratio_target:g}x)" if ratio_target else "")
+        rows.append((label, vtext, ttext, btext, rtext, "" if met is None else ("yes" if met else "NO")))
+        figs.append({"id": fid, "label": label, "value": value, "unit": unit, "target": target,
+                     "target_kind": value_target_kind if target is not None else None,
+                     "baseline": base_id, "baseline_value": base, "ratio": ratio, "ratio_target": ratio_target,
+                     "met": met})
+
+    s = r.get("sqlite", {})
+    a = get("sqlite", "sqlite_indexed_batch") or {}
+    b = get("sqlite", "sqlite_indexed_single") or {}
+    c = get("sqlite", "sqlite_noindex_batch") or {}
+    av, bv, cv = a.get("events_per_s"), b.get("events_per_s"), c.get("events_per_s")
+    if s:
+        add("sqlite_c", "(c) raw SQLite, no secondary index, 1000 rows/txn", cv, "events/s",
+            fmt_rate(cv) if cv else "-", ttext="baseline")
+        add("sqlite_a", f"(a) raw SQLite, 3 B-tree idx, 1000 rows/txn, {a.get('prefill_rows', 0) / 1e6:g}M pre-filled",
+            av, "events/s", fmt_rate(av) if av else "-", ttext="baseline")
+        add("sqlite_b", "(b) raw SQLite, 3 B-tree idx, 1 txn per event", bv, "events/s",
+            fmt_rate(bv) if bv else "-", ttext="baseline")
+
+    st = r.get("store", {})
+    if st:
+        sy = st.get("store_append_sync", {}).get("events_per_s")
+        asy = st.get("store_append_async", {})
+        add("store_sync", "trail in process: AppendSync, batches of 1000", sy, "events/s", fmt_rate(sy),
+            base_id="sqlite_a", base=av, btext=f"(a) {fmt_rate(av)}" if av else "")
+        ss = st.get("store_append_sync", {})
+        add("store_sync_latency", "  AppendSync batch latency p50 / p99 / max", ss.get("batch_p99_ms"), "ms",
+            f"{ss.get('batch_p50_ms', 0):.1f} / {ss.get('batch_p99_ms', 0):.1f} / {ss.get('batch_max_ms', 0):.1f} ms")
+        add("store_async", f"trail in process: Append, {asy.get('inflight', 16)} batches in flight",
+            asy.get("events_per_s"), "events/s", fmt_rate(asy.get("events_per_s", 0)),
+            base_id="sqlite_c", base=cv, btext=f"(c) {fmt_rate(cv)}" if cv else "")
+
+    h = r.get("http", {})
+    if h:
+        hb, hs = h["http_batch"], h["http_single"]
+        add("http_batch", "HTTP: NDJSON 1000 events/request, 4 connections", hb["events_per_s"], "events/s",
+            fmt_rate(hb["events_per_s"]), target=200000, ttext=">= 200,000", base_id="sqlite_a", base=av,
+            btext=f"(a) {fmt_rate(av)}" if av else "", ratio_target=4)
+        add("http_batch_vs_c", "  the same, against the storage ceiling", hb["events_per_s"], "events/s", "",
+            base_id="sqlite_c", base=cv, btext=f"(c) {fmt_rate(cv)}" if cv else "", ratio_target=0.6)
+        add("http_batch_ack_p50", "  ack latency p50", hb["p50_ms"], "ms", f"{hb['p50_ms']:.2f} ms")
+        add("http_batch_ack_p99", "  ack latency p99", hb["p99_ms"], "ms", f"{hb['p99_ms']:.2f} ms")
+        add("http_batch_cpu", "  CPU cores: server (its busiest thread) / load generator", hb["server_cpu_cores"],
+            "cores", f"{hb['server_cpu_cores']:.2f} ({hb['busiest_thread_cores']:.2f}) / {hb['client_cpu_cores']:.2f}")
+        add("http_single", "HTTP: single-event requests, 64 connections", hs["events_per_s"], "events/s",
+            fmt_rate(hs["events_per_s"]), target=30000, ttext=">= 30,000", base_id="sqlite_b", base=bv,
+            btext=f"(b) {fmt_rate(bv)}" if bv else "", ratio_target=15)
+        add("http_single_ack_p50", "  ack latency p50", hs["p50_ms"], "ms", f"{hs['p50_ms']:.2f} ms")
+        add("http_single_ack_p99", "  ack latency p99", hs["p99_ms"], "ms", f"{hs['p99_ms']:.2f} ms")
+        add("http_single_cpu", "  CPU cores: server (its busiest thread) / load generator", hs["server_cpu_cores"],
+            "cores", f"{hs['server_cpu_cores']:.2f} ({hs['busiest_thread_cores']:.2f}) / {hs['client_cpu_cores']:.2f}")
+        rss = h["http_rss"]["max_rss_bytes"] / 2**20
+        add("http_rss", "server RSS, max during sustained ingest (0.5 s samples)", rss, "MiB", f"{rss:.1f} MiB",
+            target=200, ttext="<= 200 MiB", value_target_kind="<=")
+        d = h["http_disk"]
+        ia = get("sqlite", "sqlite_indexed_size") or {}
+        add("http_bytes_per_event", f"bytes on disk per event (data dir / {d['events']:,} events)",
+            d["bytes_per_event"], "bytes", f"{d['bytes_per_event']:.0f} B", base_id="sqlite_a_bytes",
+            base=ia.get("bytes_per_row"),
+            btext=(f"(a) {ia['bytes_per_row']:.0f} B, (c) {c.get('bytes_per_row', 0):.0f} B" if ia else ""))
+
+    q = r.get("query", {})
+    if q:
+        n = q["query_store"]["events"]
+        names = [("subject", "subject history, newest 50"), ("actor", "actor history, newest 50"),
+                 ("tag_prefix", "tag prefix tag=project:*"), ("search", "search q=tag:account:login:*"),
+                 ("subject_tag_time", "subject + tag + 90-day window")]
+        for where, limit in (("inproc", 2.0), ("http", 5.0)):
+            w = "in process" if where == "inproc" else "over HTTP"
+            for k, label in names:
+                f = q.get(f"query_{where}_{k}")
+                if not f:
+                    continue
+                add(f"query_{where}_{k}", f"query {w} ({n / 1e6:g}M): {label}, p50 / p99",
+                    f["p99_ms"], "ms", f"{f['p50_ms']:.3f} / {f['p99_ms']:.3f} ms", target=limit,
+                    ttext=f"p99 <= {limit:g} ms", value_target_kind="<=")
+    return rows, figs
+
+
+def print_table(rows, machine, r):
+    print()
+    print("trail benchmarks (issue 2) — " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    if machine:
+        print(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_bytes'] / 2**30:.1f} GiB RAM, "
+              f"kernel {machine['kernel']}, {machine['fs']}, SQLite {machine['sqlite']}, "
+              f"load average at start {machine['loadavg_at_start']:.2f}")
+    print(f"reps per figure: {REPS} (medians); {SECONDS:g} s per ingest rep; query store {EVENTS:,} events")
+    print()
+    head = ("figure", "value", "target", "baseline", "ratio", "met")
+    widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(len(head))]
+    line = lambda cells: " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    print(line(head))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+    print()
+    print(f"results: {RESULTS}")
+
+
+def main():
+    for p in [TRAIL, bin_path("trail_bench_sqlite"), bin_path("trail_bench_store"), bin_path("trail_bench_query")]:
+        if not os.path.exists(p):
+            die(f"{p} is missing: run `make build` (or set BUILD_DIR)")
+    work = tempfile.mkdtemp(prefix="trail-bench-")
+    results = {"schema": 1, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "config": {"build_dir": BUILD, "events": EVENTS, "prefill": PREFILL, "seconds": SECONDS,
+                          "single_seconds": SINGLE_SECONDS, "reps": REPS, "store_events": STORE_EVENTS,
+                          "queries": QUERIES, "cache": CACHE, "sections": sorted(ONLY)}}
+    machine = machine_info()
+    results["machine"] = machine
+    raw = {}
+    t0 = time.monotonic()
+    try:
+        if "sqlite" in ONLY:
+            raw["sqlite"] = section_sqlite(work)
+            if machine and "sqlite_version" in raw["sqlite"]:
+                machine["sqlite"] = raw["sqlite"]["sqlite_version"]["version"]
+        if "store" in ONLY:
+            raw["store"] = section_store(work)
+        if "http" in ONLY:
+            raw["http"] = section_http(work)
+        if "query" in ONLY:
+            raw["query"] = section_query(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows, figs = build_figures(raw)
+    results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["wall_seconds"] = round(time.monotonic() - t0, 1)
+    results["figures"] = figs
+    results["raw"] = raw
+    with open(RESULTS, "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    print_table(rows, machine, raw)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+// `trail verify` (SPEC §5) and `trail keys verifier`.
+//
+// --data DIR: offline, from the database file alone. Recomputes every leaf hash from the
+// stored fields (pruned and scrubbed events are checked by their kept leaf hash), finds gaps
+// and reordering in seq, rebuilds the tree from the leaves, compares it with the stored tree
+// nodes (what the tiles serve) and with every stored checkpoint, and checks each checkpoint's
+// signature. Reports every mismatch by seq; exit 1 when there is any.
+// --url URL --vkey KEY: remote, through /checkpoint and the hash tiles only; remembers the
+// last checkpoint it verified (a state file per log) and checks the new one is consistent.
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "auth/secret_file.h"
+#include "cli/commands.h"
+#include "client/http_connection.h"
+#include "core/codec.h"
+#include "core/event.h"
+#include "store/sqlite/db.h"
+#include "tlog/hasher.h"
+#include "tlog/note.h"
+#include "tlog/tree.h"
+
+namespace trail {
+namespace {
+
+struct Progress {
+  bool tty = isatty(STDERR_FILENO);
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now(), last = t0;
+  void Tick(uint64_t done, uint64_t total, const char* what) {
+    if (!tty) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(200) && done != total) return;
+    last = now;
+    double el = std::chrono::duration<double>(now - t0).count();
+    std::fprintf(stderr, "\r%s %llu / %llu (%.0f/s)   ", what, static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), el > 0 ? static_cast<double>(done) / el : 0.0);
+  }
+  void Done() {
+    if (tty) std::fprintf(stderr, "\n");
+  }
+};
+
+struct Report {
+  uint64_t problems = 0;
+  void Bad(const std::string& line) {
+    ++problems;
+    if (problems <= 1000) std::printf("MISMATCH %s\n", line.c_str());
+    if (problems == 1000) std::printf("(further mismatches not shown)\n");
+  }
+};
+
+std::string OpenBody(const std::string& note) {
+  auto sep = note.find("\n\n");
+  return sep == std::string::npos ? note : note.substr(0, sep + 1);
+}
+
+Result<std::string> MetaValue(sqlite::Db& db, const char* key) {
+  sqlite::Stmt st;
+  TRAIL_RETURN_IF_ERROR(st.Prepare(db, "SELECT value FROM meta WHERE key = ?"));
+  st.Bind(1, std::string_view(key));
+  Status s;
+  if (st.Step(&s)) return std::string(st.Text(0));
+  if (!s.ok()) return s;
+  return Status::NotFound(std::string("meta.") + key);
+}
+
+int VerifyData(const std::string& data, std::string db_path, const std::string& vkey_flag) {
+  if (db_path.empty()) db_path = data + "/trail.db";
+  struct stat sb;
+  if (stat(db_path.c_str(), &sb) != 0) {
+    std::fprintf(stderr, "trail: no database at %s\n", db_path.c_str());
+    return 2;
+  }
+  sqlite::Db db;
+  if (Status s = db.Open(db_path, true); !s.ok()) {
+    std::fprintf(stderr, "trail: %s\n", s.message().c_str());
+    return 2;
+  }
+  Report rep;
+  auto origin = MetaValue(db, "origin");
+  std::string vkey = vkey_flag;
+  if (vkey.empty()) {
+    auto pem = ReadSecretFile(data + "/log.key");
+    if (pem.ok() && origin.ok()) {
+      auto signer = tlog::NoteSigner::FromPem(*pem, *origin);
+      if (signer.ok()) vkey = signer->VerifierKey();
+    }
+  }
+  if (vkey.empty()) std::printf("note: no verifier key (pass --vkey, or keep log.key beside the data): signatures not checked\n");
+
+  // Checkpoints: the latest (meta) and the archived ones, by size.
+  std::map<uint64_t, std::string> checkpoints;
+  if (auto latest = MetaValue(db, "checkpoint"); latest.ok()) checkpoints[0] = *latest;
+  {
+    sqlite::Stmt st;
+    Status s = st.Prepare(db, "SELECT size, note FROM checkpoints ORDER BY size");
+    while (s.ok() && st.Step(&s)) checkpoints[static_cast<uint64_t>(st.Int(0)) + 1] = std::string(st.Text(1));
+  }
+  std::map<uint64_t, std::string> roots;  // size -> root claimed by a signed checkpoint
+  for (const auto& [k, note] : checkpoints) {
+    auto body = vkey.empty() ? Result<std::string>(OpenBody(note)) : tlog::VerifyNote(note, vkey);
+    if (!body.ok()) {
+      rep.Bad("checkpoint: " + body.status().message());
+      continue;
+    }
+    auto cp = tlog::ParseCheckpoint(*body);
+    if (!cp.ok()) {
+      rep.Bad("checkpoint: " + cp.status().message());
+      continue;
+    }
+    if (origin.ok() && cp->origin != *origin) rep.Bad("checkpoint of size " + std::to_string(cp->size) + " names another log: " + cp->origin);
+    if (auto it = roots.find(cp->size); it != roots.end() && it->second != cp->root)
+      rep.Bad("two signed checkpoints of size " + std::to_string(cp->size) + " with different roots");
+    roots[cp->size] = cp->root;
+  }
+
+  // Stored tree nodes (what tiles of level >= 1 serve).
+  std::map<std::pair<int, uint64_t>, std::string> nodes;
+  {
+    sqlite::Stmt st;
+    Status s = st.Prepare(db, "SELECT level, idx, hash FROM tree_nodes");
+    while (s.ok() && st.Step(&s)) nodes[{static_cast<int>(st.Int(0)), static_cast<uint64_t>(st.Int(1))}] = std::string(st.Blob(2));
+  }
+
+  uint64_t total = 0;
+  {
+    sqlite::Stmt st;
+    Status s = st.Prepare(db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events");
+    if (s.ok() && st.Step(&s)) total = static_cast<uint64_t>(st.Int(0));
+  }
+  sqlite::Stmt rows;
+  if (Status s = rows.Prepare(db, "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+                                  "metadata, leaf_hash, pruned, scrubbed FROM events ORDER BY seq");
+      !s.ok()) {
+    std::fprintf(stderr, "trail: %s\n", s.message().c_str());
+    return 2;
+  }
+  tlog::CompactRange tree;
+  std::vector<tlog::StoredNode> completed;
+  uint64_t expect = 0, pruned = 0, scrubbed = 0, checked_roots = 0, checked_nodes = 0;
+  Micros last_recorded = 0;
+  bool tree_broken = false;
+  Progress progress;
+  Status s;
+  auto check_root = [&](uint64_t size) {
+    auto it = roots.find(size);
+    if (it == roots.end()) return;
+    ++checked_roots;
+    if (tree_broken) return;  // the leaves are already known to be wrong
+    if (tree.Root() != it->second) rep.Bad("root of the first " + std::to_string(size) + " events differs from the signed checkpoint");
+  };
+  check_root(0);
+  while (rows.Step(&s)) {
+    const uint64_t seq = static_cast<uint64_t>(rows.Int(0));
+    if (seq != expect) {
+      rep.Bad(seq > expect ? "seq " + std::to_string(expect) + (seq - expect > 1 ? ".." + std::to_string(seq - 1) : "") +
+                                 ": missing (deleted rows)"
+                           : "seq " + std::to_string(seq) + ": out of order");
+      tree_broken = true;
+    }
+    expect = seq + 1;
+    Event e;
+    e.id = std::string(rows.Text(1));
+    e.recorded_at = rows.Int(2);
+    e.occurred_at = rows.IsNull(3) ? e.recorded_at : rows.Int(3);
+    e.tag = std::string(rows.Text(4));
+    if (!rows.IsNull(5)) e.subject = std::string(rows.Text(5));
+    if (!rows.IsNull(6)) e.actor = std::string(rows.Text(6));
+    if (!rows.IsNull(7)) e.ip = std::string(rows.Text(7));
+    if (!rows.IsNull(8)) e.user_agent = std::string(rows.Text(8));
+    e.metadata_json = rows.IsNull(9) ? "{}" : std::string(rows.Text(9));
+    std::string leaf(rows.Blob(10));
+    const bool is_pruned = rows.Int(11) != 0, is_scrubbed = rows.Int(12) != 0;
+    if (leaf.size() != 32) {
+      rep.Bad("seq " + std::to_string(seq) + ": stored leaf hash is not 32 bytes");
+      leaf.resize(32);
+    }
+    if (e.recorded_at < last_recorded) rep.Bad("seq " + std::to_string(seq) + ": recorded before seq " + std::to_string(seq - 1) + " (reordered rows)");
+    last_recorded = e.recorded_at;
+    if (is_pruned) {
+      ++pruned;
+    } else if (is_scrubbed) {
+      ++scrubbed;
+    } else if (tlog::LeafHashOf(LeafText(e)) != leaf) {
+      rep.Bad("seq " + std::to_string(seq) + ": fields do not match the leaf hash (event " + e.id + " altered)");
+    }
+    completed.clear();
+    (void)tree.Append(leaf, &completed);
+    for (const auto& n : completed) {
+      auto it = nodes.find({n.level, n.index});
+      ++checked_nodes;
+      if (it == nodes.end()) {
+        rep.Bad("tree node (level " + std::to_string(n.level) + ", index " + std::to_string(n.index) + ") is missing");
+      } else if (it->second != n.hash) {
+        uint64_t lo = n.index << n.level;
+        rep.Bad("tree node over seqs " + std::to_string(lo) + ".." + std::to_string(lo + (1ull << n.level) - 1) +
+                " differs from the leaves");
+      }
+    }
+    check_root(tree.size());
+    progress.Tick(expect, total, "verifying");
+  }
+  progress.Done();
+  if (!s.ok()) rep.Bad("reading the events: " + s.message());
+  for (const auto& [size, root] : roots)
+    if (size > expect) rep.Bad("a signed checkpoint covers " + std::to_string(size) + " events; the log holds " + std::to_string(expect));
+  if (auto saved = MetaValue(db, "tree"); saved.ok()) {
+    auto bytes = Base64Decode(*saved);
+    auto range = bytes ? tlog::CompactRange::Parse(*bytes) : Result<tlog::CompactRange>(Status::Corruption("x"));
+    if (!range.ok() || !(range.value() == tree)) rep.Bad("the stored tree state differs from the tree of the stored leaves");
+  }
+  std::printf("%llu events: %llu leaf hashes recomputed from their fields, %llu pruned and %llu scrubbed events "
+              "verified by their kept leaf hash; %llu signed checkpoints and %llu stored tree nodes checked; root %s\n",
+              static_cast<unsigned long long>(expect),
+              static_cast<unsigned long long>(expect - pruned - scrubbed), static_cast<unsigned long long>(pruned),
+              static_cast<unsigned long long>(scrubbed), static_cast<unsigned long long>(checked_roots),
+              static_cast<unsigned long long>(checked_nodes), Base64Encode(tree.Root()).c_str());
+  if (rep.problems) {
+    std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));
+    return 1;
+  }
+  std::printf("OK\n");
+  return 0;
+}
+
+std::string StatePath(const std::string& url, const std::string& vkey, const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::string dir;
+  if (const char* x = getenv("XDG_STATE_HOME"); x && *x) {
+    dir = x;
+  } else if (const char* h = getenv("HOME"); h && *h) {
+    dir = std::string(h) + "/.local/state";
+  } else {
+    dir = ".";
+  }
+  dir += "/trail";
+  std::string cmd;
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
+  }
+  return dir + "/verify-" + HexEncode(Sha256(url + "\n" + vkey)).substr(0, 16) + ".json";
+}
+
+int VerifyUrl(const std::string& url, const std::string& vkey, const std::string& state_flag) {
+  auto u = ParseUrl(url);
+  if (!u.ok()) {
+    std::fprintf(stderr, "trail: %s\n", u.status().message().c_str());
+    return 2;
+  }
+  HttpConnection conn(*u);
+  auto r = conn.Request("GET", "/checkpoint");
+  if (!r.ok() || r->status != 200) {
+    std::fprintf(stderr, "trail: GET /checkpoint: %s\n", r.ok() ? ("HTTP " + std::to_string(r->status)).c_str() : r.status().message().c_str());
+    return 2;
+  }
+  auto body = tlog::VerifyNote(r->body, vkey);
+  if (!body.ok()) {
+    std::printf("MISMATCH checkpoint: %s\n", body.status().message().c_str());
+    return 1;
+  }
+  auto cp = tlog::ParseCheckpoint(*body);
+  if (!cp.ok()) {
+    std::printf("MISMATCH checkpoint: %s\n", cp.status().message().c_str());
+    return 1;
+  }
+  // What we saw last time.
+  const std::string state = StatePath(url, vkey, state_flag);
+  uint64_t prev_size = 0;
+  std::string prev_root;
+  {
+    std::ifstream in(state);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    boost::json::error_code ec;
+    auto v = boost::json::parse(ss.str(), ec);
+    if (!ec && v.is_object() && v.as_object().contains("size") && v.as_object().contains("root")) {
+      prev_size = static_cast<uint64_t>(v.as_object().at("size").to_number<double>());
+      auto root = Base64Decode(std::string_view(v.as_object().at("root").as_string()));
+      if (root) prev_root = *root;
+    }
+  }
+  Report rep;
+  if (prev_size > cp->size) rep.Bad("the log shrank: it had " + std::to_string(prev_size) + " events, now " + std::to_string(cp->size));
+  // Every leaf, through the level-0 tiles.
+  tlog::CompactRange tree;
+  Progress progress;
+  for (uint64_t t = 0; t * tlog::kTileWidth < cp->size; ++t) {
+    int width = tlog::TileWidthAt(0, t, cp->size);
+    auto tile = conn.Request("GET", "/" + tlog::TilePath(0, t, width));
+    if (!tile.ok() || tile->status != 200 || tile->body.size() != static_cast<size_t>(width) * 32) {
+      rep.Bad("tile " + tlog::TilePath(0, t, width) + " (seqs " + std::to_string(t * 256) + "..): " +
+              (tile.ok() ? "HTTP " + std::to_string(tile->status) + ", " + std::to_string(tile->body.size()) + " bytes"
+                         : tile.status().message()));
+      break;
+    }
+    for (int i = 0; i < width; ++i) {
+      (void)tree.Append(std::string_view(tile->body).substr(static_cast<size_t>(i) * 32, 32), nullptr);
+      if (tree.size() == prev_size && !prev_root.empty() && tree.Root() != prev_root)
+        rep.Bad("the first " + std::to_string(prev_size) + " events differ from the checkpoint seen before (seq < " +
+                std::to_string(prev_size) + " rewritten)");
+    }
+    progress.Tick(tree.size(), cp->size, "verifying");
+  }
+  progress.Done();
+  if (tree.size() == cp->size && tree.Root() != cp->root) rep.Bad("root of the tiles differs from the signed checkpoint");
+  if (rep.problems) {
+    std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));
+    return 1;
+  }
+  std::ofstream out(state + ".tmp");
+  out << "{\"size\":" << cp->size << ",\"root\":\"" << Base64Encode(cp->root) << "\"}\n";
+  out.close();
+  std::rename((state + ".tmp").c_str(), state.c_str());
+  std::printf("%s: %llu events verified against the signed checkpoint%s; root %s\nOK\n", cp->origin.c_str(),
+              static_cast<unsigned long long>(cp->size),
+              prev_size ? (", consistent with the one of size " + std::to_string(prev_size) + " seen before").c_str() : "",
+              Base64Encode(cp->root).c_str());
+  return 0;
+}
+
+}  // namespace
+
+Result<tlog::NoteSigner> LoadLogSigner(const std::string& data_dir, const std::string& name) {
+  auto pem = ReadSecretFile(data_dir + "/log.key");
+  if (!pem.ok()) return pem.status();
+  return tlog::NoteSigner::FromPem(*pem, name);
+}
+
+void AddVerifyCommand(CLI::App& app) {
+  struct F {
+    std::string data, store, url, vkey, state, name;
+  };
+  auto f = std::make_shared<F>();
+  CLI::App* cmd = app.add_subcommand("verify", "Check the log's integrity: offline (--data) or remote (--url --vkey)");
+  cmd->add_option("--data", f->data, "Data directory to verify offline");
+  cmd->add_option("--store", f->store, "sqlite:PATH of the database (default DATA/trail.db)");
+  cmd->add_option("--url", f->url, "Server to verify through /checkpoint and the tiles");
+  cmd->add_option("--vkey", f->vkey, "Verifier key <name>+<id>+<key> (from `trail keys verifier`)");
+  cmd->add_option("--state", f->state, "Where to remember the last checkpoint seen (--url)");
+  cmd->callback([f] {
+    if (!f->url.empty()) {
+      if (f->vkey.empty()) {
+        std::fprintf(stderr, "trail: --url needs --vkey\n");
+        std::exit(2);
+      }
+      std::exit(VerifyUrl(f->url, f->vkey, f->state));
+    }
+    if (f->data.empty() && f->store.empty()) {
+      std::fprintf(stderr, "trail: verify needs --data DIR or --url URL --vkey KEY\n");
+      std::exit(2);
+    }
+    std::string path = f->store.rfind("sqlite:", 0) == 0 ? f->store.substr(7) : f->store;
+    std::exit(VerifyData(f->data.empty() ? "." : f->data, path, f->vkey));
+  });
+
+  CLI::App* keys = app.get_subcommand("keys");
+  CLI::App* verifier = keys->add_subcommand("verifier", "Print the verifier key of the log's checkpoints");
+  verifier->add_option("--data", f->data, "Data directory holding log.key (default ./data)");
+  verifier->add_option("--name", f->name, "The log's name (default: as recorded in the data directory)");
+  verifier->callback([f] {
+    std::string data = f->data.empty() ? "./data" : f->data;
+    std::string name = f->name;
+    if (name.empty()) {
+      sqlite::Db db;
+      if (db.Open(data + "/trail.db", true).ok()) {
+        if (auto o = MetaValue(db, "origin"); o.ok()) name = *o;
+      }
+    }
+    if (name.empty()) name = ServeConfig().log_name;
+    auto signer = LoadLogSigner(data, name);
+    if (!signer.ok()) {
+      std::fprintf(stderr, "trail: %s\n", signer.status().message().c_str());
+      std::exit(1);
+    }
+    std::printf("%s\n", signer->VerifierKey().c_str());
+    std::exit(0);
+  });
+}
+
+}  // namespace trail
