@@ -113,7 +113,27 @@ def sha_of(paths, extra=""):
 
 # ---------------------------------------------------------------- machine
 
-def machine_info():
+def fsync_probe(directory, n=100):
+    """Latency of a 4 KiB write + fsync in `directory` (ms): p50, p99. Baseline (b) and the
+    single-event figures are bounded by it."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    times = []
+    try:
+        block = b"x" * 4096
+        for i in range(n):
+            os.pwrite(fd, block, (i % 16) * 4096)
+            t0 = time.perf_counter()
+            os.fsync(fd)
+            times.append((time.perf_counter() - t0) * 1e3)
+    finally:
+        os.close(fd)
+        os.remove(path)
+    times.sort()
+    return {"p50_ms": times[len(times) // 2], "p99_ms": times[int(len(times) * 0.99) - 1]}
+
+
+def machine_info(work):
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:
@@ -163,6 +183,7 @@ def machine_info():
         "fs": fs,
         "sqlite": sqlite3.sqlite_version,
         "loadavg_at_start": os.getloadavg()[0],
+        "fsync_4k": fsync_probe(work),
         "commit": commit,
     }
 
@@ -366,11 +387,18 @@ def section_http(work):
 
 
 def store_cache_key():
+    """The query store is rebuilt when anything that decides its content changes: the store's
+    sources (but not the query executor), the workload, the event types. Bump the "q1" when
+    the build procedure in query_bench.cc changes."""
     k = os.environ.get("TRAIL_BENCH_CACHE_KEY")
     if k:
         return k
-    return "q1-" + sha_of(["src/store/sqlite/sqlite_store.cc", "src/store/posting_index.cc",
-                           "src/store/posting_index.h", "bench/workload.cc", TYPES])
+    files = []
+    for d, _, names in os.walk("src/store"):
+        for n in names:
+            if n.endswith((".cc", ".h")) and not n.endswith("_test.cc") and not n.startswith("query_executor"):
+                files.append(os.path.join(d, n))
+    return "q1-" + sha_of(sorted(files) + ["bench/workload.cc", TYPES])
 
 
 def section_query(work):
@@ -466,8 +494,11 @@ def build_figures(r):
     h = r.get("http", {})
     if h:
         hb, hs = h["http_batch"], h["http_single"]
+        def issues(x):
+            t = [f"{x[k]} {k}" for k in ("errors", "throttled") if x.get(k)]
+            return (" (" + ", ".join(t) + ")") if t else ""
         add("http_batch", "HTTP: NDJSON 1000 events/request, 4 connections", hb["events_per_s"], "events/s",
-            fmt_rate(hb["events_per_s"]), target=200000, ttext=">= 200,000", base_id="sqlite_a", base=av,
+            fmt_rate(hb["events_per_s"]) + issues(hb), target=200000, ttext=">= 200,000", base_id="sqlite_a", base=av,
             btext=f"(a) {fmt_rate(av)}" if av else "", ratio_target=4)
         add("http_batch_vs_c", "  the same, against the storage ceiling", hb["events_per_s"], "events/s", "",
             base_id="sqlite_c", base=cv, btext=f"(c) {fmt_rate(cv)}" if cv else "", ratio_target=0.6)
@@ -476,7 +507,7 @@ def build_figures(r):
         add("http_batch_cpu", "  CPU cores: server (its busiest thread) / load generator", hb["server_cpu_cores"],
             "cores", f"{hb['server_cpu_cores']:.2f} ({hb['busiest_thread_cores']:.2f}) / {hb['client_cpu_cores']:.2f}")
         add("http_single", "HTTP: single-event requests, 64 connections", hs["events_per_s"], "events/s",
-            fmt_rate(hs["events_per_s"]), target=30000, ttext=">= 30,000", base_id="sqlite_b", base=bv,
+            fmt_rate(hs["events_per_s"]) + issues(hs), target=30000, ttext=">= 30,000", base_id="sqlite_b", base=bv,
             btext=f"(b) {fmt_rate(bv)}" if bv else "", ratio_target=15)
         add("http_single_ack_p50", "  ack latency p50", hs["p50_ms"], "ms", f"{hs['p50_ms']:.2f} ms")
         add("http_single_ack_p99", "  ack latency p99", hs["p99_ms"], "ms", f"{hs['p99_ms']:.2f} ms")
@@ -516,7 +547,10 @@ def print_table(rows, machine, r):
     if machine:
         print(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_bytes'] / 2**30:.1f} GiB RAM, "
               f"kernel {machine['kernel']}, {machine['fs']}, SQLite {machine['sqlite']}, "
-              f"load average at start {machine['loadavg_at_start']:.2f}")
+              f"load average at start {machine['loadavg_at_start']:.2f}, at end {machine.get('loadavg_at_end', 0):.2f}; "
+              f"4 KiB write+fsync p50 {machine['fsync_4k']['p50_ms']:.2f} ms, p99 {machine['fsync_4k']['p99_ms']:.2f} ms")
+        if max(machine["loadavg_at_start"], machine.get("loadavg_at_end", 0)) > 1.0:
+            print("note: other work was running on this machine during the run; the figures are noisy lower bounds")
     print(f"reps per figure: {REPS} (medians); {SECONDS:g} s per ingest rep; query store {EVENTS:,} events")
     print()
     head = ("figure", "value", "target", "baseline", "ratio", "met")
@@ -539,7 +573,7 @@ def main():
                "config": {"build_dir": BUILD, "events": EVENTS, "prefill": PREFILL, "seconds": SECONDS,
                           "single_seconds": SINGLE_SECONDS, "reps": REPS, "store_events": STORE_EVENTS,
                           "queries": QUERIES, "cache": CACHE, "sections": sorted(ONLY)}}
-    machine = machine_info()
+    machine = machine_info(work)
     results["machine"] = machine
     raw = {}
     t0 = time.monotonic()
@@ -556,6 +590,7 @@ def main():
             raw["query"] = section_query(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    machine["loadavg_at_end"] = os.getloadavg()[0]
     rows, figs = build_figures(raw)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results["wall_seconds"] = round(time.monotonic() - t0, 1)

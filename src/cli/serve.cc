@@ -128,6 +128,8 @@ int Serve(ServeFlags& f) {
   services.queue_limit = cfg.queue;
   services.viewer_secret = *viewer_secret;
   services.personal_data = cfg.personal_data;
+  std::atomic<bool> stopping{false};
+  services.stopping = &stopping;
   const std::string events_file = cfg.events_file;
   services.reload_types = [&type_set, events_file]() -> Result<size_t> {
     auto next = LoadTypes(events_file);
@@ -198,6 +200,7 @@ int Serve(ServeFlags& f) {
     break;
   }
   Log("draining");
+  stopping = true;
   {
     std::lock_guard<std::mutex> l(gc_mu);
     gc_stop = true;

@@ -80,6 +80,7 @@ void Api::Handle(HttpRequest req, Respond respond) {
   }
   if (path == "/v1/proof/consistency" && m == "GET") return ConsistencyProof(req, p, respond);
   if (path == "/v1/export" && m == "GET") return Export(req, p, respond);
+  if (path == "/v1/stream" && m == "GET") return Stream(req, p, respond);
   if (path == "/v1/types" && m == "GET") return ListTypes(respond);
   if (path.rfind("/v1/admin/", 0) == 0) {
     if (p.is_viewer || p.role != KeyRole::kAdmin)

@@ -4,6 +4,7 @@
 // Thread-safe: all state is in the services, which are.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@ struct ApiServices {
   size_t queue_limit = 0;
   std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
   std::optional<Micros> personal_data;  // [retention] personal_data
+  const std::atomic<bool>* stopping = nullptr;  // set when the server drains: live streams end
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;
 };
@@ -50,6 +52,7 @@ class Api {
   void ListEvents(const HttpRequest& req, const Principal& who, Respond& respond);
   void GetEvent(const std::string& id, const Principal& who, Respond& respond);
   void Export(const HttpRequest& req, const Principal& who, Respond& respond);
+  void Stream(const HttpRequest& req, const Principal& who, Respond& respond);
   void ListTypes(Respond& respond);
   void Admin(HttpRequest& req, const Principal& who, Respond& respond);
   void Checkpoint(Respond& respond);

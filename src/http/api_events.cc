@@ -1,5 +1,6 @@
 // The event endpoints: POST /v1/events, GET /v1/events, GET /v1/events/{id}, GET /v1/export.
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <optional>
 
@@ -276,6 +277,78 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
       return true;
     }
     st->q.after_seq = page->next_after;
+    return true;
+  };
+  respond(std::move(r));
+}
+
+// GET /v1/stream: Server-Sent Events of new events matching the read filters, with the
+// reader's visibility. Each event is `id: <seq>`, `event: event`, `data: <event JSON>`; a
+// client that reconnects with Last-Event-ID resumes right after that seq. Without it the
+// stream starts at the end of the log. A comment line every 15 s keeps proxies from closing.
+void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond) {
+  if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
+  auto q = QueryOf(req, {});
+  if (!q.ok()) return respond(ErrorResponse(q.status()));
+  if (q->after_seq) return respond(ErrorResponse(Status::Invalid("invalid_query", "cursor: use Last-Event-ID to resume a stream")));
+  std::optional<AccessFilter> scope;
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  q->ascending = true;
+  q->limit = 500;
+  uint64_t end = s_.store->ReadableEnd();
+  if (!req.last_event_id.empty()) {
+    uint64_t last = 0;
+    auto [p, ec] = std::from_chars(req.last_event_id.data(), req.last_event_id.data() + req.last_event_id.size(), last);
+    if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size())
+      return respond(ErrorResponse(Status::Invalid("invalid_query", "Last-Event-ID: expected a seq")));
+    end = last + 1;
+  }
+  struct State {
+    Query q;
+    std::optional<AccessFilter> scope;
+    Principal who;
+    uint64_t next;  // first seq not yet sent
+    bool opened = false;
+  };
+  auto st = std::make_shared<State>(State{*q, std::move(scope), who, end});
+  Store* store = s_.store;
+  const std::atomic<bool>* stopping = s_.stopping;
+  HttpResponse r;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Accel-Buffering", "no");
+  r.long_lived = true;
+  r.stream = [st, store, stopping](std::string* chunk, bool* failed) {
+    if (!st->opened) {
+      st->opened = true;
+      chunk->append("retry: 2000\n\n");
+      return true;
+    }
+    for (int waited = 0;; waited += 1000) {
+      if (stopping && stopping->load()) return false;
+      if (store->ReadableEnd() > st->next) break;
+      if (waited >= 15000) {
+        chunk->append(": keep-alive\n\n");
+        return true;
+      }
+      store->WaitForEvents(st->next, 1000);
+    }
+    if (st->next > 0) st->q.after_seq = st->next - 1;
+    const uint64_t covered = store->ReadableEnd();  // the query's snapshot reaches at least this
+    auto page = store->Query(st->q, st->scope ? &*st->scope : nullptr);
+    if (!page.ok()) {
+      *failed = true;
+      return false;
+    }
+    for (const auto& e : page->events) {
+      chunk->append("id: " + std::to_string(e.seq) + "\nevent: event\ndata: ");
+      AppendEventJson(e, chunk, Redacts(st->who, e));
+      chunk->append("\n\n");
+    }
+    // Past the last match the scan covered everything readable: resume from there.
+    uint64_t next = page->next_after ? *page->next_after + 1 : std::max(st->next, covered);
+    if (!page->events.empty()) next = std::max(next, page->events.back().seq + 1);
+    st->next = next;
     return true;
   };
   respond(std::move(r));

@@ -35,6 +35,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;
   std::function<bool(std::string* chunk, bool* failed)> stream;
+  // A stream that may stay open indefinitely (Server-Sent Events): it gets a thread of its own
+  // instead of a worker, and the server bounds how many run at once.
+  bool long_lived = false;
 };
 
 using Respond = std::function<void(HttpResponse)>;

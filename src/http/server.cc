@@ -23,6 +23,7 @@ namespace {
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kMaxDiscard = 256ull * 1024 * 1024;  // oversize bodies read and dropped
+constexpr int kMaxStreams = 256;                          // live tails at once
 }  // namespace
 
 struct HttpServer::Impl {
@@ -36,6 +37,7 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<uint16_t> port{0};
+  std::atomic<int> streams{0};
   std::mutex mu;
   std::condition_variable idle_cv;
   int in_flight = 0;
@@ -193,7 +195,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // connection has no other operation pending meanwhile.
   void SendStream(HttpResponse r, bool close) {
     auto self = this->shared_from_this();
-    net::post(srv_->workers, [self, r = std::move(r), close]() mutable {
+    const bool long_lived = r.long_lived;
+    auto body = [self, r = std::move(r), close]() mutable {
       beast::error_code ec;
       http::response<http::empty_body> head;
       head.version(11);
@@ -217,7 +220,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (failed && !ec) ec = net::error::operation_aborted;
       if (!ec) net::write(self->stream_, http::make_chunk_last(), ec);
       net::post(self->stream_.get_executor(), [self, ec, close] { self->AfterResponse(ec, close); });
-    });
+    };
+    if (!long_lived) return net::post(srv_->workers, std::move(body));
+    if (srv_->streams.fetch_add(1) >= kMaxStreams) {
+      srv_->streams.fetch_sub(1);
+      HttpResponse busy;
+      busy.status = 503;
+      busy.body = R"({"error":{"code":"unavailable","message":"too many live streams"}})";
+      busy.close = true;
+      return Send(std::move(busy));
+    }
+    std::thread([srv = srv_, body = std::move(body)]() mutable {
+      body();
+      srv->streams.fetch_sub(1);
+    }).detach();
   }
 
   void AfterResponse(beast::error_code ec, bool close) {
@@ -372,6 +388,8 @@ void HttpServer::Stop() {
   auto& im = *impl_;
   if (im.threads.empty()) return;
   im.draining = true;
+  // Live streams notice the drain within a second (see Api's stream loop); wait for them.
+  for (int i = 0; i < 50 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.work.reset();
   im.ioc.stop();
   for (auto& t : im.threads) t.join();

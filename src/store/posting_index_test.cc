@@ -91,8 +91,8 @@ TEST(PostingCodingTest, RoundTripsRandomAscendingLists) {
   std::mt19937_64 rng(42);
   for (int round = 0; round < 200; ++round) {
     std::set<uint64_t> s;
-    const int n = static_cast<int>(rng() % 300);
     const int bits = 1 + static_cast<int>(rng() % 63);
+    const int n = static_cast<int>(std::min<uint64_t>(rng() % 300, uint64_t{1} << bits));
     while (static_cast<int>(s.size()) < n) s.insert(rng() >> (64 - bits));
     Seqs in(s.begin(), s.end());
     EXPECT_EQ(RoundTrip(in), in) << "round " << round;

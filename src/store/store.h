@@ -128,6 +128,12 @@ class Store {
   // A read snapshot of the hash tiles (level 0: leaf hashes; level L: stored nodes).
   virtual std::unique_ptr<tlog::TileSource> Tiles() = 0;
 
+  // Blocks until events past `end` are readable or `timeout_ms` passes; returns the
+  // current end (one past the newest readable seq). For live tails (GET /v1/stream).
+  virtual uint64_t WaitForEvents(uint64_t end, int timeout_ms) = 0;
+  // One past the newest readable seq.
+  virtual uint64_t ReadableEnd() = 0;
+
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;
   virtual void Drain() = 0;

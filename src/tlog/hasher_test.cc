@@ -11,8 +11,8 @@ namespace {
 
 TEST(HasherTest, MatchesDefinitions) {
   EXPECT_EQ(EmptyRoot(), Sha256(""));
-  for (std::string data : {std::string(), std::string("a"), std::string(1000, 'x'),
-                           std::string("\0\1\2", 3)}) {
+  for (std::string data :
+       {std::string(), std::string("a"), std::string(1000, 'x'), std::string("\0\1\2", 3)}) {
     EXPECT_EQ(LeafHashOf(data), Sha256(std::string(1, '\0') + data));
   }
   std::string l(32, 'L'), r(32, 'R');

@@ -16,8 +16,8 @@ Status MemoryTileSource::AddLeaf(std::string_view leaf_hash) {
 Status MemoryTileSource::AddNode(const StoredNode& node) {
   if (node.level < kTileHeight || node.level % kTileHeight != 0 || node.level >= 64 ||
       node.hash.size() != kHashSize) {
-    return Status::Invalid("invalid_request", "not a tile node: level " +
-                                                  std::to_string(node.level));
+    return Status::Invalid("invalid_request",
+                           "not a tile node: level " + std::to_string(node.level));
   }
   size_t tile_level = static_cast<size_t>(node.level / kTileHeight);
   if (levels_.size() <= tile_level) levels_.resize(tile_level + 1);
@@ -37,8 +37,7 @@ Status MemoryTileSource::ReadTile(int level, uint64_t index, int width, std::str
   }
   const size_t tile_level = static_cast<size_t>(level);
   const uint64_t have = tile_level < levels_.size() ? levels_[tile_level].size() / kHashSize : 0;
-  if (index > have / kTileWidth ||
-      index * kTileWidth + static_cast<uint64_t>(width) > have) {
+  if (index > have / kTileWidth || index * kTileWidth + static_cast<uint64_t>(width) > have) {
     return Status::NotFound("tile " + TilePath(level, index, width) + " is beyond the tree");
   }
   hashes->assign(levels_[tile_level], index * kTileWidth * kHashSize, width * kHashSize);

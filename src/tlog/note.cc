@@ -37,8 +37,8 @@ char32_t NextCodePoint(std::string_view s, size_t* i) {
 // Unicode White_Space (what Go's unicode.IsSpace, used by the reference code, accepts).
 bool IsUnicodeSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 // signed-note: valid UTF-8 and no control character below U+0020 other than newline.
@@ -79,12 +79,11 @@ bool VerifyEd25519(std::string_view public_key, std::string_view message,
                                   public_key.size()),
       EVP_PKEY_free);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  bool ok = key && ctx &&
-            EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
+  bool ok =
+      key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -132,9 +131,8 @@ Result<NoteSigner> NoteSigner::FromPem(std::string_view pem, std::string name) {
 
 Result<NoteSigner> NoteSigner::FromSeed(std::string_view seed, std::string name) {
   if (seed.size() != kEd25519KeySize) return BadKey("an Ed25519 seed is 32 bytes");
-  KeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                          reinterpret_cast<const unsigned char*>(seed.data()),
-                                          seed.size()));
+  KeyPtr key(EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()), seed.size()));
   ERR_clear_error();
   if (!key) return BadKey("bad Ed25519 seed");
   return FromKey(std::move(key), std::move(name));
@@ -144,8 +142,8 @@ Result<NoteSigner> NoteSigner::FromKey(KeyPtr key, std::string name) {
   TRAIL_RETURN_IF_ERROR(CheckKeyName(name));
   std::string pub(kEd25519KeySize, '\0');
   size_t len = pub.size();
-  if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pub.data()),
-                                  &len) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pub.data()), &len) !=
+          1 ||
       len != kEd25519KeySize) {
     ERR_clear_error();
     return BadKey("cannot read the Ed25519 public key");

@@ -21,16 +21,19 @@ constexpr char kPeterText[] =
     "then you don't know what your problem is.\n";
 constexpr char kPeterSig[] =
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 constexpr char kEnochVkey[] = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
 constexpr char kEnochSig[] =
     "\xE2\x80\x94 EnochRoot "
-    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 // §9 [C2] C2SP signed-note.md example.
 constexpr char kC2Vkey[] = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
 constexpr char kC2Note[] =
     "This is an example message.\n\n\xE2\x80\x94 example.com/foo "
-    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM="
+    "\n";
 
 NoteSigner Peter() {
   auto signer = NoteSigner::FromSeed(Base64Decode(kPeterSeedB64)->substr(1), "PeterNeumann");
@@ -72,13 +75,11 @@ TEST(NoteVectorsTest, TwoSignaturesEachKeyFindsItsOwn) {
   EXPECT_EQ(VerifyNote(note, kEnochVkey).value(), kPeterText);
   std::string reversed = std::string(kPeterText) + "\n" + kEnochSig + kPeterSig;
   EXPECT_EQ(VerifyNote(reversed, kPeterVkey).value(), kPeterText);
-  EXPECT_EQ(VerifyNote(std::string(kPeterText) + "\n" + kEnochSig, kEnochVkey).value(),
-            kPeterText);
+  EXPECT_EQ(VerifyNote(std::string(kPeterText) + "\n" + kEnochSig, kEnochVkey).value(), kPeterText);
   // Only Enoch signed: no signature by Peter.
-  EXPECT_EQ(VerifyNote(std::string(kPeterText) + "\n" + kEnochSig, kPeterVkey)
-                .status()
-                .error_code(),
-            "invalid_note");
+  EXPECT_EQ(
+      VerifyNote(std::string(kPeterText) + "\n" + kEnochSig, kPeterVkey).status().error_code(),
+      "invalid_note");
 }
 
 TEST(NoteVectorsTest, C2spSignedNoteExample) {
@@ -108,9 +109,9 @@ TEST(NoteTest, PemKeyRoundTrip) {
 
 TEST(NoteTest, RejectsBadKeys) {
   EXPECT_FALSE(NoteSigner::FromPem("", "log").ok());
-  EXPECT_FALSE(NoteSigner::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-                                   "log")
-                   .ok());
+  EXPECT_FALSE(
+      NoteSigner::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "log")
+          .ok());
   auto ec = NoteSigner::FromPem(NewPem(EVP_PKEY_EC), "log");
   EXPECT_EQ(ec.status().error_code(), "invalid_key");
   EXPECT_NE(ec.status().message().find("Ed25519"), std::string::npos);
@@ -129,10 +130,18 @@ TEST(NoteTest, KeyNameRules) {
                                          {"a b", "whitespace"},
                                          {"a\tb", "whitespace"},
                                          {"a\nb", "whitespace"},
-                                         {"a\xC2\xA0" "b", "whitespace"},  // U+00A0
-                                         {"a\xE3\x80\x80" "b", "whitespace"},  // U+3000
-                                         {"a\xE2\x80\xA8" "b", "whitespace"},  // U+2028
-                                         {"a\x01" "b", "control"},
+                                         {"a\xC2\xA0"
+                                          "b",
+                                          "whitespace"},  // U+00A0
+                                         {"a\xE3\x80\x80"
+                                          "b",
+                                          "whitespace"},  // U+3000
+                                         {"a\xE2\x80\xA8"
+                                          "b",
+                                          "whitespace"},  // U+2028
+                                         {"a\x01"
+                                          "b",
+                                          "control"},
                                          {"a\xFF", "UTF-8"}}) {
     Status s = CheckKeyName(c.name);
     EXPECT_FALSE(s.ok()) << c.name;
@@ -177,18 +186,18 @@ TEST(NoteTest, VerifyRejectsTamperedNotes) {
   const std::string text = kPeterText, line = kPeterSig;
   for (const std::string& bad : std::vector<std::string>{
            "",
-           text,                                          // no signatures
-           text + "\n",                                   // blank line, no signatures
-           text + line,                                   // no blank line
+           text,                                           // no signatures
+           text + "\n",                                    // blank line, no signatures
+           text + line,                                    // no blank line
            text + "\n" + line.substr(0, line.size() - 1),  // no final newline
            text + "\n" + "- PeterNeumann " + line.substr(line.find(' ', 4) + 1),  // hyphen
-           text + "\n" + line + "\n",                     // trailing blank line
-           text + "\n" + line + "garbage\n",              // a line that is no signature
-           text + "\n" + "\xE2\x80\x94 PeterNeumann\n",   // no signature field
+           text + "\n" + line + "\n",                         // trailing blank line
+           text + "\n" + line + "garbage\n",                  // a line that is no signature
+           text + "\n" + "\xE2\x80\x94 PeterNeumann\n",       // no signature field
            text + "\n" + "\xE2\x80\x94 PeterNeumann !!!!\n",  // not base64
            text + "\n" + "\xE2\x80\x94 Peter+Neumann " + line.substr(line.find(' ', 4) + 1),
-           "tab\t\n\n" + line,                            // control character
-           "bad\xFF\n\n" + line,                          // not UTF-8
+           "tab\t\n\n" + line,    // control character
+           "bad\xFF\n\n" + line,  // not UTF-8
        }) {
     auto r = VerifyNote(bad, kPeterVkey);
     EXPECT_FALSE(r.ok()) << bad;
@@ -214,15 +223,15 @@ TEST(NoteTest, ParseVerifierKeyRejectsMalformedKeys) {
                           "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"}) {
     EXPECT_EQ(ParseVerifierKey(bad).status().error_code(), "invalid_key") << bad;
   }
-  EXPECT_TRUE(ParseVerifierKey("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
-                  .ok());
+  EXPECT_TRUE(
+      ParseVerifierKey("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").ok());
 }
 
 // §9 [GOT] golang/mod sumdb/tlog/note_test.go: FormatTree(N=123456789012,
 // Hash=RecordHash("hello world")).
 TEST(CheckpointTest, GoSumdbVector) {
-  std::string body = FormatCheckpoint("go.sum database tree", 123456789012,
-                                      LeafHashOf("hello world"));
+  std::string body =
+      FormatCheckpoint("go.sum database tree", 123456789012, LeafHashOf("hello world"));
   EXPECT_EQ(body,
             "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n");
   auto cp = ParseCheckpoint(body);
@@ -248,16 +257,25 @@ TEST(CheckpointTest, StrictParsing) {
   ASSERT_TRUE(ext.ok());
   EXPECT_EQ(ext->size, 5u);
   for (const std::string& bad : std::vector<std::string>{
-           "", "log\n5\n", "log\n5\n" + root, "\n5\n" + root + "\n", "log\n05\n" + root + "\n",
-           "log\n00\n" + root + "\n", "log\n+5\n" + root + "\n", "log\n-5\n" + root + "\n",
-           "log\n 5\n" + root + "\n", "log\n5 \n" + root + "\n", "log\n5x\n" + root + "\n",
-           "log\n\n" + root + "\n", "log\n18446744073709551616\n" + root + "\n",
+           "",
+           "log\n5\n",
+           "log\n5\n" + root,
+           "\n5\n" + root + "\n",
+           "log\n05\n" + root + "\n",
+           "log\n00\n" + root + "\n",
+           "log\n+5\n" + root + "\n",
+           "log\n-5\n" + root + "\n",
+           "log\n 5\n" + root + "\n",
+           "log\n5 \n" + root + "\n",
+           "log\n5x\n" + root + "\n",
+           "log\n\n" + root + "\n",
+           "log\n18446744073709551616\n" + root + "\n",
            "log\n99999999999999999999\n" + root + "\n",
-           "log\n5\n" + root.substr(4) + "\n",                     // 29 bytes
-           "log\n5\nAAAA\n",                                         // 3 bytes
+           "log\n5\n" + root.substr(4) + "\n",                   // 29 bytes
+           "log\n5\nAAAA\n",                                     // 3 bytes
            "log\n5\n" + root.substr(0, root.size() - 1) + "\n",  // bad padding
            "log\n5\n" + root + " \n",
-           "log\n5\n" + root + "\n\n",                    // empty extension line
+           "log\n5\n" + root + "\n\n",  // empty extension line
            "log\n5\n" + root + "\n\nsigned-looking\n",
            "log\r\n5\n" + root + "\n",
            "log\n5\r\n" + root + "\n",

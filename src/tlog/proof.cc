@@ -166,9 +166,9 @@ Result<CompactRange> CompactRange::FromTiles(uint64_t size, TileSource& tiles) {
 
 Result<std::vector<std::string>> InclusionProof(uint64_t index, uint64_t size, TileSource& tiles) {
   if (index >= size) {
-    return Status::Invalid("invalid_request", "leaf index " + std::to_string(index) +
-                                                  " is not below tree size " +
-                                                  std::to_string(size));
+    return Status::Invalid(
+        "invalid_request",
+        "leaf index " + std::to_string(index) + " is not below tree size " + std::to_string(size));
   }
   // RFC 6962 PATH(index, D[0:size]), unrolled: one sibling range per level, root side first.
   std::vector<Range> siblings;
@@ -190,8 +190,7 @@ Result<std::vector<std::string>> InclusionProof(uint64_t index, uint64_t size, T
 Result<std::vector<std::string>> ConsistencyProof(uint64_t m, uint64_t n, TileSource& tiles) {
   if (m == 0 || m > n) {
     return Status::Invalid("invalid_request", "a consistency proof needs 0 < from <= to, got " +
-                                                  std::to_string(m) + " and " +
-                                                  std::to_string(n));
+                                                  std::to_string(m) + " and " + std::to_string(n));
   }
   // RFC 6962 SUBPROOF(m, D[0:n], true), unrolled; m stays an absolute leaf count.
   std::vector<Range> parts;
@@ -199,7 +198,7 @@ Result<std::vector<std::string>> ConsistencyProof(uint64_t m, uint64_t n, TileSo
   bool from_start = true;  // RFC's b: D[lo:m] is the whole old tree, whose root the verifier has
   while (m != hi) {
     uint64_t k = std::bit_floor(hi - lo - 1);
-    if (m <= lo + k) {
+    if (m < lo + k) {
       parts.push_back(Range{lo + k, hi});
       hi = lo + k;
     } else {

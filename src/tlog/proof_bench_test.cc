@@ -59,8 +59,8 @@ TEST(ProofBench, DISABLED_TenMillionLeaves) {
     completed.clear();
   }
   double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("built %llu leaves in %.1f s (%.0f appends/s)\n",
-              static_cast<unsigned long long>(n), build_s, n / build_s);
+  std::printf("built %llu leaves in %.1f s (%.0f appends/s)\n", static_cast<unsigned long long>(n),
+              build_s, n / build_s);
   const std::string root = range.Root();
   ASSERT_EQ(RootAt(n, tiles).value(), root);
 

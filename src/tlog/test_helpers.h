@@ -8,8 +8,8 @@
 
 #include <bit>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/codec.h"

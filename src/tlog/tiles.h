@@ -26,7 +26,7 @@ namespace trail::tlog {
 
 inline constexpr int kTileHeight = 8;
 inline constexpr int kTileWidth = 1 << kTileHeight;  // 256 hashes, 8192 bytes
-inline constexpr int kMaxTileLevel = 63;            // C2SP bound on <L>
+inline constexpr int kMaxTileLevel = 63;             // C2SP bound on <L>
 
 struct TileId {
   int level = 0;       // 0 … 63

@@ -14,8 +14,7 @@ TEST(TilePathTest, Formats) {
   EXPECT_EQ(TilePath(1, 1000), "tile/1/x001/000");
   EXPECT_EQ(TilePath(2, 1234067, 17), "tile/2/x001/x234/067.p/17");
   EXPECT_EQ(TilePath(0, 5, 1), "tile/0/005.p/1");
-  EXPECT_EQ(TilePath(63, 18446744073709551615ull),
-            "tile/63/x018/x446/x744/x073/x709/x551/615");
+  EXPECT_EQ(TilePath(63, 18446744073709551615ull), "tile/63/x018/x446/x744/x073/x709/x551/615");
 }
 
 TEST(TilePathTest, RoundTrips) {
@@ -37,23 +36,54 @@ TEST(TilePathTest, RoundTrips) {
 
 TEST(TilePathTest, RejectsNonCanonicalAndForeignPaths) {
   for (const char* bad : {
-           "", "tile", "tile/", "tile/0", "tile/0/", "tile/0/00", "tile/0/0000", "tile/0/1",
-           "tile/00/000",                // leading zero in L
-           "tile/01/000", "tile/64/000",  // L beyond 63
-           "tile/-1/000", "tile/+1/000", "tile/ 1/000", "tile/a/000",
-           "tile/0/x000/001",            // non-canonical: leading zero group
-           "tile/0/x000",                // x on the last element
-           "tile/0/001/002",             // missing x
-           "tile/0/x1/002", "tile/0/xx01/002", "tile/0/X001/002", "tile/0/x001/x002",
-           "tile/0/x001//002", "tile/0//000",
-           "tile/0/000.p/0",             // empty tiles are never served
-           "tile/0/000.p/256",           // a full tile has no .p
-           "tile/0/000.p/300", "tile/0/000.p/01", "tile/0/000.p/", "tile/0/000.p",
-           "tile/0/000.p/5/", "tile/0/000.p/5x", "tile/0/000.p/-5", "tile/0/000.p/+5",
-           "tile/0/x001.p/5/002", "tile/0/000.p/5.p/5",
-           "tile/0/000/", "tile/0/000?x=1", "tile/0/000 ", " tile/0/000", "//tile/0/000",
-           "xtile/0/000", "tiles/0/000", "TILE/0/000", "/tile/0/000/../001",
-           "tile/entries/000", "tile/entries/000.p/5", "tile/entries/x001/234",
+           "",
+           "tile",
+           "tile/",
+           "tile/0",
+           "tile/0/",
+           "tile/0/00",
+           "tile/0/0000",
+           "tile/0/1",
+           "tile/00/000",  // leading zero in L
+           "tile/01/000",
+           "tile/64/000",  // L beyond 63
+           "tile/-1/000",
+           "tile/+1/000",
+           "tile/ 1/000",
+           "tile/a/000",
+           "tile/0/x000/001",  // non-canonical: leading zero group
+           "tile/0/x000",      // x on the last element
+           "tile/0/001/002",   // missing x
+           "tile/0/x1/002",
+           "tile/0/xx01/002",
+           "tile/0/X001/002",
+           "tile/0/x001/x002",
+           "tile/0/x001//002",
+           "tile/0//000",
+           "tile/0/000.p/0",    // empty tiles are never served
+           "tile/0/000.p/256",  // a full tile has no .p
+           "tile/0/000.p/300",
+           "tile/0/000.p/01",
+           "tile/0/000.p/",
+           "tile/0/000.p",
+           "tile/0/000.p/5/",
+           "tile/0/000.p/5x",
+           "tile/0/000.p/-5",
+           "tile/0/000.p/+5",
+           "tile/0/x001.p/5/002",
+           "tile/0/000.p/5.p/5",
+           "tile/0/000/",
+           "tile/0/000?x=1",
+           "tile/0/000 ",
+           " tile/0/000",
+           "//tile/0/000",
+           "xtile/0/000",
+           "tiles/0/000",
+           "TILE/0/000",
+           "/tile/0/000/../001",
+           "tile/entries/000",
+           "tile/entries/000.p/5",
+           "tile/entries/x001/234",
            "tile/data/000",
            // N beyond 2^64 - 1
            "tile/0/x018/x446/x744/x073/x709/x551/616",

@@ -31,8 +31,8 @@ std::string Mth(const std::vector<std::string>& leaves, size_t lo, size_t hi) {
 
 Status CompactRange::Append(std::string_view leaf_hash, std::vector<StoredNode>* completed) {
   if (leaf_hash.size() != kHashSize) {
-    return Status::Invalid("invalid_request", "a leaf hash must be 32 bytes, got " +
-                                                  std::to_string(leaf_hash.size()));
+    return Status::Invalid("invalid_request",
+                           "a leaf hash must be 32 bytes, got " + std::to_string(leaf_hash.size()));
   }
   if (size_ == std::numeric_limits<uint64_t>::max()) {
     return Status::Invalid("invalid_request", "the tree is full");

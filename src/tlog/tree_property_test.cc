@@ -53,8 +53,7 @@ class PropertyTest : public ::testing::Test {
       auto proof = ConsistencyProof(m, n, tiles);
       ASSERT_TRUE(proof.ok()) << proof.status().ToString();
       ASSERT_EQ(*proof, naive.Proof(m, n)) << "consistency " << m << " -> " << n;
-      ASSERT_TRUE(VerifyConsistency(m, n, naive.Mth(0, m), root, *proof).ok())
-          << m << " -> " << n;
+      ASSERT_TRUE(VerifyConsistency(m, n, naive.Mth(0, m), root, *proof).ok()) << m << " -> " << n;
       ASSERT_LE(tiles.reads(), MaxReads(n));
       max_reads_ = std::max(max_reads_, tiles.reads());
       ++consistency_checked_;

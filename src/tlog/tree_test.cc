@@ -94,8 +94,8 @@ TEST(CompactRangeTest, SerializeParseRoundTripAndRejectsCorruption) {
 
 TEST(CompactRangeTest, FromTilesMatchesTheGrownRange) {
   TreeBuilder t = Build(70000);
-  for (uint64_t size : {0ull, 1ull, 255ull, 256ull, 257ull, 65535ull, 65536ull, 69999ull,
-                        70000ull}) {
+  for (uint64_t size :
+       {0ull, 1ull, 255ull, 256ull, 257ull, 65535ull, 65536ull, 69999ull, 70000ull}) {
     auto r = CompactRange::FromTiles(size, t.tiles);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->size(), size);
@@ -156,7 +156,9 @@ TEST(ProofTest, ReadsEachTileOnceAndFewTiles) {
 class TamperTest : public ::testing::Test {
  protected:
   void SetUp() override { t_ = Build(kSize); }
-  std::string Root(uint64_t n) { return RootFromLeaves({t_.leaves.begin(), t_.leaves.begin() + n}); }
+  std::string Root(uint64_t n) {
+    return RootFromLeaves({t_.leaves.begin(), t_.leaves.begin() + n});
+  }
   static constexpr uint64_t kSize = 1000;
   TreeBuilder t_;
 };
@@ -211,8 +213,7 @@ TEST_F(TamperTest, InclusionProofForAnotherSizeFailsUnlessItIsTheSameProof) {
   auto proof = *InclusionProof(index, kSize, t_.tiles);
   for (uint64_t size : std::vector<uint64_t>{301, 512, 999, 1000, 2 * kSize / 3}) {
     bool same = naive.Path(index, 0, size) == proof;
-    EXPECT_EQ(VerifyInclusion(index, size, t_.leaves[index], proof, Root(size)).ok(), same)
-        << size;
+    EXPECT_EQ(VerifyInclusion(index, size, t_.leaves[index], proof, Root(size)).ok(), same) << size;
   }
 }
 

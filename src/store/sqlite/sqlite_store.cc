@@ -408,6 +408,10 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
   }
   index_.Publish(next_seq_);
   {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    commit_cv_.notify_all();
+  }
+  {
     std::lock_guard<std::mutex> l(stats_mu_);
     for (const auto& [tag, n] : tag_delta) tag_counts_[tag] += n;
   }
@@ -537,6 +541,14 @@ StoreStats SqliteStore::Stats() {
   out.queue_depth = queue_.pending();
   out.disk_bytes = FileSize(opt_.path) + FileSize(opt_.path + "-wal");
   return out;
+}
+
+uint64_t SqliteStore::ReadableEnd() { return index_.Snapshot({}).end; }
+
+uint64_t SqliteStore::WaitForEvents(uint64_t end, int timeout_ms) {
+  std::unique_lock<std::mutex> l(commit_mu_);
+  commit_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] { return ReadableEnd() > end; });
+  return ReadableEnd();
 }
 
 bool SqliteStore::Healthy() { return healthy_.load() && !drained_.load(); }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,8 @@ class SqliteStore final : public Store {
   std::optional<SignedCheckpoint> LatestCheckpoint() override;
   Result<std::optional<std::string>> CheckpointNote(uint64_t size) override;
   std::unique_ptr<tlog::TileSource> Tiles() override;
+  uint64_t WaitForEvents(uint64_t end, int timeout_ms) override;
+  uint64_t ReadableEnd() override;
   StoreStats Stats() override;
   bool Healthy() override;
   void Drain() override;
@@ -117,6 +120,8 @@ class SqliteStore final : public Store {
   std::chrono::steady_clock::time_point last_signed_{};
   Micros last_archived_ = 0;
   std::mutex cp_mu_;
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
   std::optional<SignedCheckpoint> latest_;
 };
 
