@@ -519,7 +519,8 @@ class Runner:
     # --- steps
     def run(self):
         try:
-            steps = parse(open(self.path, encoding="utf-8").read(), self.name)
+            with open(self.path, encoding="utf-8") as f:
+                steps = parse(f.read(), self.name)
         except ScenarioError as e:
             self.fail(0, str(e))
             return False

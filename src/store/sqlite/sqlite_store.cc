@@ -296,11 +296,14 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     auto& events = group[r].events;
     std::vector<Ack>& out = (*acks)[r];
     // First pass: client ids must be new; idempotent replays are answered, not stored.
+    // Nothing of this request is inserted before the second pass, so repeats within it are
+    // caught here: a repeated key replays its first occurrence, a repeated id conflicts.
     std::vector<int> replay(events.size(), 0);
+    std::unordered_set<std::string_view> keys_in_request, ids_in_request;
     for (size_t i = 0; i < events.size() && s.ok() && (*results)[r].ok(); ++i) {
       const PreparedEvent& e = events[i];
       if (e.idempotency_key) {
-        if (auto it = idem_in_group.find(*e.idempotency_key); it != idem_in_group.end()) {
+        if (idem_in_group.count(*e.idempotency_key) || !keys_in_request.insert(*e.idempotency_key).second) {
           replay[i] = 1;
           continue;
         }
@@ -313,7 +316,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
         w.find_id.BindStatic(1, e.id);
         bool exists = w.find_id.Step(&s);
         w.find_id.Reset();
-        if (exists || ids_in_group.count(e.id))
+        if (exists || ids_in_group.count(e.id) || !ids_in_request.insert(e.id).second)
           (*results)[r] = Status::Conflict("id " + e.id + " is already stored").WithIndex(static_cast<int>(i));
       }
     }

@@ -1,0 +1,111 @@
+#include "auth/viewer_token.h"
+
+#include <gtest/gtest.h>
+
+#include "core/codec.h"
+
+namespace trail {
+namespace {
+
+constexpr std::string_view kSecret = "s3cr3t-viewer-key";
+constexpr Micros kNow = 1'800'000'000LL * 1'000'000;
+
+// A token built by hand, independently of MintViewerToken: header and body as given.
+std::string Hand(std::string_view header, std::string_view body, std::string_view secret = kSecret) {
+  std::string input = Base64UrlEncode(header) + "." + Base64UrlEncode(body);
+  return input + "." + Base64UrlEncode(HmacSha256(secret, input));
+}
+
+std::string Body(int64_t exp_seconds, std::string_view extra = "") {
+  return R"({"sub":"alice","exp":)" + std::to_string(exp_seconds) + std::string(extra) + "}";
+}
+
+TEST(ViewerToken, AcceptsWhatAnyJwtLibraryMints) {
+  auto t = Hand(R"({"alg":"HS256","typ":"JWT"})",
+                Body(1'800'000'600, R"(,"admin":false,"roles":{"project:requests":["owner"],"project:flask":["maintainer"]})"));
+  auto c = VerifyViewerToken(t, kSecret, kNow);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sub, "alice");
+  EXPECT_FALSE(c->admin);
+  ASSERT_EQ(c->roles.size(), 2u);
+  EXPECT_EQ(c->roles.at("project:requests"), std::vector<std::string>{"owner"});
+}
+
+TEST(ViewerToken, HeaderWithoutTypAndFractionalExpAreFine) {
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"a","exp":1800000600.5})"), kSecret, kNow).ok());
+}
+
+TEST(ViewerToken, RefusesAlgNoneAndOtherAlgs) {
+  for (std::string_view h : {R"({"alg":"none"})", R"({"alg":"HS512"})", R"({"alg":"RS256"})", R"({"alg":"hs256"})",
+                             R"({})", R"({"alg":null})"}) {
+    EXPECT_FALSE(VerifyViewerToken(Hand(h, Body(1'800'000'600)), kSecret, kNow).ok()) << h;
+  }
+  // alg none with an empty signature, the classic attack.
+  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(Body(1'800'000'600)) + ".";
+  EXPECT_FALSE(VerifyViewerToken(none, kSecret, kNow).ok());
+}
+
+TEST(ViewerToken, RefusesAWrongSignatureOrSecret) {
+  auto t = Hand(R"({"alg":"HS256"})", Body(1'800'000'600), "another secret");
+  EXPECT_FALSE(VerifyViewerToken(t, kSecret, kNow).ok());
+  auto good = Hand(R"({"alg":"HS256"})", Body(1'800'000'600));
+  std::string tampered = good;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'a' ? 'b' : 'a';
+  EXPECT_FALSE(VerifyViewerToken(tampered, kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(good, "", kNow).ok());
+}
+
+TEST(ViewerToken, ExpiryWithSixtySecondsOfSkew) {
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 59)), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 60)), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice"})"), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice","exp":"soon"})"), kSecret, kNow).ok());
+}
+
+TEST(ViewerToken, NotBeforeIsHonoured) {
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000100)")), kSecret, kNow).ok());
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000030)")), kSecret, kNow).ok());
+}
+
+TEST(ViewerToken, RefusesMalformedParts) {
+  for (std::string_view t : {"", "a.b", "a.b.c.d", "!!!.???.***", "eyJ.eyJ.sig"}) {
+    EXPECT_FALSE(VerifyViewerToken(t, kSecret, kNow).ok()) << t;
+  }
+  EXPECT_FALSE(VerifyViewerToken(Hand("not json", Body(1'800'000'600)), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", "[1,2]"), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"","exp":1800000600})"), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"admin":"yes")")), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"roles":{"p:x":"owner"})")), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256","crit":["x"]})", Body(1'800'000'600)), kSecret, kNow).ok());
+}
+
+TEST(ViewerToken, EveryRefusalLooksTheSame) {
+  auto a = VerifyViewerToken(Hand(R"({"alg":"none"})", Body(1'800'000'600)), kSecret, kNow);
+  auto b = VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'700'000'000)), kSecret, kNow);
+  auto c = VerifyViewerToken("x.y.z", kSecret, kNow);
+  EXPECT_EQ(a.status().message(), b.status().message());
+  EXPECT_EQ(b.status().message(), c.status().message());
+  EXPECT_EQ(a.status().code(), Code::kUnauthenticated);
+}
+
+TEST(ViewerToken, MintRoundTrips) {
+  ViewerClaims c;
+  c.sub = "bob";
+  c.exp = kNow + 3600LL * 1'000'000;
+  c.admin = true;
+  c.roles["project:p1"] = {"owner", "maintainer"};
+  auto back = VerifyViewerToken(MintViewerToken(c, kSecret), kSecret, kNow);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->sub, "bob");
+  EXPECT_TRUE(back->admin);
+  EXPECT_EQ(back->roles.at("project:p1").size(), 2u);
+}
+
+TEST(ViewerToken, ApiKeysDoNotLookLikeJwts) {
+  EXPECT_FALSE(LooksLikeJwt("trail_abcDEF123-_"));
+  EXPECT_TRUE(LooksLikeJwt("a.b.c"));
+  EXPECT_FALSE(LooksLikeJwt("a.b.c.d"));
+}
+
+}  // namespace
+}  // namespace trail
