@@ -44,9 +44,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+_STARTED = time.time()
+
+
 def new_workdir(prefix):
+    """A fresh directory trail-e2e-PREFIX-XXXX in ARTIFACTS. Directories of the same prefix
+    kept by an earlier run (a failed test) are removed first, so ARTIFACTS holds only the
+    latest failure of each test."""
     os.makedirs(ARTIFACTS, exist_ok=True)
-    return tempfile.mkdtemp(prefix=f"trail-e2e-{prefix}-", dir=ARTIFACTS)
+    stem = f"trail-e2e-{prefix}-"
+    for old in os.listdir(ARTIFACTS):
+        path = os.path.join(ARTIFACTS, old)
+        if old.startswith(stem) and len(old) == len(stem) + 8:
+            try:
+                if os.path.getmtime(path) < _STARTED - 1:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                pass
+    return tempfile.mkdtemp(prefix=stem, dir=ARTIFACTS)
 
 
 class Response:
@@ -201,17 +216,18 @@ class Server:
     """A `trail serve` process with its own data directory and a free loopback port.
 
     `events` is the events.toml to serve (None: built-in types only); `args` are extra flags.
-    `tls=(cert, key)` serves HTTPS. The data directory is removed by cleanup() unless `keep`.
-    Output goes to DATA/serve.log.
+    `tls=(cert, key)` serves HTTPS. Output goes to WORKDIR/serve.log; the work directory
+    (by default the data directory) is removed by cleanup() unless `keep`.
     """
 
-    def __init__(self, *args, events=EVENTS, data=None, tls=None, name="server", use_config=None):
+    def __init__(self, *args, events=EVENTS, data=None, workdir=None, tls=None, name="server",
+                 use_config=None):
         self.args = list(args)
         self.events = events
         self.tls = tls
         self.use_config = use_config
-        self.workdir = data or new_workdir(name)
-        self.data = self.workdir
+        self.workdir = workdir or data or new_workdir(name)  # holds serve.log
+        self.data = data or self.workdir
         self.port = free_port()
         self.proc = None
         self._admin_key = None
@@ -262,7 +278,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
                 raise RuntimeError(f"no /healthz answer in {timeout} s: {self.log_tail()}")
-            if "listen" in self.log_tail(2) and attempt < 2:  # lost the port to someone else
+            if "in use" in self.log_tail(1) and attempt < 2:  # lost the port to someone else
                 self.port = free_port()
                 continue
             raise RuntimeError(f"trail serve exited {self.proc.returncode}: {self.log_tail()}")

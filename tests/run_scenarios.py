@@ -97,6 +97,8 @@ def parse(text, name="<scenario>"):
             continue
         word = first_word(s)
         rest = s[len(word):].strip()
+        if steps and steps[-1].kind != "request":
+            last_request = None  # expectations follow their request directly
         if word == "start":
             if steps:
                 err("`start` must come first", n)
@@ -154,7 +156,7 @@ def parse(text, name="<scenario>"):
                 steps.append(Step("expect", n, expect=e))
             else:
                 if last_request is None:
-                    err("`expect` before any request", n)
+                    err("`expect` must follow its request (or be `expect stored`/`log`)", n)
                 last_request.expects.append(e)
         elif word == "capture":
             m = re.match(r"^([A-Za-z_]\w*)\s*=\s*(.+)$", rest)
@@ -166,7 +168,7 @@ def parse(text, name="<scenario>"):
                 steps.append(Step("capture_stored", n, var=var, filters=src[6:].strip()))
                 continue
             if last_request is None:
-                err("`capture` before any request", n)
+                err("`capture` must follow its request", n)
             if sw == "header":
                 last_request.expects.append(Capture("header", var, src[6:].strip(), n))
             else:

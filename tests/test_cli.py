@@ -247,6 +247,23 @@ class Commands(ServerTestCase):
             shutil.rmtree(empty)
 
 
+class Bench(ServerTestCase):
+    def test_bench_reports_what_it_stored(self):
+        s = self.new_server(events=WAREHOUSE_EVENTS)
+        total = 0
+        for mode in ("batch", "single"):
+            r = s.cli("bench", "--duration", "0.5", "--connections", "4", "--mode", mode,
+                      "--batch", "200", "--json", timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            report = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertEqual((report["mode"], report["errors"]), (mode, 0), report)
+            self.assertGreater(report["events"], 0)
+            total += report["events"]
+        c = s.client()
+        self.assertEqual(len(c.query_all()), total + 1)  # + the admin key's event
+        c.close()
+
+
 BROKEN = {
     # name: (file text, line the message must name, word it must name)
     "unknown field type": (
@@ -423,6 +440,54 @@ class ServeConfig(ServerTestCase):
         self.assertIn("absent.toml", r.stderr)
         with self.assertRaises(ConnectionRefusedError):
             Client("127.0.0.1", port, timeout=2).get("/healthz")
+
+
+    def test_bad_flags_are_refused(self):
+        data = os.path.join(self.dir, "d")
+        broken = self.write('[[event]]\ntag = "Bad Tag"\nsubject = "x"\n', "broken.toml")
+        for args, word in ((["--events", os.path.join(self.dir, "absent.toml")], "absent.toml"),
+                           (["--events", broken], "Bad Tag"),
+                           (["--listen", "nowhere"], "nowhere"),
+                           (["--listen", "256.0.0.1:80"], "256.0.0.1"),
+                           (["--store", "mysql://x"], "mysql"),
+                           (["--queue", "ten"], "queue")):
+            r = run_cli("serve", "--data", data, *args, timeout=20)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn(word, r.stdout + r.stderr, args)
+
+
+class DataDir(ServerTestCase):
+    """SPEC §8: a fresh data directory gets admin.key, viewer.secret and log.key, mode 0600."""
+
+    def test_fresh_data_dir_and_its_secrets(self):
+        workdir = new_workdir("datadir")
+        data = os.path.join(workdir, "data")  # created by the server
+        s = self.new_server(data=data, workdir=workdir)
+        for name in ("admin.key", "viewer.secret", "log.key"):
+            path = os.path.join(data, name)
+            self.assertTrue(os.path.exists(path), name)
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600, name)
+        first = s.admin_key
+        c = s.client()
+        created = c.query_all("tag=trail:key:created")
+        self.assertEqual(len(created), 1)
+        self.assertEqual(created[0]["metadata"], {"name": "admin", "role": "admin"})
+        c.close()
+        s.restart()  # the same key, no new key event
+        s._admin_key = None
+        self.assertEqual(s.admin_key, first)
+        c = s.client()
+        self.assertEqual(len(c.query_all("tag=trail:key:created")), 1)
+        c.close()
+        s.stop()
+        os.unlink(os.path.join(data, "admin.key"))
+        s.start()  # a lost admin.key is replaced by a new admin key
+        self.assertNotEqual(s.admin_key, first)
+        self.assertEqual(os.stat(os.path.join(data, "admin.key")).st_mode & 0o777, 0o600)
+        c = s.client()
+        self.assertEqual(c.get("/v1/admin/keys").status, 200)
+        self.assertEqual(len(c.query_all("tag=trail:key:created")), 2)
+        c.close()
 
 
 class QueueBound(ServerTestCase):

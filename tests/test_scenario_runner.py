@@ -29,7 +29,9 @@ class Parsing(unittest.TestCase):
         for text, line in (("GET /x\n", 1), ("GET /x\nexpect 200\nexpect jsn a == 1\n", 3),
                            ("expect 200\n", 1), ("as\n", 1), ("GET /x\nexpect 200\nfile a\n", 3),
                            ("GET /x\nexpect 200\nstart\n", 3), ("bogus line\n", 1),
-                           ("GET /x\nexpect 200\nexpect json a ~ 1\n", 3)):
+                           ("GET /x\nexpect 200\nexpect json a ~ 1\n", 3),
+                           ("GET /x\nexpect 200\nrestart\nexpect json a == 1\n", 4),
+                           ("GET /x\nexpect 200\nexpect stored == 1\ncapture a = b\n", 4)):
             with self.assertRaises(rs.ScenarioError) as cm:
                 rs.parse(text, "t.scenario")
             self.assertIn(f"t.scenario:{line}:", str(cm.exception), text)

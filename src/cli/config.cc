@@ -1,5 +1,6 @@
 #include "cli/config.h"
 
+#include <cctype>
 #include <set>
 #include <toml++/toml.h>
 
@@ -10,6 +11,24 @@ namespace {
 
 Status Bad(const std::string& path, const std::string& msg) {
   return Status::Invalid("invalid_config", path + ": " + msg);
+}
+
+// A CSP source expression for frame-ancestors that cannot smuggle in another directive:
+// 'self', or scheme://host[:port] with an optional leading "*." in the host.
+bool IsFrameAncestor(const std::string& v) {
+  if (v == "'self'") return true;
+  size_t scheme = v.find("://");
+  if (scheme == std::string::npos || scheme == 0 || v.size() == scheme + 3 || v.size() > 255) return false;
+  for (size_t i = 0; i < scheme; ++i) {
+    if (!std::isalnum(static_cast<unsigned char>(v[i])) && v[i] != '+' && v[i] != '-' && v[i] != '.') return false;
+  }
+  std::string host = v.substr(scheme + 3);
+  if (host.rfind("*.", 0) == 0) host = host.substr(2);
+  if (host.empty()) return false;
+  for (char c : host) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != ':') return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -28,6 +47,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       {"log", {"name"}},
       {"auth", {"viewer_secret_file"}},
       {"retention", {"interval", "personal_data"}},
+      {"ui", {"frame_ancestors"}},
   };
   for (const auto& [section, node] : root) {
     auto it = kKnown.find(std::string(section.str()));
@@ -75,6 +95,17 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("auth", "viewer_secret_file", &cfg->viewer_secret_file));
   TRAIL_RETURN_IF_ERROR(dur("retention", "interval", &cfg->retention_interval));
   TRAIL_RETURN_IF_ERROR(dur("retention", "personal_data", &cfg->personal_data));
+  if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
+    const toml::array* list = n->as_array();
+    if (!list) return Bad(path, "ui.frame_ancestors must be a list of origins");
+    cfg->ui_frame_ancestors.clear();
+    for (const auto& item : *list) {
+      auto v = item.value<std::string>();
+      if (!v || !IsFrameAncestor(*v))
+        return Bad(path, "ui.frame_ancestors: each entry is an origin like \"https://app.example.org\" or \"'self'\"");
+      cfg->ui_frame_ancestors.push_back(*v);
+    }
+  }
   return Status::Ok();
 }
 

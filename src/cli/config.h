@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -21,6 +22,9 @@ struct ServeConfig {
   Micros retention_interval = 3600LL * 1000000;
   Micros personal_data = 90LL * 86400 * 1000000;
   int segment_bits = 16;
+  // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"
+  // (CSP source expressions: scheme://host[:port], with '*.' for subdomains, or 'self').
+  std::vector<std::string> ui_frame_ancestors;
 };
 
 // Reads trail.toml into *cfg (keys absent from the file keep their values). Unknown sections

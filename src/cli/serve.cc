@@ -16,6 +16,7 @@
 #include "core/uuid7.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tlog/note.h"
 
@@ -41,8 +42,17 @@ Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::Not
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(s.value()));
   }
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return Status::Invalid("invalid_config", "the PostgreSQL store is not built yet (see the issues)");
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    PostgresOptions o;
+    o.url = url;
+    o.signer = signer;
+    o.origin = cfg.log_name;
+    o.queue_limit = cfg.queue;
+    o.log = Log;
+    auto s = PostgresStore::Open(o);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(s.value()));
+  }
   return Status::Invalid("invalid_config", "store: '" + url + "' is not sqlite:PATH or postgresql://…");
 }
 
@@ -128,6 +138,7 @@ int Serve(ServeFlags& f) {
   services.queue_limit = cfg.queue;
   services.viewer_secret = *viewer_secret;
   services.personal_data = cfg.personal_data;
+  services.frame_ancestors = cfg.ui_frame_ancestors;
   std::atomic<bool> stopping{false};
   services.stopping = &stopping;
   const std::string events_file = cfg.events_file;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_text.h"
+#include "http/api_ui.h"
 #include "http/errors.h"
 
 namespace trail {
@@ -25,6 +26,11 @@ void AppendStringArray(const std::vector<std::string>& v, std::string* out) {
 
 Result<Principal> Api::Authenticate(const HttpRequest& req) {
   std::string_view h = req.authorization;
+  if (h.empty() && req.method == "GET" && (req.path == "/v1/stream" || req.path == "/v1/export")) {
+    // The web viewer's console session also opens its live tail and exports (api_ui.cc).
+    auto page = UiAuthenticate(req, false);
+    if (page.ok() && page->has_value()) return (*page)->who;
+  }
   if (h.empty()) return Status::Unauthenticated("missing credential: send Authorization: Bearer <key>");
   constexpr std::string_view kBearer = "Bearer ";
   if (h.size() <= kBearer.size() || strncasecmp(h.data(), kBearer.data(), kBearer.size()) != 0)
@@ -55,6 +61,8 @@ void Api::Handle(HttpRequest req, Respond respond) {
   // The integrity surface is public (SPEC §3): anyone may check the log.
   if (path == "/checkpoint" && m == "GET") return Checkpoint(respond);
   if (path.rfind("/tile/", 0) == 0 && m == "GET") return Tile(path.substr(1), respond);
+  // The web viewer authenticates its own way (a form, a session cookie, an embed token).
+  if (path == "/ui" || path.rfind("/ui/", 0) == 0 || path.rfind("/embed/", 0) == 0) return Ui(req, respond);
   auto who = Authenticate(req);
   if (!who.ok()) {
     s_.metrics->auth_failures++;

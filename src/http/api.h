@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "auth/key_ring.h"
 #include "core/clock.h"
@@ -16,6 +18,7 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "store/store.h"
+#include "ui/session_store.h"
 
 namespace trail {
 
@@ -32,7 +35,11 @@ struct ApiServices {
   const std::atomic<bool>* stopping = nullptr;  // set when the server drains: live streams end
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;
+  // [ui] frame_ancestors: the origins that may frame /embed/… (CSP); empty = 'self' only.
+  std::vector<std::string> frame_ancestors;
 };
+
+struct UiCaller;  // http/api_ui.h
 
 class Api {
  public:
@@ -60,7 +67,19 @@ class Api {
   void InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who, Respond& respond);
   void ConsistencyProof(const HttpRequest& req, const Principal& who, Respond& respond);
 
+  // The web viewer (SPEC §9): routing, sessions and sign-in in api_ui.cc, pages in api_ui_pages.cc.
+  void Ui(HttpRequest& req, Respond& respond);
+  // A page's caller from the Authorization header or else the session cookie; nullopt: neither.
+  Result<std::optional<UiCaller>> UiAuthenticate(const HttpRequest& req, bool embed);
+  void UiLogin(const HttpRequest& req, Respond& respond);
+  void UiLogout(const HttpRequest& req, Respond& respond);
+  void UiEmbed(const HttpRequest& req, Respond& respond);
+  // The console (subject null) or one subject's history; the event detail page.
+  void UiList(const HttpRequest& req, const UiCaller& caller, const std::string* subject, Respond& respond);
+  void UiEvent(const std::string& id, const UiCaller& caller, Respond& respond);
+
   ApiServices s_;
+  std::shared_ptr<ui::SessionStore> sessions_ = std::make_shared<ui::SessionStore>();
 };
 
 }  // namespace trail

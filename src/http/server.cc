@@ -69,6 +69,9 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, const std::string&
   r.authorization = std::string(req[http::field::authorization]);
   r.last_event_id = std::string(req["Last-Event-ID"]);
   r.cookie = std::string(req[http::field::cookie]);
+  r.host = std::string(req[http::field::host]);
+  r.origin = std::string(req[http::field::origin]);
+  r.sec_fetch_site = std::string(req["Sec-Fetch-Site"]);
   r.body = std::move(req.body());
   r.remote_ip = remote;
   r.tls = tls;

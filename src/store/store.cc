@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "store/histogram.h"
+
 namespace trail {
 
 std::string_view KeyRoleName(KeyRole r) {
@@ -31,6 +33,30 @@ Result<std::vector<Ack>> Store::AppendSync(std::vector<PreparedEvent> events) {
     }
   });
   return f.get();
+}
+
+// Correct for any engine, but it reads every matching row: engines override it.
+Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& query, const AccessFilter* access,
+                                                        Micros bucket_micros, size_t max_buckets) {
+  if (bucket_micros <= 0 || max_buckets == 0)
+    return Status::Invalid("invalid_query", "a histogram needs a positive bucket size and count");
+  trail::Query q = query;
+  q.ascending = false;
+  q.limit = kMaxLimit;
+  q.after_seq.reset();
+  HistogramCounter counter(bucket_micros, max_buckets);
+  uint64_t examined = 0;
+  while (true) {
+    auto page = Query(q, access);
+    if (!page.ok()) return page.status();
+    examined += page->rows_examined;
+    for (const Event& e : page->events) {
+      if (!counter.Add(e.recorded_at, e.tag)) return counter.Finish(true);
+    }
+    if (!page->next_after) return counter.Finish(true);
+    if (examined >= kHistogramRowBudget) return counter.Finish(false);
+    q.after_seq = page->next_after;
+  }
 }
 
 }  // namespace trail

@@ -99,6 +99,16 @@ struct SignedCheckpoint {
   std::string note;  // the signed note text, as GET /checkpoint serves it
 };
 
+// One bar segment of the web viewer's chart (SPEC §9): how many events matching a query were
+// recorded in [start, start + bucket) whose tag begins with `prefix` (the tag's first part and
+// ':', e.g. "project:").
+struct HistogramBucket {
+  Micros start = 0;
+  std::string prefix;
+  uint64_t count = 0;
+  bool operator==(const HistogramBucket&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -112,6 +122,13 @@ class Store {
   virtual Result<std::optional<Event>> Get(std::string_view id) = 0;
   // Per-tag totals of stored events (exact across restarts).
   virtual Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() = 0;
+  // Events matching `q` (and `access`) counted per recorded_at bucket of `bucket_micros`
+  // (aligned to the Unix epoch) and tag prefix, ordered by (start, prefix); q's order, limit
+  // and cursor are ignored. Only the newest `max_buckets` bucket starts are returned, each
+  // exact. The default pages through Query() newest first within a row budget (correct, slow:
+  // past the budget the older buckets are left out); engines override it with something fast.
+  virtual Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q, const AccessFilter* access,
+                                                           Micros bucket_micros, size_t max_buckets);
 
   virtual Status PutKey(const ApiKeyRecord& key) = 0;
   virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;

@@ -57,7 +57,7 @@ class TileReader {
                                   std::to_string(slot.hashes.size()) + " bytes, want " +
                                   std::to_string(width * kHashSize));
       }
-      slot.have = slot.want = width;
+      slot.have = width;
     }
     std::string_view row(slot.hashes);
     row = row.substr(static_cast<size_t>(offset) * kHashSize, kHashSize << r);

@@ -247,6 +247,31 @@ TEST_F(TamperTest, ConsistencyRejectsEveryTamperedInput) {
   }
 }
 
+// A valid proof for a smaller tree, presented with that tree's root but a larger size, must not
+// pass when the larger tree's path is longer: the verifier has to check that the proof climbs
+// all the way to the claimed size. (Where both paths have the same shape — leaf 0 in 768 and in
+// 1000 leaves — the proof alone cannot tell; that is why size and root come from one signed
+// checkpoint.)
+TEST_F(TamperTest, ProofsForASmallerTreeDoNotProveALargerSize) {
+  Naive naive(&t_.leaves);
+  for (uint64_t smaller : {2ull, 256ull, 512ull}) {
+    for (uint64_t index : {0ull, 1ull, 255ull}) {
+      if (index >= smaller) continue;
+      auto proof = naive.Path(index, 0, smaller);
+      ASSERT_TRUE(VerifyInclusion(index, smaller, t_.leaves[index], proof, Root(smaller)).ok());
+      EXPECT_FALSE(VerifyInclusion(index, kSize, t_.leaves[index], proof, Root(smaller)).ok())
+          << index << " in " << smaller;
+    }
+    for (uint64_t m : {1ull, 128ull, 256ull}) {
+      if (m >= smaller) continue;
+      auto proof = naive.Proof(m, smaller);
+      ASSERT_TRUE(VerifyConsistency(m, smaller, Root(m), Root(smaller), proof).ok());
+      EXPECT_FALSE(VerifyConsistency(m, kSize, Root(m), Root(smaller), proof).ok())
+          << m << " -> " << smaller;
+    }
+  }
+}
+
 TEST_F(TamperTest, ConsistencyEdgeCases) {
   std::string r = Root(5);
   // From the empty tree: meaningless, rejected even with the empty root and an empty proof.

@@ -14,6 +14,8 @@
 
 namespace trail {
 
+inline constexpr Micros kMicrosPerHour = 3600LL * 1000000;
+
 inline constexpr std::string_view kEventColumns =
     "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
     "description, leaf_hash, pruned";
@@ -48,8 +50,8 @@ struct SqliteStore::Writer {
   bool gc_ready = false;
   sqlite::Stmt prune, prune_subject, prune_actor, is_live, scrub_scan, scrub, meta_set,
       delete_key, delete_ip_keys, vacuum;
-  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag,
-      insert_posting, insert_segment, insert_node, put_meta, archive_checkpoint;
+  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag, count_hour,
+      uncount_hour, insert_posting, insert_segment, insert_node, put_meta, archive_checkpoint;
 };
 
 // A reader's connection and statements; one query at a time.

@@ -54,6 +54,9 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.delete_ip_keys.Prepare(
         w.db, "DELETE FROM postings WHERE seg < ? AND key >= x'69' AND key < x'6a'"));
     TRAIL_RETURN_IF_ERROR(w.vacuum.Prepare(w.db, "PRAGMA incremental_vacuum(2000)"));
+    TRAIL_RETURN_IF_ERROR(w.uncount_hour.Prepare(
+        w.db, "UPDATE hour_counts SET n = n - 1 WHERE (hour, prefix) = "
+              "(SELECT recorded_at / 3600000000, substr(tag, 1, instr(tag, ':')) FROM events WHERE seq = ?)"));
     w.gc_ready = true;
     return Status::Ok();
   }
@@ -108,7 +111,11 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
       if (actor) st.BindStatic(2, *actor);
       s = st.Run();
       if (!s.ok()) break;
-      n += static_cast<uint64_t>(sqlite3_changes(w.db.get()));
+      if (sqlite3_changes(w.db.get()) == 0) continue;
+      ++n;
+      w.uncount_hour.Bind(1, static_cast<int64_t>(seq));  // pruned events leave the chart
+      s = w.uncount_hour.Run();
+      if (!s.ok()) break;
     }
     if (s.ok()) s = w.commit.Run();
     if (!s.ok()) {

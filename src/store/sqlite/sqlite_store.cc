@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/histogram.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_internal.h"
 
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS postings(seg INTEGER NOT NULL, key BLOB NOT NULL, seq
 CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,
   end_seq INTEGER NOT NULL, sealed_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tag_counts(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hour_counts(hour INTEGER NOT NULL, prefix TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(hour, prefix)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tree_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
   PRIMARY KEY(level, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at INTEGER NOT NULL);
@@ -126,6 +129,9 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.find_id.Prepare(w.db, "SELECT 1 FROM events WHERE id = ?"));
   TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(
       w.db, "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
+  TRAIL_RETURN_IF_ERROR(w.count_hour.Prepare(
+      w.db, "INSERT INTO hour_counts(hour, prefix, n) VALUES(?, ?, ?) "
+            "ON CONFLICT(hour, prefix) DO UPDATE SET n = n + excluded.n"));
   TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT INTO postings(seg, key, seqs) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(
@@ -152,6 +158,7 @@ Status SqliteStore::Init() {
   while (tc.Step(&s)) tag_counts_[std::string(tc.Text(0))] = static_cast<uint64_t>(tc.Int(1));
   TRAIL_RETURN_IF_ERROR(s);
   stats_.events = next_seq_;
+  TRAIL_RETURN_IF_ERROR(InitHourCounts());
   TRAIL_RETURN_IF_ERROR(RecoverIndex());
   return InitTree();
 }
@@ -387,6 +394,14 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     w.count_tag.BindStatic(1, tag);
     w.count_tag.Bind(2, static_cast<int64_t>(n));
     s = w.count_tag.Run();
+  }
+  // The chart's pre-aggregation (sqlite_histogram.cc): one group shares one recorded_at.
+  for (const auto& [tag, n] : tag_delta) {
+    if (!s.ok()) break;
+    w.count_hour.Bind(1, now / kMicrosPerHour);
+    w.count_hour.BindStatic(2, TagPrefixOf(tag));
+    w.count_hour.Bind(3, static_cast<int64_t>(n));
+    s = w.count_hour.Run();
   }
   // Sign when no request is waiting (the load has paused) or a second has passed.
   const bool sign = !added.empty() &&

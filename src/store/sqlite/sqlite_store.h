@@ -50,6 +50,9 @@ class SqliteStore final : public Store {
   Result<QueryPage> Query(const trail::Query& q, const AccessFilter* access) override;
   Result<std::optional<Event>> Get(std::string_view id) override;
   Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() override;
+  // Fast path from hour_counts, pre-aggregated at commit (sqlite_histogram.cc).
+  Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q, const AccessFilter* access,
+                                                   Micros bucket_micros, size_t max_buckets) override;
   Status PutKey(const ApiKeyRecord& key) override;
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
@@ -75,6 +78,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const SqliteOptions& options);
   Status Init();
   Status RecoverIndex();
+  Status InitHourCounts();
   void WriterLoop();
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks);

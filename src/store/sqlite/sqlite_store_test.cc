@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -65,11 +66,20 @@ subject = "organization"
 description = "{actor} changed a team"
 )";
 
+// Where test databases go: $TEST_TMPDIR if set, else /dev/shm when there is one (fsync on
+// tmpfs is free, which keeps these tests fast; durability itself is SQLite's), else /tmp.
+std::filesystem::path TestTempRoot() {
+  if (const char* t = std::getenv("TEST_TMPDIR"); t && *t) return t;
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  return std::filesystem::temp_directory_path();
+}
+
 // A fresh directory per test, removed afterwards.
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "trail-sqlite-test-XXXXXX").string();
+    std::string tmpl = (TestTempRoot() / "trail-sqlite-test-XXXXXX").string();
     char* p = mkdtemp(tmpl.data());
     EXPECT_NE(p, nullptr);
     path_ = tmpl;

@@ -1,0 +1,299 @@
+// The web viewer (SPEC §9), part 1: routing under /ui/ and /embed/, static files, sessions,
+// sign-in and sign-out, and the embed page's token-for-cookie trade. Pages: api_ui_pages.cc.
+//
+// Credentials: an Authorization header works on every page (a reverse proxy may add it);
+// browsers sign in with a form (POST /ui/login, the key in the body) that opens a server-side
+// session (ui/session_store.h) named by the HttpOnly, SameSite=Strict cookie trail_session.
+// The embed page takes a viewer token once in its URL, trades it for the cookie trail_embed
+// (Path=/embed/) and redirects to the same address without it. Forms that change state check
+// that the request comes from this origin, and sign-out also checks the session's CSRF token.
+#include "auth/visibility.h"
+#include "core/codec.h"
+#include "core/names.h"
+#include "http/api.h"
+#include "http/api_ui.h"
+#include "http/errors.h"
+#include "http/read_access.h"
+#include "ui/assets.h"
+#include "ui/theme.h"
+
+namespace trail {
+namespace {
+
+std::string Csp(bool embed, const std::vector<std::string>& frame_ancestors) {
+  std::string ancestors = "'none'";
+  if (embed) {
+    ancestors = "'self'";
+    for (const auto& a : frame_ancestors) ancestors += " " + a;
+  }
+  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+         "form-action 'self'; frame-ancestors " + ancestors + "; base-uri 'none'";
+}
+
+HttpResponse Redirect(std::string location) {
+  HttpResponse r;
+  r.status = 302;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", std::move(location));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+std::string SessionCookie(std::string_view name, std::string_view value, bool embed, bool tls, bool clear = false) {
+  std::string c = std::string(name) + "=" + std::string(value) + (embed ? "; Path=/embed/" : "; Path=/") + "; HttpOnly";
+  // Over TLS the embed cookie must also work inside a host page of another site: a
+  // partitioned (CHIPS) cookie; it only ever opens read-only viewer pages.
+  if (embed && tls) {
+    c += "; Secure; SameSite=None; Partitioned";
+  } else {
+    c += tls ? "; Secure; SameSite=Strict" : "; SameSite=Strict";
+  }
+  if (clear) c += "; Max-Age=0";
+  return c;
+}
+
+// A state-changing form post must come from a page of this server: browsers send Origin (and
+// Sec-Fetch-Site) with every POST; a request without either is not a browser's, so not CSRF.
+bool SameOrigin(const HttpRequest& req) {
+  const std::string& site = req.sec_fetch_site;
+  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  if (req.origin.empty()) return true;
+  size_t scheme = req.origin.find("://");
+  return scheme != std::string::npos && !req.host.empty() && req.origin.compare(scheme + 3, std::string::npos, req.host) == 0;
+}
+
+// A `next` address after sign-in: a console path, nothing that could leave this origin.
+std::string SafeNext(const std::string& next) {
+  if (next.rfind("/ui/", 0) != 0 || next.find("//") != std::string::npos || next.find('\\') != std::string::npos)
+    return "/ui/";
+  for (char c : next)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) return "/ui/";
+  return next;
+}
+
+std::string Param(const std::multimap<std::string, std::string>& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+HttpResponse HtmlResponse(int status, std::string body, bool embed, const std::vector<std::string>& frame_ancestors) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Security-Policy", Csp(embed, frame_ancestors));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  if (!embed) {
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+    r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
+  }
+  return r;
+}
+
+ui::Frame FrameFor(const UiCaller& c, std::string title) {
+  ui::Frame f;
+  f.title = std::move(title);
+  f.embed = c.embed;
+  f.style = c.style;
+  if (!c.embed) {
+    f.signed_in = c.who.is_viewer ? c.who.name
+                                  : "key " + c.who.name + " (" + std::string(KeyRoleName(c.who.role)) + ")";
+    f.csrf = c.session.empty() ? "" : c.csrf;
+  }
+  return f;
+}
+
+Result<std::optional<UiCaller>> Api::UiAuthenticate(const HttpRequest& req, bool embed) {
+  UiCaller c;
+  c.embed = embed;
+  if (!req.authorization.empty()) {
+    auto who = Authenticate(req);
+    if (!who.ok()) return who.status();
+    c.who = std::move(who.value());
+    return std::optional<UiCaller>(std::move(c));
+  }
+  std::string_view id = ui::CookieValue(req.cookie, embed ? kEmbedCookie : kConsoleCookie);
+  if (id.empty()) return std::optional<UiCaller>();
+  auto kind = embed ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole;
+  auto session = sessions_->Find(id, kind, s_.clock->NowMicros());
+  if (!session) return std::optional<UiCaller>();
+  // The credential is checked again: a revoked key or an expired token ends the session.
+  HttpRequest probe;
+  probe.authorization = "Bearer " + session->credential;
+  auto who = Authenticate(probe);
+  if (!who.ok()) {
+    sessions_->Remove(id);
+    return Status::Unauthenticated("your session has ended: its key was revoked or its token expired");
+  }
+  c.who = std::move(who.value());
+  c.session = std::string(id);
+  c.csrf = session->csrf;
+  return std::optional<UiCaller>(std::move(c));
+}
+
+void Api::Ui(HttpRequest& req, Respond& respond) {
+  const std::string& path = req.path;
+  const bool embed = path.rfind("/embed/", 0) == 0;
+  auto page_error = [&](int status, std::string_view heading, std::string_view message) {
+    ui::Frame f;
+    f.title = std::string(heading);
+    f.embed = embed;
+    HttpResponse r = HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), embed, s_.frame_ancestors);
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    respond(std::move(r));
+  };
+  if (path == "/ui") return respond(Redirect("/ui/"));
+  if (path.rfind("/ui/static/", 0) == 0 && req.method == "GET") {
+    std::string name = path.substr(std::string_view("/ui/static/").size());
+    HttpResponse r;
+    if (name == "theme.css") {
+      auto params = ParseUrlQuery(req.raw_query);
+      r.content_type = "text/css; charset=utf-8";
+      r.body = ui::ThemeCss(params ? Param(*params, "style") : "");
+    } else if (const ui::StaticAsset* a = ui::FindStaticAsset(name)) {
+      r.content_type = std::string(a->content_type);
+      r.body = std::string(a->body);
+    } else {
+      return respond(ErrorResponse(Status::NotFound("no file " + name)));
+    }
+    r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return respond(std::move(r));
+  }
+  if (path == "/ui/login" && req.method == "POST") return UiLogin(req, respond);
+  if (path == "/ui/logout" && req.method == "POST") return UiLogout(req, respond);
+  if (req.method != "GET") return page_error(404, "Not found", "No page " + req.method + " " + path);
+  if (path == "/embed/history") return UiEmbed(req, respond);
+
+  auto caller = UiAuthenticate(req, embed);
+  if (!caller.ok()) return page_error(401, "Not signed in", caller.status().message());
+  if (!caller->has_value()) {
+    if (embed)
+      return page_error(401, "Not signed in",
+                        "This view needs a sign-in from the application it is embedded in. Reload that page.");
+    ui::LoginPage login;
+    login.frame.title = "Sign in";
+    login.next = path == "/ui/" ? "" : SafeNext(req.raw_query.empty() ? path : path + "?" + req.raw_query);
+    return respond(HtmlResponse(path == "/ui/" ? 200 : 401, ui::RenderLoginPage(login), false, s_.frame_ancestors));
+  }
+  UiCaller& c = **caller;
+  if (Status s = NeedRead(c.who); !s.ok()) return page_error(403, "Not allowed", s.message());
+  if (embed) {
+    auto params = ParseUrlQuery(req.raw_query);
+    c.style = ui::CanonicalStyle(params ? Param(*params, "style") : "").value_or("");
+  }
+  if (path == "/ui/") return UiList(req, c, nullptr, respond);
+  const std::string_view events = embed ? "/embed/events/" : "/ui/events/";
+  if (path.rfind(events, 0) == 0) return UiEvent(path.substr(events.size()), c, respond);
+  if (path.rfind("/ui/history/", 0) == 0) {
+    bool ok = true;
+    std::string subject = UrlDecodeComponent(path.substr(std::string_view("/ui/history/").size()), &ok);
+    if (!ok || !IsValidSubject(subject)) return page_error(400, "Not a subject", "Subjects are written kind:id.");
+    return UiList(req, c, &subject, respond);
+  }
+  if (path == "/embed/stream") return Stream(req, c.who, respond);
+  page_error(404, "Not found", "No page " + path);
+}
+
+void Api::UiLogin(const HttpRequest& req, Respond& respond) {
+  ui::LoginPage page;
+  page.frame.title = "Sign in";
+  auto fail = [&](int status, std::string message) {
+    page.error = std::move(message);
+    respond(HtmlResponse(status, ui::RenderLoginPage(page), false, s_.frame_ancestors));
+  };
+  if (!SameOrigin(req)) return fail(403, "Sign in from trail's own sign-in page.");
+  auto form = ParseUrlQuery(req.body);
+  if (!form) return fail(400, "The form could not be read.");
+  page.next = Param(*form, "next").empty() ? "" : SafeNext(Param(*form, "next"));
+  const std::string key = Param(*form, "key");
+  if (key.empty() || key.size() > kMaxTokenBytes) return fail(400, "Enter an API key.");
+  HttpRequest probe;
+  probe.authorization = "Bearer " + key;
+  auto who = Authenticate(probe);
+  if (!who.ok()) {
+    s_.metrics->auth_failures++;
+    return fail(401, "That key is not valid (or was revoked).");
+  }
+  if (Status s = NeedRead(*who); !s.ok()) return fail(403, "This key may only record events; sign in with an auditor or admin key.");
+  std::string id = sessions_->Create(key, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  HttpResponse r = Redirect(page.next.empty() ? "/ui/" : page.next);
+  r.status = 303;
+  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, id, false, req.tls));
+  respond(std::move(r));
+}
+
+void Api::UiLogout(const HttpRequest& req, Respond& respond) {
+  std::string_view id = ui::CookieValue(req.cookie, kConsoleCookie);
+  auto session = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  auto form = ParseUrlQuery(req.body);
+  const std::string csrf = form ? Param(*form, "csrf") : "";
+  if (session && (!SameOrigin(req) || !ConstantTimeEqual(csrf, session->csrf))) {
+    ui::Frame f;
+    f.title = "Not signed out";
+    return respond(HtmlResponse(403, ui::RenderErrorPage(f, 403, f.title, "Sign out from trail's own pages."), false,
+                                s_.frame_ancestors));
+  }
+  if (session) sessions_->Remove(id);
+  HttpResponse r = Redirect("/ui/");
+  r.status = 303;
+  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, "", false, req.tls, true));
+  respond(std::move(r));
+}
+
+// GET /embed/history?subject=<kind:id>&token=<viewer JWT>: with a token, check it and the
+// viewer's standing on the subject, open an embed session and redirect to the same address
+// without the token (it must not stay in the address bar, history or logs); without one, the
+// session cookie says who asks.
+void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
+  auto error = [&](int status, std::string_view heading, std::string_view message) {
+    ui::Frame f;
+    f.title = std::string(heading);
+    f.embed = true;
+    respond(HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), true, s_.frame_ancestors));
+  };
+  auto params = ParseUrlQuery(req.raw_query);
+  if (!params) return error(400, "Bad address", "The address's query string is not valid.");
+  const std::string token = Param(*params, "token");
+  if (!token.empty()) {
+    HttpRequest probe;
+    probe.authorization = "Bearer " + token;
+    auto who = LooksLikeJwt(token) ? Authenticate(probe) : Result<Principal>(Status::Unauthenticated("not a viewer token"));
+    if (!who.ok() || !who->is_viewer)
+      return error(401, "Sign-in expired",
+                   "This view's sign-in has expired or is not valid. Reload the page in the application "
+                   "that shows it to get a fresh one.");
+    std::string subject = Param(*params, "subject");
+    if (subject.empty()) subject = "user:" + who->name;
+    if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
+    if (!HasStanding(*who->viewer, subject))
+      return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
+    std::string id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros());
+    ui::Params rest;
+    for (const auto& [k, v] : *params)
+      if (k != "token") rest.emplace_back(k, v);
+    HttpResponse r = Redirect(ui::Href("/embed/history", rest));
+    r.headers.emplace_back("Set-Cookie", SessionCookie(kEmbedCookie, id, true, req.tls));
+    return respond(std::move(r));
+  }
+  auto caller = UiAuthenticate(req, true);
+  if (!caller.ok())
+    return error(401, "Sign-in expired",
+                 "This view's sign-in has expired. Reload the page in the application that shows it.");
+  if (!caller->has_value())
+    return error(401, "Not signed in", "This view needs a sign-in from the application it is embedded in.");
+  UiCaller& c = **caller;
+  if (Status s = NeedRead(c.who); !s.ok()) return error(403, "Not allowed", s.message());
+  c.style = ui::CanonicalStyle(Param(*params, "style")).value_or("");
+  std::string subject = Param(*params, "subject");
+  if (subject.empty()) subject = c.who.is_viewer ? "user:" + c.who.name : "";
+  if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
+  UiList(req, c, &subject, respond);
+}
+
+}  // namespace trail

@@ -1,0 +1,49 @@
+// HistogramCounter: folds events, newest first, into the buckets of Store::CountByTime —
+// counts per (bucket start, tag prefix), keeping only the newest `max_buckets` bucket starts.
+// The engines' slow paths feed it from a query; their fast paths use BucketStart and
+// TagPrefixOf to fold pre-aggregated counts the same way. A plain value; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/store.h"
+
+namespace trail {
+
+// Events counted at most by the default (paged) CountByTime before it gives up on the older
+// buckets.
+inline constexpr uint64_t kHistogramRowBudget = 250000;
+
+// The first tag part with its ':' ("project:" of "project:role:add"); the tag itself if it
+// has no ':'.
+std::string_view TagPrefixOf(std::string_view tag);
+
+// Start of the bucket holding t: floor(t / bucket) * bucket, also for times before 1970.
+Micros BucketStart(Micros t, Micros bucket);
+
+class HistogramCounter {
+ public:
+  HistogramCounter(Micros bucket_micros, size_t max_buckets)
+      : bucket_(bucket_micros), max_buckets_(max_buckets) {}
+
+  // Adds `count` events of one bucket and prefix. Fed newest bucket first (non-increasing
+  // `recorded_at`); returns false once an event falls before the newest max_buckets bucket
+  // starts, when the caller can stop.
+  bool Add(Micros recorded_at, std::string_view tag, uint64_t count = 1);
+
+  // The counts ordered by (start, prefix). `complete` false: the caller stopped early (a row
+  // budget), so the oldest bucket seen may be partial; it is left out.
+  std::vector<HistogramBucket> Finish(bool complete) const;
+
+ private:
+  Micros bucket_;
+  size_t max_buckets_;
+  std::map<Micros, std::map<std::string, uint64_t, std::less<>>> counts_;  // start -> prefix -> n
+};
+
+}  // namespace trail

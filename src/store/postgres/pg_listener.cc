@@ -1,0 +1,118 @@
+// What every node knows about the shared log, and read-your-writes.
+//
+// A listener thread per node keeps a session that LISTENs on the sequencer's channel. Each
+// notification carries "<end> <checkpoint size>": the readable end advances at once (waking
+// live tails) and a newer checkpoint is fetched from `meta`. Every 500 ms it also asks the
+// database directly, so a lost notification (a reconnect) costs at most that, and the answer
+// doubles as the health probe behind Healthy() and /readyz.
+//
+// Read-your-writes: the writer records the highest `arrival` it acknowledged; a query first
+// waits (bounded) until no pending row at or below it remains, i.e. until the sequencer has
+// given every event this node acknowledged its seq.
+#include "store/postgres/pg_internal.h"
+
+namespace trail {
+
+using pg::PgConn;
+
+void PostgresStore::NoteEnd(uint64_t end) {
+  pg::AtomicMax(readable_end_, end);
+  std::lock_guard<std::mutex> l(end_mu_);
+  end_cv_.notify_all();
+}
+
+void PostgresStore::NoteCheckpoint(const std::string& note) {
+  auto sep = note.find("\n\n");
+  auto body = tlog::ParseCheckpoint(sep == std::string::npos ? note : note.substr(0, sep + 1));
+  if (!body.ok()) return;
+  std::lock_guard<std::mutex> l(cp_mu_);
+  if (!latest_ || latest_->size < body->size) latest_ = SignedCheckpoint{body->size, body->root, note};
+}
+
+Status PostgresStore::Refresh(PgConn& c, bool with_size) {
+  std::string sql =
+      "SELECT (SELECT COALESCE(max(seq) + 1, 0) FROM events), (SELECT value FROM meta WHERE key = 'checkpoint')";
+  if (with_size) sql += ", pg_database_size(current_database())";
+  auto r = c.Query(sql);
+  if (!r.ok()) return r.status();
+  NoteEnd(static_cast<uint64_t>(r->Int(0, 0)));
+  if (!r->IsNull(0, 1)) NoteCheckpoint(std::string(r->Text(0, 1)));
+  if (with_size) {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    stats_.disk_bytes = static_cast<uint64_t>(r->Int(0, 2));
+  }
+  db_ok_ = true;
+  return Status::Ok();
+}
+
+void PostgresStore::ListenerLoop() {
+  pg::Backoff backoff;
+  pg::ConnectParams p = *params_;
+  p.application_name = "trail listener";
+  std::unique_ptr<PgConn> c;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_refresh{}, last_size{};
+  bool reported = false;
+  while (!listener_stop_.load()) {
+    if (c && !c->ok()) {
+      c.reset();
+      db_ok_ = false;
+    }
+    if (!c) {
+      if (!backoff.Ready()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      auto r = PgConn::Connect(p);
+      Status s = r.ok() ? (*r)->Exec(std::string("LISTEN ") + pg::kSequencedChannel) : r.status();
+      if (!s.ok()) {
+        backoff.Failed();
+        db_ok_ = false;
+        if (!reported) Log("the database is unreachable: " + s.message());
+        reported = true;
+        continue;
+      }
+      if (reported) Log("the database is reachable again");
+      reported = false;
+      backoff.Succeeded();
+      c = std::move(r.value());
+      last_refresh = {};
+    }
+    bool refresh = Clock::now() - last_refresh >= std::chrono::milliseconds(500);
+    Status s = c->DrainNotifications([&](std::string_view, std::string_view payload) {
+      uint64_t end = 0, cp = 0;
+      if (std::sscanf(std::string(payload).c_str(), "%lu %lu", &end, &cp) != 2) return;
+      NoteEnd(end);
+      std::lock_guard<std::mutex> l(cp_mu_);
+      if (cp > 0 && (!latest_ || latest_->size < cp)) refresh = true;
+    });
+    if (!s.ok()) continue;
+    if (refresh) {
+      const bool with_size = Clock::now() - last_size >= std::chrono::seconds(10);
+      if (!Refresh(*c, with_size).ok()) continue;
+      last_refresh = Clock::now();
+      if (with_size) last_size = last_refresh;
+    }
+    c->WaitReadable(200);
+  }
+}
+
+void PostgresStore::WaitOwnWrites(PgConn& c, int timeout_ms) {
+  const int64_t target = acked_arrival_.load();
+  if (target <= caught_up_arrival_.load()) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto r = c.Prepared("own_pending", "SELECT EXISTS(SELECT 1 FROM pending WHERE arrival <= $1)",
+                        {pg::Num(target)});
+    if (!r.ok()) return;  // the caller's own query reports the failure
+    if (!r->Bool(0, 0)) {
+      pg::AtomicMax(caught_up_arrival_, target);
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    std::unique_lock<std::mutex> l(end_mu_);
+    end_cv_.wait_for(l, std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace trail

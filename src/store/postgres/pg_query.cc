@@ -1,0 +1,203 @@
+// Reads on the PostgreSQL store: queries, single events, tag counts, and API keys.
+//
+// A query becomes one SQL statement over `events` that PostgreSQL plans with its B-tree
+// indexes — (subject, seq), (actor, seq), (ip, seq), (tag, seq) with tag prefixes as bytewise
+// ranges, recorded_at — ordered by seq from the cursor on, `LIMIT` one more than the page.
+// Terms SQL does not express (description words, the viewer's per-type rule) are checked on
+// each row with EventMatches and AccessFilter, fetching further batches until the page is full.
+// Paging is by seq, as on SQLite: later events get higher seqs, so no page repeats or skips.
+#include "core/uuid7.h"
+#include "store/postgres/pg_internal.h"
+#include "store/query_executor.h"
+
+namespace trail {
+
+using pg::Num;
+using pg::PgConn;
+
+namespace {
+
+// Smallest string above every string that starts with `prefix` (tags are ASCII).
+std::string PrefixEnd(std::string prefix) {
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+class SqlWhere {
+ public:
+  std::string Param(std::string v) {
+    params_.push_back(std::move(v));
+    return "$" + std::to_string(params_.size());
+  }
+  void Add(std::string cond) { conds_.push_back(std::move(cond)); }
+  std::string TagCond(const TagMatch& t) {
+    if (!t.prefix) return "tag = " + Param(t.value);
+    return "(tag >= " + Param(t.value) + " AND tag < " + Param(PrefixEnd(t.value)) + ")";
+  }
+  std::string Sql() const {
+    std::string out;
+    for (size_t i = 0; i < conds_.size(); ++i) out += (i ? " AND " : "") + conds_[i];
+    return out;
+  }
+  pg::Params& params() { return params_; }
+
+ private:
+  pg::Params params_;
+  std::vector<std::string> conds_;
+};
+
+// The viewer's OR-group of posting keys ('s' subject, 'a' actor, 'i' ip, 't' tag, 'p' tag
+// prefix; see posting_index.h) as one SQL condition.
+std::string AccessCond(const std::vector<std::string>& keys, SqlWhere* w) {
+  std::vector<std::string> subjects, actors, ips, tags, alts;
+  for (const auto& k : keys) {
+    if (k.empty()) continue;
+    std::string v = k.substr(1);
+    switch (k[0]) {
+      case 's': subjects.push_back(v); break;
+      case 'a': actors.push_back(v); break;
+      case 'i': ips.push_back(v); break;
+      case 't': tags.push_back(v); break;
+      case 'p': alts.push_back(w->TagCond(TagMatch{v, true})); break;
+      default: break;
+    }
+  }
+  if (!subjects.empty()) alts.push_back("subject = ANY(" + w->Param(pg::TextArray(subjects)) + "::text[])");
+  if (!actors.empty()) alts.push_back("actor = ANY(" + w->Param(pg::TextArray(actors)) + "::text[])");
+  if (!ips.empty()) alts.push_back("ip = ANY(" + w->Param(pg::TextArray(ips)) + "::text[])");
+  if (!tags.empty()) alts.push_back("tag = ANY(" + w->Param(pg::TextArray(tags)) + "::text[])");
+  if (alts.empty()) return "false";
+  std::string out = "(";
+  for (size_t i = 0; i < alts.size(); ++i) out += (i ? " OR " : "") + alts[i];
+  return out + ")";
+}
+
+}  // namespace
+
+Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter* access) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  PgConn& c = **lease;
+  WaitOwnWrites(c, 2000);
+
+  SqlWhere w;
+  for (const auto& s : q.subjects) w.Add("subject = " + w.Param(s));
+  for (const auto& a : q.actors) w.Add("actor = " + w.Param(a));
+  for (const auto& ip : q.ips) w.Add("ip = " + w.Param(ip));
+  for (const auto& t : q.tags) w.Add(w.TagCond(t));
+  for (const auto& s : q.not_subjects) w.Add("subject IS DISTINCT FROM " + w.Param(s));
+  for (const auto& a : q.not_actors) w.Add("actor IS DISTINCT FROM " + w.Param(a));
+  for (const auto& ip : q.not_ips) w.Add("ip IS DISTINCT FROM " + w.Param(ip));
+  for (const auto& t : q.not_tags) w.Add("NOT " + w.TagCond(t));
+  if (q.since) w.Add("recorded_at >= " + w.Param(Num(*q.since)));
+  if (q.until) w.Add("recorded_at < " + w.Param(Num(*q.until)));
+  if (!q.include_pruned) w.Add("NOT pruned");
+  if (access && !access->any_of_keys.empty()) w.Add(AccessCond(access->any_of_keys, &w));
+  // The cursor is the last parameter; it moves on with every batch.
+  std::optional<int64_t> cursor;
+  if (q.after_seq) cursor = static_cast<int64_t>(*q.after_seq);
+  w.Add(std::string("seq ") + (q.ascending ? "> " : "< ") + w.Param(""));
+
+  const bool residual = !q.words.empty() || !q.not_words.empty() || (access && access->allows);
+  const size_t need = static_cast<size_t>(q.limit) + 1;
+  const size_t batch = residual ? std::min<size_t>(2000, std::max<size_t>(need * 4, 200)) : need;
+  const std::string sql = std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE " + w.Sql() +
+                          " ORDER BY seq " + (q.ascending ? "ASC" : "DESC") + " LIMIT " + std::to_string(batch);
+  QueryPage page;
+  while (page.events.size() < need) {
+    w.params().back() = Num(cursor ? *cursor : (q.ascending ? int64_t{-1} : INT64_MAX));
+    auto r = c.Query(sql, w.params());
+    if (!r.ok()) return r.status();
+    for (int row = 0; row < r->rows() && page.events.size() < need; ++row) {
+      Event e;
+      pg::ReadEvent(*r, row, &e);
+      cursor = static_cast<int64_t>(e.seq);
+      ++page.rows_examined;
+      if (!EventMatches(q, e)) continue;
+      if (access && access->allows && !access->allows(e)) continue;
+      page.events.push_back(std::move(e));
+    }
+    if (static_cast<size_t>(r->rows()) < batch) break;
+  }
+  if (page.events.size() > static_cast<size_t>(q.limit)) {
+    page.events.resize(q.limit);
+    page.next_after = page.events.back().seq;
+  }
+  return page;
+}
+
+Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
+  if (!IsUuid(id)) return std::optional<Event>();
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  // One statement, one snapshot: the sequencer moves a row from pending to events atomically.
+  auto r = (*lease)->Prepared(
+      "get_event",
+      std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE id = $1::uuid UNION ALL "
+      "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
+      "description, NULL::bytea, false FROM pending WHERE id = $1::uuid",
+      {std::string(id)});
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return std::optional<Event>();
+  Event e;
+  pg::ReadEvent(*r, 0, &e);
+  return std::optional<Event>(std::move(e));
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> PostgresStore::TagCounts() {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  WaitOwnWrites(**lease, 2000);
+  auto r = (*lease)->Prepared("tag_counts", "SELECT tag, n FROM tag_counts ORDER BY tag", {});
+  if (!r.ok()) return r.status();
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (int row = 0; row < r->rows(); ++row)
+    out.emplace_back(std::string(r->Text(row, 0)), static_cast<uint64_t>(r->Int(row, 1)));
+  return out;
+}
+
+Status PostgresStore::PutKey(const ApiKeyRecord& key) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  // Nodes of one deployment share admin.key and each registers it at start: a key whose
+  // hash is already stored is already registered, which is what the caller wants.
+  auto r = (*lease)->Prepared("put_key",
+                              "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES($1, $2, $3, $4::bytea, $5) "
+                              "ON CONFLICT DO NOTHING",
+                              {key.id, key.name, std::string(KeyRoleName(key.role)), pg::ByteaHex(key.hash),
+                               Num(key.created_at)});
+  return r.status();
+}
+
+Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  auto r = (*lease)->Prepared(
+      "list_keys", "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id", {});
+  if (!r.ok()) return r.status();
+  std::vector<ApiKeyRecord> out;
+  for (int row = 0; row < r->rows(); ++row) {
+    ApiKeyRecord k;
+    k.id = std::string(r->Text(row, 0));
+    k.name = std::string(r->Text(row, 1));
+    k.role = ParseKeyRole(r->Text(row, 2)).value_or(KeyRole::kWriter);
+    k.hash = r->Bytes(row, 3);
+    k.created_at = r->Int(row, 4);
+    if (!r->IsNull(row, 5)) k.revoked_at = r->Int(row, 5);
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  auto r = (*lease)->Prepared("revoke_key",
+                              "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
+                              {Num(when), std::string(id)});
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return Status::NotFound("no active key " + std::string(id));
+  return Status::Ok();
+}
+
+}  // namespace trail

@@ -1,0 +1,356 @@
+// The sequencer: exactly one node at a time assigns seq, extends the Merkle tree and signs
+// checkpoints (SPEC §4, §5).
+//
+// Election: every node's sequencer thread holds its own session and asks for a session
+// advisory lock (pg_try_advisory_lock) every half second. The holder stays sequencer until
+// its session ends — a node that exits, is killed or loses its network closes it, and
+// PostgreSQL releases the lock — so another node takes over within about a second. Every
+// sequencing transaction also runs on that session and locks the `tree` row of `meta` and
+// checks it still holds the range this node extended: even a second sequencer could only
+// wait, see a different tree and reload, never fork the log.
+//
+// Taking over: the new sequencer reloads the tree from the database (compact range in `meta`,
+// max(seq) and its recorded_at) and refuses the role if the tree does not extend the last
+// signed checkpoint (the same rule as sqlite_tree.cc), so two inconsistent checkpoints are
+// never signed.
+//
+// Each batch, in one transaction: DELETE … RETURNING up to max_sequence_events pending rows
+// (oldest arrival first), give them seq next_seq…, recorded_at = max(clock, previous), compute
+// leaf hashes (core/event.h LeafText over the stored fields), COPY them into `events`, store
+// the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range, sign a
+// checkpoint when the backlog is drained or a second has passed, NOTIFY "<end> <checkpoint
+// size>" to every node, and COMMIT. A failed batch is rolled back in memory too.
+#include <map>
+#include <numeric>
+
+#include "core/codec.h"
+#include "store/postgres/pg_internal.h"
+
+namespace trail {
+
+using pg::Num;
+using pg::PgConn;
+
+namespace {
+
+constexpr Micros kArchiveEvery = 60LL * 1000000;
+
+void SleepUnless(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.load() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+}  // namespace
+
+void PostgresStore::SequencerLoop() {
+  pg::Backoff backoff;
+  pg::ConnectParams p = *params_;
+  p.application_name = "trail sequencer";
+  std::optional<std::chrono::steady_clock::time_point> final_deadline;
+  std::string last_error;
+  auto report = [&](const Status& s) {
+    if (s.ToString() != last_error) Log("sequencer: " + s.ToString());
+    last_error = s.ToString();
+  };
+  while (true) {
+    const bool stopping = sequencer_stop_.load();
+    // Draining: finish what is pending (bounded, to stay within SIGTERM's 10 s).
+    if (stopping && !final_deadline) final_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    if (seq_conn_ && !seq_conn_->ok()) {
+      if (leader_) Log("sequencer: lost the database session; another node may take over");
+      leader_ = false;
+      seq_conn_.reset();
+    }
+    if (stopping && (!leader_ || std::chrono::steady_clock::now() > *final_deadline)) break;
+    if (!seq_conn_) {
+      if (!backoff.Ready()) {
+        SleepUnless(sequencer_stop_, std::chrono::milliseconds(50));
+        continue;
+      }
+      auto c = PgConn::Connect(p);
+      if (!c.ok()) {
+        backoff.Failed();
+        continue;
+      }
+      backoff.Succeeded();
+      seq_conn_ = std::move(c.value());
+    }
+    if (!leader_) {
+      Status s = TryLead();
+      if (!s.ok()) report(s);
+      if (!leader_) {
+        SleepUnless(sequencer_stop_, std::chrono::milliseconds(500));
+        continue;
+      }
+    }
+    auto n = SequenceBatch(stopping);
+    if (!n.ok()) {
+      report(n.status());
+      // Memory was rolled back with the transaction; if the database moved under us, reload.
+      if (seq_conn_->ok() && n.status().code() == Code::kCorruption) {
+        if (Status s = LoadTree(); !s.ok()) {
+          report(s);
+          seq_conn_.reset();  // give the role up: ending the session releases the lock
+          leader_ = false;
+        }
+      }
+      SleepUnless(sequencer_stop_, std::chrono::milliseconds(200));
+      continue;
+    }
+    last_error.clear();
+    {
+      std::lock_guard<std::mutex> l(delay_mu_);
+      auto& d = *delay_;
+      if (std::chrono::steady_clock::now() - d.window_start >= std::chrono::seconds(60)) {
+        if (d.window_count > 0) {
+          auto pct = [&](double q) {
+            auto& w = d.window;
+            size_t k = std::min(w.size() - 1, static_cast<size_t>(q * static_cast<double>(w.size() - 1)));
+            std::nth_element(w.begin(), w.begin() + static_cast<long>(k), w.end());
+            return w[k] / 1000.0;
+          };
+          const double p50 = pct(0.5), p99 = pct(0.99);
+          const double mx = static_cast<double>(*std::max_element(d.window.begin(), d.window.end())) / 1000.0;
+          char line[200];
+          std::snprintf(line, sizeof line,
+                        "sequencer: %llu events in the last minute; integration delay p50 %.1f ms, p99 %.1f ms, "
+                        "max %.1f ms",
+                        static_cast<unsigned long long>(d.window_count), p50, p99, mx);
+          Log(line);
+        }
+        d.window.clear();
+        d.window_count = 0;
+        d.window_start = std::chrono::steady_clock::now();
+      }
+    }
+    if (*n >= opt_.max_sequence_events) continue;  // more is waiting
+    if (stopping) {
+      if (*n == 0) break;
+      continue;
+    }
+    bool woken = false;
+    Status s = seq_conn_->DrainNotifications([&](std::string_view, std::string_view) { woken = true; });
+    if (s.ok() && !woken) {
+      seq_conn_->WaitReadable(100);  // a NOTIFY from any node's commit, or poll again
+      seq_conn_->DrainNotifications([](std::string_view, std::string_view) {});
+    }
+  }
+  if (leader_) Log("sequencer: handing over (log size " + std::to_string(next_seq_) + ")");
+  seq_conn_.reset();  // ends the session and with it the lock
+  leader_ = false;
+}
+
+Status PostgresStore::TryLead() {
+  auto r = seq_conn_->Query("SELECT pg_try_advisory_lock(" + Num(pg::kSequencerLock) + ")");
+  if (!r.ok()) return r.status();
+  if (!r->Bool(0, 0)) return Status::Ok();
+  Status s = seq_conn_->Exec(std::string("LISTEN ") + pg::kPendingChannel);
+  if (s.ok()) s = LoadTree();
+  if (!s.ok()) {
+    if (seq_conn_->ok()) seq_conn_->Exec("SELECT pg_advisory_unlock(" + Num(pg::kSequencerLock) + ")");
+    return s;
+  }
+  leader_ = true;
+  Log("sequencer: this node now assigns seq (log size " + std::to_string(next_seq_) + ")");
+  return Status::Ok();
+}
+
+Status PostgresStore::LoadTree() {
+  PgConn& c = *seq_conn_;
+  auto tree = pg::ReadMeta(c, "tree");
+  if (!tree.ok()) return tree.status();
+  auto cp = pg::ReadMeta(c, "checkpoint");
+  if (!cp.ok()) return cp.status();
+  auto last = c.Query("SELECT seq, recorded_at FROM events ORDER BY seq DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  tree_ = tlog::CompactRange();
+  next_seq_ = 0;
+  last_recorded_ = 0;
+  if (last->rows() > 0) {
+    next_seq_ = static_cast<uint64_t>(last->Int(0, 0)) + 1;
+    last_recorded_ = last->Int(0, 1);
+  }
+  if (*tree) {
+    auto bytes = Base64Decode(**tree);
+    if (!bytes) return Status::Corruption("meta.tree is not base64");
+    auto range = tlog::CompactRange::Parse(*bytes);
+    if (!range.ok()) return range.status();
+    tree_ = std::move(range.value());
+  }
+  if (tree_.size() != next_seq_)
+    return Status::Corruption("the Merkle tree covers " + std::to_string(tree_.size()) + " events, the log holds " +
+                              std::to_string(next_seq_));
+  have_signed_ = false;
+  signed_size_ = 0;
+  if (*cp) {
+    auto sep = (*cp)->find("\n\n");
+    auto body = tlog::ParseCheckpoint(sep == std::string::npos ? **cp : (*cp)->substr(0, sep + 1));
+    if (!body.ok()) return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
+    if (body->size > tree_.size())
+      return Status::Corruption("the stored tree (" + std::to_string(tree_.size()) +
+                                " leaves) is older than the last signed checkpoint (" + std::to_string(body->size) +
+                                "): refusing to sequence rather than sign an inconsistent checkpoint");
+    pg::PgTiles tiles(c);
+    auto root = tlog::RootAt(body->size, tiles);
+    if (!root.ok()) return root.status();
+    if (*root != body->root)
+      return Status::Corruption("the tree's root at size " + std::to_string(body->size) +
+                                " differs from the last signed checkpoint");
+    have_signed_ = true;
+    signed_size_ = body->size;
+    NoteCheckpoint(**cp);
+  }
+  last_signed_ = {};
+  NoteEnd(next_seq_);
+  return Status::Ok();
+}
+
+Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
+  PgConn& c = *seq_conn_;
+  const tlog::CompactRange start_tree = tree_;
+  const uint64_t start_seq = next_seq_;
+  const Micros start_recorded = last_recorded_;
+  auto fail = [&](Status s) -> Status {
+    if (c.ok()) c.Exec("ROLLBACK");
+    tree_ = start_tree;
+    next_seq_ = start_seq;
+    last_recorded_ = start_recorded;
+    return s;
+  };
+  TRAIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
+  auto stored = c.Prepared("s_tree", "SELECT value FROM meta WHERE key = 'tree' FOR UPDATE", {});
+  if (!stored.ok()) return fail(stored.status());
+  if (stored->rows() != 1 || stored->Text(0, 0) != Base64Encode(tree_.Serialize()))
+    return fail(Status::Corruption("the stored tree is not the one this sequencer extended; reloading"));
+  auto rows = c.Prepared("s_take",
+                         "DELETE FROM pending WHERE arrival IN (SELECT arrival FROM pending ORDER BY arrival LIMIT $1) "
+                         "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
+                         "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
+                         {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
+  if (!rows.ok()) return fail(rows.status());
+  const int n = rows->rows();
+  const bool can_sign = opt_.signer && !opt_.origin.empty();
+  const bool unsigned_tail = can_sign && tree_.size() > 0 && (!have_signed_ || signed_size_ < tree_.size());
+  if (n == 0 && !unsigned_tail) {
+    c.Exec("ROLLBACK");
+    return static_cast<size_t>(0);
+  }
+  std::vector<int> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return rows->Int(a, 0) < rows->Int(b, 0); });
+
+  const Micros now = std::max(opt_.clock->NowMicros(), last_recorded_);
+  std::string copy;
+  std::vector<tlog::StoredNode> nodes;
+  std::map<std::string, int64_t> tags;
+  std::vector<int64_t> delays;
+  for (int k : order) {
+    Event ev;
+    ev.id = std::string(rows->Text(k, 1));
+    ev.recorded_at = now;
+    ev.occurred_at = rows->IsNull(k, 2) ? now : rows->Int(k, 2);
+    ev.tag = std::string(rows->Text(k, 3));
+    ev.subject = rows->OptText(k, 4);
+    ev.actor = rows->OptText(k, 5);
+    ev.ip = rows->OptText(k, 6);
+    ev.user_agent = rows->OptText(k, 7);
+    ev.metadata_json = rows->IsNull(k, 8) ? "{}" : std::string(rows->Text(k, 8));
+    const std::string leaf_hash = Sha256(std::string(1, '\0') + LeafText(ev));
+    if (Status s = tree_.Append(leaf_hash, &nodes); !s.ok()) return fail(s);
+    const uint64_t seq = next_seq_++;
+    copy += std::to_string(seq);
+    copy += '\t' + ev.id + '\t' + std::to_string(now) + '\t';
+    copy += rows->IsNull(k, 2) ? "\\N" : std::string(rows->Text(k, 2));
+    for (int col = 3; col <= 9; ++col) {
+      copy.push_back('\t');
+      pg::CopyField(rows->OptText(k, col), &copy);
+    }
+    copy += "\t\\\\x" + HexEncode(leaf_hash) + "\n";
+    tags[ev.tag]++;
+    delays.push_back(rows->Int(k, 10));
+  }
+  last_recorded_ = now;
+  if (n > 0) {
+    Status s = c.CopyIn(
+        "COPY events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
+        "description, leaf_hash) FROM STDIN", copy);
+    if (!s.ok()) return fail(s);
+  }
+  for (const auto& node : nodes) {
+    auto r = c.Prepared("s_node", "INSERT INTO tree_nodes(level, idx, hash) VALUES($1, $2, $3::bytea)",
+                        {Num(static_cast<int64_t>(node.level)), Num(node.index), pg::ByteaHex(node.hash)});
+    if (!r.ok()) return fail(r.status());
+  }
+  if (!tags.empty()) {
+    std::vector<std::string> names, counts;
+    for (const auto& [tag, k] : tags) {
+      names.push_back(tag);
+      counts.push_back(std::to_string(k));
+    }
+    auto r = c.Prepared("s_tags",
+                        "INSERT INTO tag_counts(tag, n) SELECT * FROM unnest($1::text[], $2::bigint[]) "
+                        "ON CONFLICT (tag) DO UPDATE SET n = tag_counts.n + excluded.n",
+                        {pg::TextArray(names), pg::TextArray(counts)});
+    if (!r.ok()) return fail(r.status());
+  }
+  auto saved = c.Prepared("s_save_tree", "UPDATE meta SET value = $1 WHERE key = 'tree'",
+                          {Base64Encode(tree_.Serialize())});
+  if (!saved.ok()) return fail(saved.status());
+
+  // Sign when the backlog is drained, a second has passed, or on the way out.
+  std::optional<SignedCheckpoint> cp;
+  const bool due = std::chrono::steady_clock::now() - last_signed_ >=
+                   std::chrono::duration<double>(opt_.checkpoint_interval_seconds);
+  const Micros wall = opt_.clock->NowMicros();
+  if (can_sign && tree_.size() > 0 && (!have_signed_ || signed_size_ < tree_.size()) &&
+      (static_cast<size_t>(n) < opt_.max_sequence_events || due || final_pass || n == 0)) {
+    SignedCheckpoint next;
+    next.size = tree_.size();
+    next.root = tree_.Root();
+    auto note = opt_.signer->Sign(tlog::FormatCheckpoint(opt_.origin, next.size, next.root));
+    if (!note.ok()) return fail(note.status());
+    next.note = std::move(note.value());
+    auto r = c.Prepared("s_checkpoint",
+                        "INSERT INTO meta(key, value) VALUES('checkpoint', $1) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        {next.note});
+    if (!r.ok()) return fail(r.status());
+    if (wall - last_archived_ >= kArchiveEvery) {
+      auto a = c.Prepared("s_archive",
+                          "INSERT INTO checkpoints(size, note, signed_at) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
+                          {Num(next.size), next.note, Num(wall)});
+      if (!a.ok()) return fail(a.status());
+    }
+    cp = std::move(next);
+  }
+  const uint64_t cp_size = cp ? cp->size : (have_signed_ ? signed_size_ : 0);
+  auto notify = c.Prepared("s_notify", "SELECT pg_notify('" + std::string(pg::kSequencedChannel) + "', $1)",
+                           {Num(next_seq_) + " " + Num(cp_size)});
+  if (!notify.ok()) return fail(notify.status());
+  if (Status s = c.Exec("COMMIT"); !s.ok()) return fail(s);
+
+  if (cp) {
+    have_signed_ = true;
+    signed_size_ = cp->size;
+    last_signed_ = std::chrono::steady_clock::now();
+    if (wall - last_archived_ >= kArchiveEvery) last_archived_ = wall;
+  }
+  TRAIL_RETURN_IF_ERROR(PublishSequenced(next_seq_, cp));
+  {
+    std::lock_guard<std::mutex> l(delay_mu_);
+    for (int64_t d : delays) delay_->Observe(d);
+  }
+  return static_cast<size_t>(n);
+}
+
+Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp) {
+  if (cp) {
+    std::lock_guard<std::mutex> l(cp_mu_);
+    if (!latest_ || latest_->size < cp->size) latest_ = cp;
+  }
+  NoteEnd(end);
+  return Status::Ok();
+}
+
+}  // namespace trail

@@ -1,0 +1,77 @@
+#include "ui/html.h"
+
+#include "core/time_format.h"
+
+namespace trail::ui {
+
+void AppendEscaped(std::string_view s, std::string* out) {
+  out->reserve(out->size() + s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out->append("&amp;"); break;
+      case '<': out->append("&lt;"); break;
+      case '>': out->append("&gt;"); break;
+      case '"': out->append("&quot;"); break;
+      case '\'': out->append("&#39;"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out->append("&#xFFFD;");
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  AppendEscaped(s, &out);
+  return out;
+}
+
+std::string UrlEncode(std::string_view s, bool keep_colon) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~' || (keep_colon && c == ':')) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string QueryString(const Params& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    if (!out.empty()) out.push_back('&');
+    out += UrlEncode(k);
+    out.push_back('=');
+    out += UrlEncode(v, true);
+  }
+  return out;
+}
+
+std::string Href(std::string_view path, const Params& params) {
+  std::string q = QueryString(params);
+  return q.empty() ? std::string(path) : std::string(path) + "?" + q;
+}
+
+std::string ShortTime(Micros t) {
+  std::string s = FormatRfc3339Micros(t);  // 2026-11-27T22:03:07.123456Z
+  if (s.size() < 19) return s;
+  s.resize(19);
+  s[10] = ' ';
+  return s;
+}
+
+std::string DateOf(Micros t) { return FormatRfc3339Micros(t).substr(0, 10); }
+
+}  // namespace trail::ui
