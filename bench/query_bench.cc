@@ -69,7 +69,7 @@ std::optional<Marker> ReadMarker(const std::string& db) {
 
 void Build(const std::string& db, uint64_t events, const std::string& key, const std::string& types_file) {
   for (const char* s : {"", "-wal", "-shm", ".done"}) fs::remove(db + s);
-  fs::create_directories(fs::path(db).parent_path());
+  if (fs::path(db).has_parent_path()) fs::create_directories(fs::path(db).parent_path());
   auto types = LoadTypes(types_file);
   VirtualClock clock;
   const Micros start = (SystemClock::Get().NowMicros() - 365 * kDay) / 1000000 * 1000000;

@@ -45,6 +45,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -71,6 +72,9 @@ class Client {
     double timeout_seconds = 10;                              // one request, connect included
     std::string ca_file;                                      // TLS: trust these; empty = system
     bool insecure = false;                                    // TLS: no certificate checks
+    // Where the client reports refused events and outages (one line each); default stderr.
+    // Called from the client's threads.
+    std::function<void(const std::string&)> log;
   };
 
   struct Event {

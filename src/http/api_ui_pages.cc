@@ -82,7 +82,8 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   page.tag = Param(params, "tag");
   page.since = Param(params, "since");
   page.until = Param(params, "until");
-  page.chart = Param(params, "chart") == "hour" ? "hour" : "day";
+  page.chart = Param(params, "chart");
+  if (page.chart != "hour" && page.chart != "week") page.chart = "day";
   const std::string base = c.embed ? "/embed/history" : history ? "/ui/history/" + ui::UrlEncode(*subject, true) : "/ui/";
   page.form_action = base;
   ui::Params keep;  // what every link and the form carry along on embed pages
@@ -110,7 +111,7 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
       api.emplace_back(name, *value);
     }
   }
-  if (page.chart == "hour") typed.emplace_back("chart", "hour");
+  if (page.chart != "day") typed.emplace_back("chart", page.chart);
   std::multimap<std::string, std::string> query_params(api.begin(), api.end());
   const std::string cursor = Param(params, "cursor");
   if (!cursor.empty()) query_params.emplace("cursor", cursor);
@@ -139,21 +140,30 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   for (const Event& e : events->events) page.rows.push_back({&e, Redacts(c.who, e)});
   if (history) page.intro = Intro(c.who, *subject);
 
-  // The chart: the newest 60 days (or 48 hours) of the filter, up to its `until`.
+  // The chart covers the filter's time window, up to a bound of buckets, ending at its
+  // `until` (or now); without `since`, the newest 48 hours, 60 days or 52 weeks.
   const auto t_chart = std::chrono::steady_clock::now();
-  const bool hourly = page.chart == "hour";
-  const Micros bucket = hourly ? kHour : kDay;
-  const Micros end = BucketStart(q->until ? *q->until - 1 : s_.clock->NowMicros(), bucket) + bucket;
-  Micros start = end - bucket * (hourly ? 48 : 60);
-  if (q->since && *q->since > start) start = BucketStart(*q->since, bucket);
+  struct Granularity {
+    const char* name;
+    Micros bucket;
+    int fallback, most;
+  };
+  static constexpr Granularity kGranularities[] = {
+      {"hour", kHour, 48, 24 * 14}, {"day", kDay, 60, 366}, {"week", 7 * kDay, 52, 260}};
+  const Granularity* g = &kGranularities[1];
+  for (const auto& each : kGranularities)
+    if (page.chart == each.name) g = &each;
+  const Micros end = BucketStart(q->until ? *q->until - 1 : s_.clock->NowMicros(), g->bucket) + g->bucket;
+  Micros start = end - g->bucket * (q->since ? g->most : g->fallback);
+  if (q->since && *q->since > start) start = BucketStart(*q->since, g->bucket);
   Query chart_query = *q;
   if (!chart_query.since || *chart_query.since < start) chart_query.since = start;
-  const auto buckets = static_cast<size_t>((end - start) / bucket);
-  auto counts = s_.store->CountByTime(chart_query, access, bucket, buckets);
+  const auto buckets = static_cast<size_t>((end - start) / g->bucket);
+  auto counts = s_.store->CountByTime(chart_query, access, g->bucket, buckets);
   const double chart_ms = MillisSince(t_chart);
   if (counts.ok()) {
-    page.chart_html = ui::RenderChart(
-        *counts, {start, bucket, buckets, hourly ? "Events per hour (UTC), by tag prefix" : "Events per day (UTC), by tag prefix"});
+    page.chart_html = ui::RenderChart(*counts, {start, g->bucket, buckets,
+                                                std::string("Events per ") + g->name + " (UTC), by tag prefix"});
   } else {
     page.chart_html = "<p class=\"error\">The chart could not be counted: " + ui::HtmlEscape(counts.status().message()) + "</p>";
   }

@@ -1,5 +1,7 @@
 #include "store/histogram.h"
 
+#include <limits>
+
 namespace trail {
 
 std::string_view TagPrefixOf(std::string_view tag) {
@@ -30,7 +32,12 @@ bool HistogramCounter::Add(Micros recorded_at, std::string_view tag, uint64_t co
 std::vector<HistogramBucket> HistogramCounter::Finish(bool complete) const {
   std::vector<HistogramBucket> out;
   auto it = counts_.begin();
-  if (!complete && it != counts_.end()) ++it;
+  if (!complete) {
+    Micros from = std::numeric_limits<Micros>::max();  // nothing counted
+    if (it != counts_.end()) from = (it++)->first + bucket_;
+    if (it != counts_.end()) from = it->first;
+    out.push_back(HistogramBucket{from, "", 0});
+  }
   for (; it != counts_.end(); ++it) {
     for (const auto& [prefix, n] : it->second) out.push_back(HistogramBucket{it->first, prefix, n});
   }

@@ -15,9 +15,10 @@
 
 namespace trail {
 
-// Events counted at most by the default (paged) CountByTime before it gives up on the older
-// buckets.
+// What the default (paged) CountByTime reads at most before it gives up on the older
+// buckets: rows examined, and time (milliseconds).
 inline constexpr uint64_t kHistogramRowBudget = 250000;
+inline constexpr int kHistogramMillisBudget = 150;
 
 // The first tag part with its ':' ("project:" of "project:role:add"); the tag itself if it
 // has no ':'.
@@ -36,8 +37,9 @@ class HistogramCounter {
   // starts, when the caller can stop.
   bool Add(Micros recorded_at, std::string_view tag, uint64_t count = 1);
 
-  // The counts ordered by (start, prefix). `complete` false: the caller stopped early (a row
-  // budget), so the oldest bucket seen may be partial; it is left out.
+  // The counts ordered by (start, prefix). `complete` false: the caller stopped early (a
+  // budget), so the oldest bucket seen may be partial: it is left out, and the result starts
+  // with the marker of Store::CountByTime, {start of the oldest whole bucket, "", 0}.
   std::vector<HistogramBucket> Finish(bool complete) const;
 
  private:

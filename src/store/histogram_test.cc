@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace trail {
 namespace {
 
@@ -45,9 +47,13 @@ TEST(HistogramCounter, AnIncompleteCountDropsItsOldestBucket) {
   HistogramCounter c(kHour, 5);
   c.Add(5 * kHour, "a:b");
   c.Add(4 * kHour, "a:b");
-  std::vector<HistogramBucket> want{{5 * kHour, "a:", 1}};
-  EXPECT_EQ(c.Finish(false), want);
-  EXPECT_TRUE(HistogramCounter(kHour, 3).Finish(false).empty());
+  std::vector<HistogramBucket> want{{5 * kHour, "", 0}, {5 * kHour, "a:", 1}};
+  EXPECT_EQ(c.Finish(false), want);  // the marker: counted from 5h on
+  HistogramCounter one(kHour, 5);
+  one.Add(7 * kHour + 9, "a:b");
+  EXPECT_EQ(one.Finish(false), (std::vector<HistogramBucket>{{8 * kHour, "", 0}}));
+  EXPECT_EQ(HistogramCounter(kHour, 3).Finish(false),
+            (std::vector<HistogramBucket>{{std::numeric_limits<Micros>::max(), "", 0}}));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <chrono>
 #include <future>
 
 #include "store/histogram.h"
@@ -45,6 +46,7 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
   q.limit = kMaxLimit;
   q.after_seq.reset();
   HistogramCounter counter(bucket_micros, max_buckets);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kHistogramMillisBudget);
   uint64_t examined = 0;
   while (true) {
     auto page = Query(q, access);
@@ -54,7 +56,7 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
       if (!counter.Add(e.recorded_at, e.tag)) return counter.Finish(true);
     }
     if (!page->next_after) return counter.Finish(true);
-    if (examined >= kHistogramRowBudget) return counter.Finish(false);
+    if (examined >= kHistogramRowBudget || std::chrono::steady_clock::now() >= deadline) return counter.Finish(false);
     q.after_seq = page->next_after;
   }
 }

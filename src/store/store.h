@@ -125,8 +125,10 @@ class Store {
   // Events matching `q` (and `access`) counted per recorded_at bucket of `bucket_micros`
   // (aligned to the Unix epoch) and tag prefix, ordered by (start, prefix); q's order, limit
   // and cursor are ignored. Only the newest `max_buckets` bucket starts are returned, each
-  // exact. The default pages through Query() newest first within a row budget (correct, slow:
-  // past the budget the older buckets are left out); engines override it with something fast.
+  // exact. The default pages through Query() newest first within a budget of rows and time
+  // (histogram.h): correct but slow, so when the budget runs out it leaves out the older
+  // buckets and says so with a first, marker bucket {start, "", 0}: counted from `start` on.
+  // Engines override it with something fast where they can.
   virtual Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q, const AccessFilter* access,
                                                            Micros bucket_micros, size_t max_buckets);
 

@@ -202,6 +202,10 @@ TEST(NoteTest, VerifyRejectsTamperedNotes) {
     auto r = VerifyNote(bad, kPeterVkey);
     EXPECT_FALSE(r.ok()) << bad;
   }
+  // Peter's signature under another name is not Peter's signature.
+  std::string renamed =
+      text + "\n" + "\xE2\x80\x94 PaulNeumann " + line.substr(line.find(' ', 4) + 1);
+  EXPECT_EQ(VerifyNote(renamed, kPeterVkey).status().error_code(), "invalid_note");
   // Unknown signers are ignored, before or after.
   std::string unknown = "\xE2\x80\x94 someone.else AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   EXPECT_TRUE(VerifyNote(text + "\n" + unknown + line, kPeterVkey).ok());

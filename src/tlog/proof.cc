@@ -198,7 +198,7 @@ Result<std::vector<std::string>> ConsistencyProof(uint64_t m, uint64_t n, TileSo
   bool from_start = true;  // RFC's b: D[lo:m] is the whole old tree, whose root the verifier has
   while (m != hi) {
     uint64_t k = std::bit_floor(hi - lo - 1);
-    if (m < lo + k) {
+    if (m <= lo + k) {
       parts.push_back(Range{lo + k, hi});
       hi = lo + k;
     } else {

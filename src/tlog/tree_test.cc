@@ -196,6 +196,8 @@ TEST_F(TamperTest, InclusionRejectsEveryTamperedInput) {
     auto extended = proof;
     extended.push_back(root);
     EXPECT_FALSE(VerifyInclusion(index, kSize, leaf, extended, root).ok());
+    // An extra level on top, with the root it would lead to: longer than the tree is tall.
+    EXPECT_FALSE(VerifyInclusion(index, kSize, leaf, extended, NodeHashOf(root, root)).ok());
     // The proof and leaf of one index do not prove another, with that index's leaf either.
     for (uint64_t other : {index ^ 1, index ^ 2, index + 1, index - 1}) {
       if (other >= kSize || other == index) continue;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "ui/html.h"
 
@@ -29,7 +30,12 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
   std::map<std::string, uint64_t> totals;
   std::vector<std::map<std::string, uint64_t>> bars(spec.buckets);
   uint64_t all = 0;
+  std::optional<Micros> counted_from;
   for (const auto& c : counts) {
+    if (c.prefix.empty()) {
+      counted_from = c.start;
+      continue;
+    }
     if (spec.bucket <= 0 || c.start < spec.start) continue;
     const auto i = static_cast<size_t>((c.start - spec.start) / spec.bucket);
     if (i >= spec.buckets) continue;
@@ -95,7 +101,15 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
   AppendEscaped(spec.caption, &out);
   out += ": ";
   AppendEscaped(summary, &out);
-  out += ".</figcaption>";
+  out += ".";
+  if (counted_from && *counted_from > spec.start) {
+    out += " <strong>Counted ";
+    out += *counted_from >= end ? std::string("in no bucket")
+                                : "from " + BucketLabel(*counted_from, spec.bucket) + " on";
+    out += " only:</strong> this filter matches too many rows to count them all for a chart; narrow it "
+           "(time, subject, actor, a one-part tag prefix) for the whole period.";
+  }
+  out += "</figcaption>";
   if (!order.empty()) {
     out += "<ul class=\"legend\" aria-label=\"Tag prefixes\">";
     for (const auto& [prefix, total] : order) {

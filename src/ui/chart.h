@@ -19,7 +19,8 @@ struct ChartSpec {
   std::string caption;   // e.g. "Events per day, by tag prefix"
 };
 
-// `counts` from Store::CountByTime; counts outside the spec's buckets are ignored.
+// `counts` from Store::CountByTime; counts outside the spec's buckets are ignored. A marker
+// bucket (empty prefix: the store counted only from its start on) is said in the caption.
 std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartSpec& spec);
 
 }  // namespace trail::ui

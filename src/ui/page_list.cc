@@ -70,7 +70,7 @@ void Filters(const ListPage& p, std::string* m) {
   }
   TextField("f-since", "since", "From (UTC)", p.since, "", m, "date");
   TextField("f-until", "until", "Before (UTC)", p.until, "", m, "date");
-  Select("f-chart", "chart", "Chart", {{"day", "Per day"}, {"hour", "Per hour"}}, p.chart, m);
+  Select("f-chart", "chart", "Chart", {{"day", "Per day"}, {"hour", "Per hour"}, {"week", "Per week"}}, p.chart, m);
   *m += "<div class=\"field\"><button type=\"submit\">";
   *m += p.console ? "Search" : "Filter";
   *m += "</button></div><div class=\"field\"><a href=\"";

@@ -207,7 +207,7 @@ void PgPool::Release(std::unique_ptr<PgConn> c) {
   cv_.notify_one();
 }
 
-void CopyField(std::string_view v, std::string* out) {
+void CopyText(std::string_view v, std::string* out) {
   for (char ch : v) {
     switch (ch) {
       case '\\': out->append("\\\\"); break;
@@ -219,11 +219,11 @@ void CopyField(std::string_view v, std::string* out) {
   }
 }
 
-void CopyField(const std::optional<std::string>& v, std::string* out) {
+void CopyOpt(const std::optional<std::string>& v, std::string* out) {
   if (!v) {
     out->append("\\N");
   } else {
-    CopyField(*v, out);
+    CopyText(*v, out);
   }
 }
 

@@ -85,7 +85,7 @@ class PgConn {
   Result<PgResult> Query(const std::string& sql, const Params& params = {});
   // Prepares `sql` as `name` once per connection, then executes it.
   Result<PgResult> Prepared(const char* name, const std::string& sql, const Params& params);
-  // COPY … FROM STDIN with `data` in COPY text format (see CopyField).
+  // COPY … FROM STDIN with `data` in COPY text format (see CopyText).
   Status CopyIn(const std::string& copy_sql, std::string_view data);
   // Reads notifications that arrived (non-blocking); calls fn(channel, payload) for each.
   Status DrainNotifications(const std::function<void(std::string_view, std::string_view)>& fn);
@@ -130,6 +130,14 @@ class PgPool {
    public:
     Lease(PgPool* pool, std::unique_ptr<PgConn> c) : pool_(pool), c_(std::move(c)) {}
     Lease(Lease&&) = default;
+    Lease& operator=(Lease&& o) noexcept {
+      if (this != &o) {
+        if (c_) pool_->Release(std::move(c_));
+        pool_ = o.pool_;
+        c_ = std::move(o.c_);
+      }
+      return *this;
+    }
     ~Lease() {
       if (c_) pool_->Release(std::move(c_));
     }
@@ -155,8 +163,8 @@ class PgPool {
 };
 
 // COPY text format: appends `v` escaped (backslash, tab, newline, CR), or \N for NULL.
-void CopyField(const std::optional<std::string>& v, std::string* out);
-void CopyField(std::string_view v, std::string* out);
+void CopyOpt(const std::optional<std::string>& v, std::string* out);
+void CopyText(std::string_view v, std::string* out);
 // A PostgreSQL array literal of texts ({"a","b\"c"}), for `$1::text[]` parameters.
 std::string TextArray(const std::vector<std::string>& items);
 // bytea input in hex format: \x0a1b…

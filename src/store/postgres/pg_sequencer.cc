@@ -264,7 +264,7 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     copy += rows->IsNull(k, 2) ? "\\N" : std::string(rows->Text(k, 2));
     for (int col = 3; col <= 9; ++col) {
       copy.push_back('\t');
-      pg::CopyField(rows->OptText(k, col), &copy);
+      pg::CopyOpt(rows->OptText(k, col), &copy);
     }
     copy += "\t\\\\x" + HexEncode(leaf_hash) + "\n";
     tags[ev.tag]++;

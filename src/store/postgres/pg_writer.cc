@@ -44,23 +44,23 @@ void AppendPendingRow(const PreparedEvent& e, std::string* out) {
   out->push_back('\t');
   out->append(e.occurred_at ? std::to_string(*e.occurred_at) : "\\N");
   out->push_back('\t');
-  pg::CopyField(e.tag, out);
+  pg::CopyText(e.tag, out);
   out->push_back('\t');
-  pg::CopyField(e.subject, out);
+  pg::CopyText(e.subject, out);
   out->push_back('\t');
-  pg::CopyField(e.actor, out);
+  pg::CopyOpt(e.actor, out);
   out->push_back('\t');
-  pg::CopyField(e.ip, out);
+  pg::CopyOpt(e.ip, out);
   out->push_back('\t');
-  pg::CopyField(e.user_agent, out);
+  pg::CopyOpt(e.user_agent, out);
   out->push_back('\t');
   if (e.metadata_json == "{}") {
     out->append("\\N");
   } else {
-    pg::CopyField(e.metadata_json, out);
+    pg::CopyText(e.metadata_json, out);
   }
   out->push_back('\t');
-  pg::CopyField(e.description, out);
+  pg::CopyText(e.description, out);
   out->push_back('\n');
 }
 
