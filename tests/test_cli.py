@@ -323,14 +323,13 @@ class TypesCheck(unittest.TestCase):
             self.assertEqual(r.stdout, "", what)
 
     def test_duplicate_tag_is_refused_naming_the_line(self):
-        """BUG (open): a tag declared twice is refused, but the message names no line
-        ("FILE: tag 'project:create' is declared twice"); every other error names FILE:LINE.
-        It should name the second declaration (line 5 here)."""
+        """A tag declared twice is refused naming the line of the second `tag =` (line 6
+        here), like every other error names FILE:LINE (regression: it once named no line)."""
         path, r = self.check('[[event]]\ntag = "project:create"\nsubject = "project"\n\n'
                              '[[event]]\ntag = "project:create"\nsubject = "project"\n')
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("declared twice", r.stderr)
-        self.assertIn(f"{path}:5", r.stderr)
+        self.assertIn(f"{path}:6", r.stderr)
 
     def test_missing_or_non_toml_file(self):
         r = run_cli("types", "check", os.path.join(self.dir, "absent.toml"))

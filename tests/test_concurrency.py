@@ -189,9 +189,9 @@ class ManyConnections(ServerTestCase):
         c.close()
 
     def test_duplicate_key_batch_does_not_fail_other_writers(self):
-        """BUG (open): a batch holding the same idempotency key (or the same client id)
-        twice breaks a unique index inside the group commit and the server rolls back the
-        whole group, so concurrent requests of other clients that shared the commit are
+        """Regression test: a batch holding the same idempotency key (or client id) twice
+        once broke a unique index inside the group commit, and the server rolled back the
+        whole group, so concurrent requests of other clients that shared the commit were
         refused with 409 "conflict" ("step: UNIQUE constraint failed: idempotency.key")
         though they did nothing wrong. (The batch itself: idempotency_in_batch.scenario.)"""
         s = self.new_server()

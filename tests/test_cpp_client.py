@@ -33,8 +33,20 @@ def run_driver(url, key, spool, *args, timeout=120):
 
 def stored_ns(server, run):
     """The metadata n of every stored event of `run`, in seq order."""
-    events = server.client().query_all(f"subject=project:{run}&order=asc")
+    c = server.client()
+    try:
+        events = c.query_all(f"subject=project:{run}&order=asc")
+    finally:
+        c.close()
     return [e["metadata"]["n"] for e in events]
+
+
+def writer_key(server):
+    c = server.client()
+    try:
+        return c.new_key("writer")["key"]
+    finally:
+        c.close()
 
 
 @unittest.skipUnless(os.path.exists(DRIVER) or os.environ.get("TRAIL_DELIVERY_DRIVER"),
@@ -45,7 +57,7 @@ class CppClientTest(ServerTestCase):
 
     def test_delivers_every_event_once_with_the_server_up(self):
         s = self.new_server()
-        key = s.client().new_key("writer")["key"]
+        key = writer_key(s)
         st = run_driver(s.url, key, self.spool, "--count", 20000, "--run", "up")
         self.assertTrue(st["durable"]["ok"], st)
         self.assertEqual(st["flushed"]["sent"], 20000, st)
@@ -55,7 +67,7 @@ class CppClientTest(ServerTestCase):
 
     def test_spools_while_down_and_the_next_process_replays_in_order(self):
         s = self.new_server()
-        key = s.client().new_key("writer")["key"]
+        key = writer_key(s)
         s.stop()
         st = run_driver(s.url, key, self.spool, "--count", 3000, "--run", "down",
                         "--flush-ms", 3000, "--connections", 1)
@@ -77,7 +89,7 @@ class CppClientTest(ServerTestCase):
         # A subject of the wrong kind for the tag is a 400 naming the event; the driver's events
         # all fit, so this uses a second server that does not know the tag at all.
         s = self.new_server(events=None)
-        key = s.client().new_key("writer")["key"]
+        key = writer_key(s)
         st = run_driver(s.url, key, self.spool, "--count", 50, "--run", "unknown")
         self.assertEqual(st["flushed"]["failed"], 50, st)  # every event refused, none lost silently
         self.assertEqual(st["flushed"]["sent"], 0, st)

@@ -200,7 +200,7 @@ class CrashTest(ServerTestCase):
         c.close()
 
     def test_sigterm_exits_within_10s_despite_a_stalled_reader(self):
-        """BUG (open): a client that stops reading an export keeps `trail serve` from exiting
+        """Regression (fixed): a client that stops reading an export keeps `trail serve` from exiting
         after SIGTERM — the export is written with blocking writes and no timeout
         (SendStream sets expires_never), WaitIdle gives up after 8 s, and then
         HttpServer::Stop() joins the worker pool, which waits for that write forever.

@@ -110,7 +110,7 @@ class Tls(ServerTestCase):
         self.assertIn("TLS", r.stdout + r.stderr)
 
     def test_key_of_another_type_than_the_certificate_refuses_to_start(self):
-        """BUG (open): an RSA certificate with an EC private key starts a server that answers
+        """Regression (fixed): an RSA certificate with an EC private key starts a server that answers
         no TLS handshake at all (each fails: the RSA slot has no key, the EC slot no
         certificate) instead of refusing to start like a same-type mismatch does; the server
         should call SSL_CTX_check_private_key after loading both."""

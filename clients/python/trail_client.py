@@ -395,8 +395,11 @@ def parse_retry_after(value):
     value = value.strip()
     if value.isdigit():
         return float(value)
-    t = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, t.timestamp() - time.time()) if t else None
+    try:
+        t = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, t.timestamp() - time.time())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +469,7 @@ class Client:
         self._queue = collections.deque()       # (n, line) not yet sent nor spooled
         self._inflight = []                      # the direct batch being sent
         self._spool_nums = collections.deque([0] * self._spool.pending)  # n of spool records
+        self._foreign = self._spool.pending  # records an earlier process left in the spool
         self._n = 0                  # events recorded by this client
         self._settled = 0            # every event <= this is acked, refused or spooled
         self._delivered = 0          # every event <= this is acked or refused
@@ -536,8 +540,9 @@ class Client:
         return True
 
     def flush(self, timeout=None):
-        """Waits until every event recorded so far is acknowledged, or - if the server could
-        not take it during this call - spooled. True when done, False on timeout."""
+        """Waits until every event recorded so far (and whatever an earlier process left in
+        the spool) is acknowledged, or - if the server could not take it during this call -
+        spooled. True when done, False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._n
@@ -546,7 +551,7 @@ class Client:
             self._flushers += 1
             self._cond.notify_all()
             try:
-                while not (self._delivered >= target or
+                while not ((self._delivered >= target and not self._foreign) or
                            (self._failed_gen >= gen and self._settled >= target)):
                     if not self._thread.is_alive():
                         return self._settled >= target
@@ -810,10 +815,13 @@ class Client:
             self._spool_full = False
             last = 0
             for _ in range(min(total, len(self._spool_nums))):
-                last = max(last, self._spool_nums.popleft())
+                num = self._spool_nums.popleft()
+                last = max(last, num)
+                self._foreign -= num == 0
             self._delivered = max(self._delivered, last)
             if not self._spool.pending:
                 self._spool_nums.clear()
+                self._foreign = 0
                 self._delivered = self._settled  # caught up: nothing of ours is owed
             self._healthy()
 

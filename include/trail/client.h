@@ -31,8 +31,9 @@
 // - Full: the queue holds at most max_queue events, the spool at most max_spool_bytes. Only
 //   when both are full does Record() wait, at most full_wait, for room; then its future
 //   resolves kRejected and Stats().dropped counts it. Nothing is dropped silently.
-// - Flush(timeout) returns true once every event recorded before the call is acknowledged,
-//   or — when an attempt made during the call failed — spooled; false on timeout.
+// - Flush(timeout) returns true once every event recorded before the call (and every record
+//   an earlier process left in the spool) is acknowledged, or — when an attempt made during
+//   the call failed — spooled; false on timeout.
 // - The destructor flushes (at most close_timeout), then spools what is left and joins its
 //   threads (a request in progress may add up to timeout_seconds).
 //

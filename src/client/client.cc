@@ -108,7 +108,8 @@ bool Client::Flush(std::chrono::milliseconds timeout) {
   m.work_cv.notify_one();
   m.sender_cv.notify_all();
   bool done = m.done_cv.wait_for(l, timeout, [&] {
-    return m.LowestUndelivered() > target || (m.failed_gen >= gen && m.LowestUnsettled() > target);
+    return (m.LowestUndelivered() > target && m.spool_foreign == 0) ||
+           (m.failed_gen >= gen && m.LowestUnsettled() > target);
   });
   m.flushers--;
   return done;

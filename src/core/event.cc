@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "core/codec.h"
 #include "core/jcs.h"
@@ -72,6 +73,34 @@ void BuildLeafParts(PreparedEvent* e) {
   t.push_back('}');
 }
 
+// JSON text can hold numbers no double can (1e400): refuse them rather than store null.
+// Returns the path of the first one, or "" when all are finite.
+std::string NonFinitePath(const boost::json::value& v, const std::string& path) {
+  if (v.is_double()) return std::isfinite(v.get_double()) ? "" : path;
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      if (!kv.value().is_structured() && !kv.value().is_double()) continue;
+      if (auto p = NonFinitePath(kv.value(), path + "." + std::string(kv.key())); !p.empty()) return p;
+    }
+  } else if (v.is_array()) {
+    const auto& a = v.get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!a[i].is_structured() && !a[i].is_double()) continue;
+      if (auto p = NonFinitePath(a[i], path + "[" + std::to_string(i) + "]"); !p.empty()) return p;
+    }
+  }
+  return "";
+}
+
+Status CheckFinite(const boost::json::object& metadata) {
+  for (const auto& kv : metadata) {
+    if (!kv.value().is_structured() && !kv.value().is_double()) continue;
+    if (auto p = NonFinitePath(kv.value(), "metadata." + std::string(kv.key())); !p.empty())
+      return Invalid(p + ": number out of range");
+  }
+  return Status::Ok();
+}
+
 Status CheckSize(const PreparedEvent& e) {
   size_t n = e.leaf_head.size() + e.leaf_tail.size() + e.description.size() + 80;
   if (n > kMaxEventBytes)
@@ -119,6 +148,8 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   auto tag = o.find("tag");
   if (tag == o.end() || !tag->value().is_string()) return Invalid("tag: required string missing");
   e.tag = std::string(tag->value().get_string());
+  if (e.tag.rfind("trail:", 0) == 0)
+    return Invalid("tag: '" + e.tag + "': trail:* events are recorded by trail itself");
   auto subject = o.find("subject");
   if (subject == o.end() || !subject->value().is_string())
     return Invalid("subject: required string missing");
@@ -156,6 +187,7 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
     metadata = &m->value().get_object();
   }
   TRAIL_RETURN_IF_ERROR(type->ValidateMetadata(*metadata));
+  TRAIL_RETURN_IF_ERROR(CheckFinite(*metadata));
   return Finish(std::move(e), *type, *metadata);
 }
 

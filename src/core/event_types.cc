@@ -243,11 +243,16 @@ Status ParseInto(std::string_view text, const std::string& origin, bool builtin,
     if (root.contains("event")) return Bad(origin, "'event' must be an array of tables ([[event]])");
     return Status::Ok();  // an empty file declares no types
   }
+  std::set<std::string, std::less<>> seen;
   for (const auto& node : *events) {
     const toml::table* tbl = node.as_table();
     if (!tbl) return Bad(Where(origin, node), "each [[event]] must be a table");
     auto t = ParseType(*tbl, origin, builtin);
     if (!t.ok()) return t.status();
+    if (!seen.insert(t.value()->tag).second) {
+      const toml::node* tag = tbl->get("tag");
+      return Bad(Where(origin, tag ? *tag : node), "tag '" + t.value()->tag + "' is declared twice");
+    }
     out->push_back(std::move(t.value()));
   }
   return Status::Ok();
@@ -349,11 +354,6 @@ Result<std::shared_ptr<const TypeRegistry>> TypeRegistry::FromToml(std::string_v
   auto reg = std::shared_ptr<TypeRegistry>(new TypeRegistry());
   reg->source_ = origin;
   TRAIL_RETURN_IF_ERROR(ParseInto(text, origin, false, &reg->types_));
-  std::set<std::string> seen;
-  for (const auto& t : reg->types_) {
-    if (!seen.insert(t->tag).second)
-      return Status::Invalid("invalid_types", origin + ": tag '" + t->tag + "' is declared twice");
-  }
   reg->user_count_ = reg->types_.size();
   reg->AddBuiltins();
   reg->Index();

@@ -53,11 +53,11 @@ std::string SessionCookie(std::string_view name, std::string_view value, bool em
   return c;
 }
 
-// A state-changing form post must come from a page of this server: browsers send Origin (and
-// Sec-Fetch-Site) with every POST; a request without either is not a browser's, so not CSRF.
+// A state-changing form post must come from a page of this server. Browsers send
+// Sec-Fetch-Site (which pages cannot forge) and Origin with every POST; a request with
+// neither is not a browser's, so it cannot be a forged cross-site one.
 bool SameOrigin(const HttpRequest& req) {
-  const std::string& site = req.sec_fetch_site;
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  if (!req.sec_fetch_site.empty()) return req.sec_fetch_site == "same-origin";
   if (req.origin.empty()) return true;
   size_t scheme = req.origin.find("://");
   return scheme != std::string::npos && !req.host.empty() && req.origin.compare(scheme + 3, std::string::npos, req.host) == 0;
@@ -87,7 +87,7 @@ HttpResponse HtmlResponse(int status, std::string body, bool embed, const std::v
   r.headers.emplace_back("Content-Security-Policy", Csp(embed, frame_ancestors));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Referrer-Policy", "same-origin");  // no-referrer would also blank Origin
   if (!embed) {
     r.headers.emplace_back("X-Frame-Options", "DENY");
     r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");

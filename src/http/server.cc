@@ -5,7 +5,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/socket.h>
+
 #include <condition_variable>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -48,6 +51,20 @@ struct HttpServer::Impl {
   void Begin() {
     std::lock_guard<std::mutex> l(mu);
     ++in_flight;
+  }
+  std::set<int> stream_fds;  // sockets of running streams (guarded by mu)
+  void AddStreamFd(int fd) {
+    std::lock_guard<std::mutex> l(mu);
+    stream_fds.insert(fd);
+  }
+  void RemoveStreamFd(int fd) {
+    std::lock_guard<std::mutex> l(mu);
+    stream_fds.erase(fd);
+  }
+  // Unblocks streams stuck writing to clients that stopped reading.
+  void ShutdownStreams() {
+    std::lock_guard<std::mutex> l(mu);
+    for (int fd : stream_fds) ::shutdown(fd, SHUT_RDWR);
   }
   void End() {
     std::lock_guard<std::mutex> l(mu);
@@ -224,17 +241,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (!ec) net::write(self->stream_, http::make_chunk_last(), ec);
       net::post(self->stream_.get_executor(), [self, ec, close] { self->AfterResponse(ec, close); });
     };
-    if (!long_lived) return net::post(srv_->workers, std::move(body));
+    (void)long_lived;
+    // Streams run on threads of their own, not workers: a client that stops reading blocks
+    // only its own thread, and Stop() can unblock it by shutting its socket down.
     if (srv_->streams.fetch_add(1) >= kMaxStreams) {
       srv_->streams.fetch_sub(1);
       HttpResponse busy;
       busy.status = 503;
-      busy.body = R"({"error":{"code":"unavailable","message":"too many live streams"}})";
+      busy.body = R"({"error":{"code":"unavailable","message":"too many streams"}})";
       busy.close = true;
       return Send(std::move(busy));
     }
-    std::thread([srv = srv_, body = std::move(body)]() mutable {
+    const int fd = beast::get_lowest_layer(stream_).socket().native_handle();
+    srv_->AddStreamFd(fd);
+    std::thread([srv = srv_, fd, body = std::move(body)]() mutable {
       body();
+      srv->RemoveStreamFd(fd);
       srv->streams.fetch_sub(1);
     }).detach();
   }
@@ -349,6 +371,8 @@ Status HttpServer::Start() {
                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
       im.tls->use_certificate_chain_file(im.opt.tls_cert);
       im.tls->use_private_key_file(im.opt.tls_key, ssl::context::pem);
+      if (SSL_CTX_check_private_key(im.tls->native_handle()) != 1)
+        return Status::Invalid("invalid_config", "TLS: the key does not match the certificate");
     } catch (const std::exception& e) {
       return Status::Invalid("invalid_config", std::string("TLS: ") + e.what());
     }
@@ -391,8 +415,11 @@ void HttpServer::Stop() {
   auto& im = *impl_;
   if (im.threads.empty()) return;
   im.draining = true;
-  // Live streams notice the drain within a second (see Api's stream loop); wait for them.
-  for (int i = 0; i < 50 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Live streams notice the drain within a second (see Api's stream loop); streams stuck on
+  // a client that stopped reading are cut off.
+  for (int i = 0; i < 20 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  im.ShutdownStreams();
+  for (int i = 0; i < 30 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.work.reset();
   im.ioc.stop();
   for (auto& t : im.threads) t.join();

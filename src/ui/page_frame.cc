@@ -8,7 +8,7 @@ std::string RenderFrame(const Frame& frame, std::string_view main_html) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"";
   if (!frame.style.empty()) out += " class=\"themed\"";
   out += "><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+         "<meta name=\"referrer\" content=\"same-origin\"><title>";
   AppendEscaped(frame.title, &out);
   out += frame.embed ? "</title>" : " · trail</title>";
   out += "<link rel=\"icon\" href=\"/ui/static/icon.svg\" type=\"image/svg+xml\">"
