@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc)
 BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-system1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
-TEST_DEPS := curl
+# chromium and node (with npm) drive the web viewer's browser tests (tests/browser).
+TEST_DEPS := curl chromium nodejs
 
 .PHONY: all deps test-deps build run test test-asan bench fuzz format clean
 
@@ -31,6 +32,7 @@ run: build
 
 test: build
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps EXTRA_DEPS=npm
 	ctest --test-dir build --output-on-failure -j2 --timeout 600
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -9,7 +9,8 @@
 
 Python 3.11 standard library only. The delivery contract (docs/DELIVERY.md):
 
-- record() returns at once. It stamps occurred_at and a fresh idempotency_key (uuid4), turns
+- record() returns at once. It stamps occurred_at and a fresh idempotency_key (a UUIDv7:
+  unique like a uuid4, but time-ordered, which the server's key index takes ~3x faster), turns
   the event into one NDJSON line and appends it to an in-memory queue. Bad arguments (metadata
   that is not JSON, an event over 64 KiB) raise ValueError/TypeError there and then.
 - One background thread sends the queue in batches (batch_size events, or whatever is queued
@@ -54,7 +55,6 @@ import struct
 import threading
 import time
 import urllib.parse
-import uuid
 import weakref
 import zlib
 
@@ -409,6 +409,16 @@ _live = weakref.WeakSet()
 _time_cache = [0, ""]
 
 
+def new_idempotency_key():
+    """A UUIDv7 (RFC 9562) in 32 hex digits: 48 bits of Unix milliseconds, 74 random bits
+    (os.urandom: safe across fork). Time-ordered keys land at the end of the server's
+    idempotency index; random UUIDv4 keys made the server ingest about a third as fast."""
+    b = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10))
+    b[6] = 0x70 | (b[6] & 0x0F)
+    b[8] = 0x80 | (b[8] & 0x3F)
+    return b.hex()
+
+
 def _now_rfc3339():
     t = time.time_ns() // 1000
     sec, us = divmod(t, 1_000_000)
@@ -506,7 +516,7 @@ class Client:
         if metadata is not None:
             ev["metadata"] = metadata
         ev["occurred_at"] = _format_time(occurred_at)
-        ev["idempotency_key"] = key = idempotency_key or uuid.uuid4().hex
+        ev["idempotency_key"] = key = idempotency_key or new_idempotency_key()
         line = json.dumps(ev, separators=(",", ":"), ensure_ascii=False).encode()
         if len(line) > MAX_EVENT_BYTES:
             raise ValueError(f"event is {len(line)} bytes; trail takes at most {MAX_EVENT_BYTES}")

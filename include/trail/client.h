@@ -16,8 +16,9 @@
 //   in the spool resolve kSpooled: they are on disk and the next client on that spool sends
 //   them. Nobody needs to wait on the future.
 // - A dispatcher thread cuts the queue into batches (batch_size events, or what is queued
-//   once the oldest event waited flush_interval), gives each event an idempotency key (UUIDv4
-//   hex, unless the caller set one) and hands the batches to `connections` sender threads,
+//   once the oldest event waited flush_interval), gives each event an idempotency key (a
+//   UUIDv7 in hex — time-ordered, so the server's key index grows at its end — unless the
+//   caller set one) and hands the batches to `connections` sender threads,
 //   each with one keep-alive HTTP/1.1 connection, POSTing NDJSON.
 // - Connection errors, 429 (Retry-After honoured), 503 and other 5xx, 401/403 are retried with
 //   exponential backoff and jitter. When a batch keeps failing for spool_after (or at once
@@ -84,7 +85,7 @@ class Client {
     std::string actor, ip, user_agent;  // optional: empty = absent
     std::string metadata_json;          // optional: a JSON object, e.g. R"({"role":"Owner"})"
     std::optional<std::chrono::system_clock::time_point> occurred_at;  // default: Record() time
-    std::string idempotency_key;        // optional: default a fresh UUIDv4
+    std::string idempotency_key;        // optional: default a fresh UUIDv7
   };
 
   struct Ack {

@@ -47,8 +47,8 @@ std::unique_ptr<Client> Client::Open(Options o, std::string* error) {
   m->spool_foreign = m->spool->pending();
   m->mode = m->spool_foreign ? Impl::Mode::kSpooling : Impl::Mode::kDirect;
   m->MirrorSpool();
-  m->incoming.reserve(m->opt.batch_size * 2);
-  m->work_items.reserve(m->opt.batch_size * 2);
+  m->incoming.Init(m->opt.batch_size);
+  m->work_chunks.reserve(256);
   Impl* p = m.get();
   m->dispatcher = std::thread([p] { p->DispatcherLoop(); });
   for (int i = 0; i < m->opt.connections; ++i) m->senders.emplace_back([p] { p->SenderLoop(); });
@@ -92,7 +92,7 @@ std::future<Client::Ack> Client::Record(Event event) {
   item.n = ++m.recorded;
   m.queued++;
   if (m.incoming.empty()) m.incoming_since = SteadyClock::now();
-  m.incoming.push_back(std::move(item));
+  m.incoming.Push(std::move(item));
   size_t n = m.incoming.size();
   l.unlock();
   if (n == 1 || n == m.opt.batch_size) m.work_cv.notify_one();
@@ -139,7 +139,7 @@ uint64_t Client::Impl::LowestUnsettled() const {
   auto take = [&](uint64_t n) {
     if (n) low = std::min(low, n);
   };
-  if (!incoming.empty()) take(incoming.front().n);
+  if (!incoming.empty()) take(incoming.front_n());
   take(dispatching_low);
   if (!open_ranges.empty()) take(open_ranges.begin()->second);
   take(moving_low);
@@ -192,6 +192,14 @@ void Client::Impl::DispatcherLoop() {
   HttpConnection conn(url, opt.ca_file, opt.insecure);
   std::unique_lock l(mu);
   while (true) {
+    if (size_t want = incoming.SparesWanted()) {
+      size_t chunk = incoming.chunk();
+      l.unlock();
+      client::ItemQueue::Chunks fresh;
+      for (size_t i = 0; i < want; ++i) fresh.push_back(client::ItemQueue::FreshChunk(chunk));
+      l.lock();
+      for (auto& c : fresh) incoming.Give(std::move(c));
+    }
     if (!failed.empty() && mode == Mode::kDirect) mode = Mode::kSpooling;
     if (mode == Mode::kSpooling || closing) {
       if (at_senders > 0) {  // they put their batches down at the next step
@@ -219,29 +227,31 @@ void Client::Impl::DispatcherLoop() {
 // Takes everything queued and turns it into lines (outside the lock); events that can never
 // be sent are refused here. Returns the lines in record order.
 std::vector<Line> Client::Impl::TakeIncoming(std::unique_lock<std::mutex>& l) {
-  work_items.clear();
-  std::swap(work_items, incoming);  // the queue keeps a reserved buffer: Record() never grows it
-  dispatching_low = work_items.empty() ? 0 : work_items.front().n;
+  if (incoming.empty()) return {};
+  dispatching_low = incoming.front_n();
+  incoming.TakeAll(&work_chunks);
   l.unlock();
   std::vector<Line> lines;
-  lines.reserve(work_items.size());
   uint64_t refused = 0;
   std::string error;
-  for (Item& it : work_items) {
-    Line line;
-    line.n = it.n;
-    if (!Serialize(it, &line.text, &error)) {
-      Log("trail client: event refused: " + error);
-      it.promise.set_value(Ack{Ack::State::kRefused, "", std::nullopt, error});
-      refused++;
-      continue;
+  for (auto& chunk : work_chunks) {
+    for (Item& it : chunk) {
+      Line line;
+      line.n = it.n;
+      if (!Serialize(it, &line.text, &error)) {
+        Log("trail client: event refused: " + error);
+        it.promise.set_value(Ack{Ack::State::kRefused, "", std::nullopt, error});
+        refused++;
+        continue;
+      }
+      line.promise = std::move(it.promise);
+      line.has_promise = true;
+      lines.push_back(std::move(line));
     }
-    line.promise = std::move(it.promise);
-    line.has_promise = true;
-    lines.push_back(std::move(line));
+    chunk.clear();  // keeps its buffer for the queue
   }
-  work_items.clear();
   l.lock();
+  incoming.Recycle(&work_chunks);
   dispatching_low = 0;
   counts.failed += refused;
   queued -= refused;

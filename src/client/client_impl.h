@@ -48,6 +48,65 @@ struct Item {
   uint64_t n = 0;
 };
 
+// The callers' queue: chunks of `chunk` items whose buffers are recycled, so that Record()
+// neither moves queued events nor allocates in steady state, however long the queue grows.
+// Guarded by Impl::mu.
+class ItemQueue {
+ public:
+  using Chunks = std::vector<std::vector<Item>>;
+  void Init(size_t chunk) {
+    chunk_ = chunk;
+    chunks_.reserve(256);
+    for (size_t i = 0; i < kMinSpare; ++i) spare_.push_back(FreshChunk(chunk));
+  }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  uint64_t front_n() const { return chunks_.front().front().n; }
+  void Push(Item&& item) {
+    if (chunks_.empty() || chunks_.back().size() >= chunk_) {
+      if (!spare_.empty()) {
+        chunks_.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      } else {
+        chunks_.emplace_back().reserve(chunk_);
+      }
+    }
+    chunks_.back().push_back(std::move(item));
+    size_++;
+  }
+  // Everything queued, in O(1); `out` must hold no items.
+  void TakeAll(Chunks* out) {
+    out->clear();
+    out->swap(chunks_);
+    size_ = 0;
+  }
+  // Emptied chunks (cleared by the caller, outside the lock) for reuse.
+  void Recycle(Chunks* chunks) {
+    for (auto& c : *chunks)
+      if (spare_.size() < kMaxSpare && c.capacity() >= chunk_) spare_.push_back(std::move(c));
+    chunks->clear();
+  }
+  // How many fresh chunks the dispatcher should make (outside the lock) and Give: Record()
+  // then never takes a page fault on new memory while the queue grows.
+  size_t SparesWanted() const { return spare_.size() < kMinSpare ? kMinSpare - spare_.size() : 0; }
+  void Give(std::vector<Item>&& chunk) { spare_.push_back(std::move(chunk)); }
+  static std::vector<Item> FreshChunk(size_t chunk) {
+    std::vector<Item> c;
+    c.reserve(chunk);
+    volatile char* p = reinterpret_cast<volatile char*>(c.data());  // touch every page now
+    for (size_t i = 0; i < chunk * sizeof(Item); i += 4096) p[i] = 0;
+    return c;
+  }
+  size_t chunk() const { return chunk_; }
+
+ private:
+  static constexpr size_t kMinSpare = 8, kMaxSpare = 32;
+
+  size_t chunk_ = 1000;
+  size_t size_ = 0;
+  Chunks chunks_, spare_;
+};
+
 // What a delivery attempt came to.
 struct Delivery {
   bool ok = false;             // every line done
@@ -75,7 +134,7 @@ struct Client::Impl {
   std::condition_variable sender_cv;  // senders wait here
   std::condition_variable done_cv;    // Flush() and a Record() that waits for room
 
-  std::vector<client::Item> incoming;
+  client::ItemQueue incoming;
   std::chrono::steady_clock::time_point incoming_since;
   uint64_t recorded = 0;  // record numbers handed out
   uint64_t queued = 0;    // events in memory, not acknowledged, refused nor spooled
@@ -110,7 +169,7 @@ struct Client::Impl {
     uint64_t bytes = 0;
   };
   std::optional<Replay> replay;
-  std::vector<client::Item> work_items;  // swapped with `incoming`, so both keep capacity
+  client::ItemQueue::Chunks work_chunks;  // what TakeIncoming took, recycled after
   std::string key_bytes;
   size_t key_used = 0;
 

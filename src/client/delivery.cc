@@ -27,18 +27,24 @@ std::optional<int64_t> IntField(const boost::json::object& o, std::string_view k
 
 }  // namespace
 
+// A UUIDv7 (RFC 9562) in 32 hex digits: 48 bits of Unix milliseconds, then 74 random bits.
+// Time-ordered keys land at the end of the server's idempotency index instead of on a random
+// page of it; with UUIDv4 keys the server ingested about a third as fast (docs/DELIVERY.md).
 std::string Client::Impl::NewIdempotencyKey() {
-  if (key_used + 16 > key_bytes.size()) {
-    key_bytes.resize(4096);
+  if (key_used + 10 > key_bytes.size()) {
+    key_bytes.resize(4000);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(key_bytes.data()), static_cast<int>(key_bytes.size())) != 1) {
       for (char& c : key_bytes) c = static_cast<char>(rng());  // OpenSSL failed: still unique enough
     }
     key_used = 0;
   }
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch()).count());
   unsigned char b[16];
-  std::memcpy(b, key_bytes.data() + key_used, 16);
-  key_used += 16;
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // UUID version 4
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  std::memcpy(b + 6, key_bytes.data() + key_used, 10);
+  key_used += 10;
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);  // version 7
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 9562 variant
   static const char* kHex = "0123456789abcdef";
   std::string out(32, '0');

@@ -22,6 +22,7 @@ constexpr std::string_view kCss = R"css(:root {
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--trail-bg); color: var(--trail-fg); font-family: var(--trail-font);
   font-size: var(--trail-size); line-height: 1.45; }
 a { color: var(--trail-accent); }

@@ -10,7 +10,6 @@ namespace pg {
 
 Status PgTiles::ReadTile(int level, uint64_t index, int width, std::string* hashes) {
   hashes->clear();
-  fprintf(stderr, "DEBUG ReadTile %d %lu %d\n", level, index, width);
   const uint64_t lo = index * tlog::kTileWidth, hi = lo + static_cast<uint64_t>(width);
   Result<PgResult> r = Status::Internal("unreached");
   if (level == 0) {

@@ -8,6 +8,7 @@
 #include "store/histogram.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_internal.h"
+#include "tlog/hasher.h"
 
 namespace trail {
 namespace {
@@ -352,7 +353,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       const uint64_t seq = next_seq_++;
       const Micros recorded = now;
       last_recorded_ = recorded;
-      std::string leaf_hash = LeafHash(e, recorded);
+      std::string leaf_hash = tlog::LeafHashOf(LeafText(e, recorded));
       auto& st = w.insert;
       st.Bind(1, static_cast<int64_t>(seq));
       st.BindStatic(2, e.id);
