@@ -314,10 +314,17 @@ TEST(PostingIndexTest, ReadersSeeConsistentViewsWhileTheWriterAdds) {
       snapshots.fetch_add(1);
     }
   });
+  // The reader must really run alongside: wait for its first view, and let it take more
+  // while the writer works (on a loaded machine the writer could otherwise finish first).
+  while (snapshots.load() == 0) std::this_thread::yield();
   for (uint64_t s = 0; s < 5000; ++s) {
     idx.Add(s, s % 2 ? Keys({"k"}) : Keys({"k", "aeven"}));
     if (s % 7 == 6) idx.Publish(s + 1);
     if (idx.Sealable() && s % 50 == 0) idx.DropSealed();
+    if (s % 500 == 0) {
+      const uint64_t seen = snapshots.load();
+      while (snapshots.load() == seen) std::this_thread::yield();
+    }
   }
   stop.store(true);
   reader.join();

@@ -104,7 +104,7 @@ class PgConn {
 // The Status for a failed result (or a null one: the connection failed).
 Status ErrorStatus(PGconn* conn, const PGresult* r, std::string_view what);
 
-// Exponential backoff between reconnect attempts: 100 ms doubling to 5 s, reset on success.
+// Exponential backoff between reconnect attempts: 100 ms doubling to 2 s, reset on success.
 class Backoff {
  public:
   bool Ready() const { return std::chrono::steady_clock::now() >= next_; }
@@ -113,7 +113,7 @@ class Backoff {
   std::chrono::milliseconds delay() const { return delay_; }
 
  private:
-  static constexpr std::chrono::milliseconds kFirst{100}, kMax{5000};
+  static constexpr std::chrono::milliseconds kFirst{100}, kMax{2000};
   std::chrono::milliseconds delay_ = kFirst;
   std::chrono::steady_clock::time_point next_{};
 };

@@ -150,9 +150,16 @@ IntegrationDelay PostgresStore::Delay() const {
 }
 
 bool PostgresStore::WaitSequenced(int timeout_ms) {
-  auto lease = pool_->Acquire();
-  if (!lease.ok()) return false;
-  WaitOwnWrites(**lease, timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (acked_arrival_.load() > caught_up_arrival_.load() && std::chrono::steady_clock::now() < deadline) {
+    auto lease = pool_->Acquire();
+    if (lease.ok()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      WaitOwnWrites(**lease, static_cast<int>(std::max<int64_t>(left.count(), 1)));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   return acked_arrival_.load() <= caught_up_arrival_.load();
 }
 
