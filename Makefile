@@ -6,8 +6,9 @@ JOBS ?= $(shell nproc)
 BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-system1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
-# chromium and node (with npm) drive the web viewer's browser tests (tests/browser).
-TEST_DEPS := curl chromium nodejs
+# chromium and node (with npm) drive the web viewer's browser tests (tests/browser); postgresql's
+# server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
+TEST_DEPS := curl chromium nodejs postgresql
 
 .PHONY: all deps test-deps build run test test-asan bench fuzz format clean
 

@@ -3,14 +3,15 @@
 loopback port (trust authentication, fsync off, its socket in that folder), removed at the end.
 Python 3.11 standard library only.
 
-    python3 tests/pg_cluster.py start            # prints the URL, then the cluster folder
+    python3 tests/pg_cluster.py start [--durable]  # prints the URL, then the cluster folder
     python3 tests/pg_cluster.py createdb DIR NAME  # prints the URL of a new database
     python3 tests/pg_cluster.py pause DIR        # stop the server, keep the files
     python3 tests/pg_cluster.py resume DIR       # start it again on the same port
     python3 tests/pg_cluster.py stop DIR         # stop it and remove the folder
     python3 tests/pg_cluster.py run -- CMD …     # start, run CMD with TRAIL_STORE=<url>, stop
 
-`start` exits 3 when no PostgreSQL server binaries are installed (callers skip then; Debian's
+Tests run with fsync off; `--durable` keeps PostgreSQL's defaults (fsync, synchronous_commit),
+as benchmarks should. `start` exits 3 when no PostgreSQL server binaries are installed (callers skip then; Debian's
 `postgresql` package provides them — `make test` installs it). As root, initdb and postgres run
 as the `postgres` user (they refuse to run as root) and the folder is handed to that user.
 
@@ -56,14 +57,16 @@ def free_port():
 class Cluster:
     """One server. `root` holds data/, postgres.log, the socket and cluster.json."""
 
-    def __init__(self, root=None, bindir=None):
+    def __init__(self, root=None, bindir=None, durable=False):
         self.root = root
         self.bindir = bindir
         self.port = None
+        self.durable = durable
         if root and os.path.exists(os.path.join(root, "cluster.json")):
             with open(os.path.join(root, "cluster.json")) as f:
                 state = json.load(f)
             self.bindir, self.port = state["bindir"], state["port"]
+            self.durable = state.get("durable", False)
 
     @property
     def data(self):
@@ -104,7 +107,7 @@ class Cluster:
                       "--no-sync")
             self.port = free_port()
             with open(os.path.join(self.root, "cluster.json"), "w") as f:
-                json.dump({"bindir": self.bindir, "port": self.port}, f)
+                json.dump({"bindir": self.bindir, "port": self.port, "durable": self.durable}, f)
             self.resume()
         except BaseException:
             self.stop()
@@ -112,8 +115,9 @@ class Cluster:
         return self
 
     def resume(self):
-        opts = (f"-k {self.root} -c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        opts = f"-k {self.root} -c listen_addresses=127.0.0.1 -c port={self.port} -c max_connections=300"
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.root, "postgres.log"), "-o", opts,
                   "-w", "-t", "60", "start")
 
@@ -164,7 +168,7 @@ def main(argv):
             if not find_bindir():
                 print("no PostgreSQL server binaries found (install Debian's `postgresql`)", file=sys.stderr)
                 return NO_BINARIES
-            c = Cluster().start()
+            c = Cluster(durable="--durable" in argv[2:]).start()
             print(c.url)
             print(c.root)
         elif cmd in ("stop", "pause", "resume") and len(argv) == 3:

@@ -124,6 +124,15 @@ class BackoffTest(unittest.TestCase):
         self.assertTrue(25 <= trail_client.parse_retry_after(soon) <= 31)
 
 
+class IdempotencyKeyTest(unittest.TestCase):
+    def test_keys_are_unique_time_ordered_uuidv7(self):
+        import uuid
+        keys = [trail_client.new_idempotency_key() for _ in range(20000)]
+        self.assertEqual(len(set(keys)), len(keys))
+        self.assertTrue(all(uuid.UUID(k).version == 7 and len(k) == 32 for k in keys))
+        self.assertEqual([k[:12] for k in keys], sorted(k[:12] for k in keys))  # by millisecond
+
+
 class ScriptedServer:
     """A stdlib HTTP server answering POST /v1/events with handler(lines) -> (status,
     headers, body dict); records what it saw."""

@@ -406,7 +406,7 @@ def parse_retry_after(value):
 # Client
 
 _live = weakref.WeakSet()
-_time_cache = [0, ""]
+_time_cache = [(0, "")]  # (second, its "YYYY-MM-DDTHH:MM:SS"), replaced whole: thread-safe
 
 
 def new_idempotency_key():
@@ -422,9 +422,11 @@ def new_idempotency_key():
 def _now_rfc3339():
     t = time.time_ns() // 1000
     sec, us = divmod(t, 1_000_000)
-    if _time_cache[0] != sec:
-        _time_cache[:] = [sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))]
-    return f"{_time_cache[1]}.{us:06d}Z"
+    cached = _time_cache[0]
+    if cached[0] != sec:
+        cached = (sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)))
+        _time_cache[0] = cached
+    return f"{cached[1]}.{us:06d}Z"
 
 
 def _format_time(t):

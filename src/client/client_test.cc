@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -194,7 +195,16 @@ TEST_F(ClientTest, OpenRefusesBadOptions) {
 }
 
 TEST_F(ClientTest, AcknowledgedEventsResolveWithIdAndSeq) {
-  ScriptedServer srv(Acks);
+  std::mutex mu;
+  std::set<std::string> keys;
+  ScriptedServer srv([&](const std::vector<std::string>& lines) {
+    std::lock_guard l(mu);
+    for (const auto& line : lines) {
+      auto p = line.find("\"idempotency_key\":\"");
+      if (p != std::string::npos) keys.insert(line.substr(p + 19, 32));
+    }
+    return Acks(lines);
+  });
   auto c = Open(Opts(srv.url()));
   std::vector<std::future<Client::Ack>> fs;
   for (int i = 0; i < 50; ++i) fs.push_back(c->Record(Ev(i)));
@@ -209,6 +219,12 @@ TEST_F(ClientTest, AcknowledgedEventsResolveWithIdAndSeq) {
   EXPECT_EQ(s.sent, 50u);
   EXPECT_EQ(s.queued, 0u);
   EXPECT_EQ(s.spooled, 0u);
+  std::lock_guard l(mu);
+  EXPECT_EQ(keys.size(), 50u);  // one key per event, all different
+  for (const auto& k : keys) {
+    EXPECT_EQ(k.find_first_not_of("0123456789abcdef"), std::string::npos) << k;
+    EXPECT_EQ(k[12], '7') << k;  // UUIDv7: time-ordered
+  }
 }
 
 TEST_F(ClientTest, ARefusalNamingAnEventDropsOnlyThatEvent) {

@@ -9,6 +9,8 @@
 // Read-your-writes: the writer records the highest `arrival` it acknowledged; a query first
 // waits (bounded) until no pending row at or below it remains, i.e. until the sequencer has
 // given every event this node acknowledged its seq.
+#include <charconv>
+
 #include "store/postgres/pg_internal.h"
 
 namespace trail {
@@ -81,7 +83,12 @@ void PostgresStore::ListenerLoop() {
     bool refresh = Clock::now() - last_refresh >= std::chrono::milliseconds(500);
     Status s = c->DrainNotifications([&](std::string_view, std::string_view payload) {
       uint64_t end = 0, cp = 0;
-      if (std::sscanf(std::string(payload).c_str(), "%lu %lu", &end, &cp) != 2) return;
+      const char* p = payload.data();
+      const char* e = p + payload.size();
+      auto a = std::from_chars(p, e, end);
+      if (a.ec != std::errc() || a.ptr == e) return;
+      auto b = std::from_chars(a.ptr + 1, e, cp);
+      if (b.ec != std::errc()) return;
       NoteEnd(end);
       std::lock_guard<std::mutex> l(cp_mu_);
       if (cp > 0 && (!latest_ || latest_->size < cp)) refresh = true;

@@ -136,7 +136,16 @@ void PostgresStore::SequencerLoop() {
       seq_conn_->DrainNotifications([](std::string_view, std::string_view) {});
     }
   }
-  if (leader_) Log("sequencer: handing over (log size " + std::to_string(next_seq_) + ")");
+  if (leader_) {
+    const IntegrationDelay d = Delay();
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "sequencer: handing over at log size %llu; sequenced %llu events here, integration delay "
+                  "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                  static_cast<unsigned long long>(next_seq_), static_cast<unsigned long long>(d.events), d.p50_ms,
+                  d.p99_ms, d.max_ms);
+    Log(line);
+  }
   seq_conn_.reset();  // ends the session and with it the lock
   leader_ = false;
 }
