@@ -60,7 +60,9 @@ Latency Percentiles(std::vector<uint32_t>& ns) {
   Latency l;
   if (ns.empty()) return l;
   std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) { return static_cast<double>(ns[static_cast<size_t>(q * static_cast<double>(ns.size() - 1))]); };
+  auto at = [&](double q) {
+    return static_cast<double>(ns[static_cast<size_t>(q * static_cast<double>(ns.size() - 1))]);
+  };
   l.p50 = at(0.5);
   l.p99 = at(0.99);
   l.p999 = at(0.999);
@@ -78,7 +80,8 @@ class AckSink {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0) return;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0)
+      return;
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
@@ -111,14 +114,17 @@ class AckSink {
         if (n <= 0) return (void)::close(c);
         buf.append(tmp.data(), static_cast<size_t>(n));
       }
-      size_t lines = static_cast<size_t>(std::count(buf.begin() + static_cast<std::ptrdiff_t>(head + 4),
-                                                    buf.begin() + static_cast<std::ptrdiff_t>(head + 4 + cl), '\n'));
+      size_t lines = static_cast<size_t>(
+          std::count(buf.begin() + static_cast<std::ptrdiff_t>(head + 4),
+                     buf.begin() + static_cast<std::ptrdiff_t>(head + 4 + cl), '\n'));
       buf.erase(0, head + 4 + cl);
       std::string body = "{\"events\":[";
-      for (size_t i = 0; i < lines; ++i) body += i ? ",{\"id\":\"0190d2a0-0000-7000-8000-000000000000\",\"seq\":1}" : "{\"id\":\"0190d2a0-0000-7000-8000-000000000000\",\"seq\":1}";
+      for (size_t i = 0; i < lines; ++i)
+        body += i ? ",{\"id\":\"0190d2a0-0000-7000-8000-000000000000\",\"seq\":1}"
+                  : "{\"id\":\"0190d2a0-0000-7000-8000-000000000000\",\"seq\":1}";
       body += "]}";
-      reply = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-              "\r\n\r\n" + body;
+      reply = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body;
       if (::write(c, reply.data(), reply.size()) < 0) return (void)::close(c);
     }
   }
@@ -145,7 +151,8 @@ std::unique_ptr<trail::Client> OpenClient(int argc, char** argv, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  const uint64_t events = std::strtoull(Arg(argc, argv, "--events", "1000000").c_str(), nullptr, 10);
+  const uint64_t events =
+      std::strtoull(Arg(argc, argv, "--events", "1000000").c_str(), nullptr, 10);
   const int threads = std::max(1, std::atoi(Arg(argc, argv, "--threads", "1").c_str()));
   const double paced_rate = std::atof(Arg(argc, argv, "--paced-rate", "50000").c_str());
   const std::string spool = Arg(argc, argv, "--spool", "/tmp/trail-bench-client-spool");
@@ -176,7 +183,9 @@ int main(int argc, char** argv) {
         for (auto& e : mine) {
           auto a = SteadyClock::now();
           client->Record(std::move(e));
-          lat[t].push_back(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - a).count()));
+          lat[t].push_back(static_cast<uint32_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - a)
+                  .count()));
         }
       });
     }
@@ -190,14 +199,17 @@ int main(int argc, char** argv) {
     Latency l = Percentiles(all);
     double secs = std::chrono::duration<double>(done - t0).count();
     std::printf(
-        "{\"figure\":\"client_throughput\",\"into\":\"%s\",\"events\":%llu,\"threads\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,"
-        "\"record_seconds\":%.3f,\"flushed\":%s,\"sent\":%llu,\"failed\":%llu,\"spooled_total\":%llu,\"retries\":%llu,"
-        "\"record_p50_ns\":%.0f,\"record_p99_ns\":%.0f,\"record_p999_ns\":%.0f,\"record_max_ns\":%.0f}\n",
-        target, static_cast<unsigned long long>(events), threads, secs, static_cast<double>(events) / secs,
-        std::chrono::duration<double>(recorded - t0).count(), flushed ? "true" : "false",
-        static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.failed),
-        static_cast<unsigned long long>(s.spooled_total), static_cast<unsigned long long>(s.retries), l.p50, l.p99,
-        l.p999, l.max);
+        "{\"figure\":\"client_throughput\",\"into\":\"%s\",\"events\":%llu,\"threads\":%d,"
+        "\"seconds\":%.3f,\"events_per_s\":%.0f,"
+        "\"record_seconds\":%.3f,\"flushed\":%s,\"sent\":%llu,\"failed\":%llu,\"spooled_total\":%"
+        "llu,\"retries\":%llu,"
+        "\"record_p50_ns\":%.0f,\"record_p99_ns\":%.0f,\"record_p999_ns\":%.0f,\"record_max_ns\":%."
+        "0f}\n",
+        target, static_cast<unsigned long long>(events), threads, secs,
+        static_cast<double>(events) / secs, std::chrono::duration<double>(recorded - t0).count(),
+        flushed ? "true" : "false", static_cast<unsigned long long>(s.sent),
+        static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.spooled_total),
+        static_cast<unsigned long long>(s.retries), l.p50, l.p99, l.p999, l.max);
     std::fflush(stdout);
   }
 
@@ -211,19 +223,23 @@ int main(int argc, char** argv) {
     lat.reserve(n);
     auto t0 = SteadyClock::now();
     for (uint64_t i = 0; i < n; ++i) {
-      auto due = t0 + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(i) * 1e9 / paced_rate));
+      auto due = t0 + std::chrono::nanoseconds(
+                          static_cast<int64_t>(static_cast<double>(i) * 1e9 / paced_rate));
       while (SteadyClock::now() < due) {
       }
       auto a = SteadyClock::now();
       client->Record(std::move(evs[i]));
-      lat.push_back(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - a).count()));
+      lat.push_back(static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - a).count()));
     }
     bool flushed = client->Flush(std::chrono::minutes(5));
     Latency l = Percentiles(lat);
     std::printf(
-        "{\"figure\":\"client_record_paced\",\"into\":\"%s\",\"events\":%llu,\"rate\":%.0f,\"flushed\":%s,\"record_p50_ns\":%.0f,"
+        "{\"figure\":\"client_record_paced\",\"into\":\"%s\",\"events\":%llu,\"rate\":%.0f,"
+        "\"flushed\":%s,\"record_p50_ns\":%.0f,"
         "\"record_p99_ns\":%.0f,\"record_p999_ns\":%.0f,\"record_max_ns\":%.0f}\n",
-        target, static_cast<unsigned long long>(n), paced_rate, flushed ? "true" : "false", l.p50, l.p99, l.p999, l.max);
+        target, static_cast<unsigned long long>(n), paced_rate, flushed ? "true" : "false", l.p50,
+        l.p99, l.p999, l.max);
   }
   return 0;
 }

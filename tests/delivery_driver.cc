@@ -29,13 +29,16 @@ std::string Arg(int argc, char** argv, const char* name, const char* def) {
 
 void PrintStats(const char* stage, const trail::Client::Counters& s, double seconds) {
   std::printf(
-      "{\"stage\":\"%s\",\"seconds\":%.3f,\"queued\":%llu,\"spooled\":%llu,\"sent\":%llu,\"failed\":%llu,"
-      "\"dropped\":%llu,\"retries\":%llu,\"spooled_total\":%llu,\"replayed\":%llu,\"torn\":%llu,\"corrupt\":%llu}\n",
-      stage, seconds, static_cast<unsigned long long>(s.queued), static_cast<unsigned long long>(s.spooled),
-      static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.failed),
-      static_cast<unsigned long long>(s.dropped), static_cast<unsigned long long>(s.retries),
-      static_cast<unsigned long long>(s.spooled_total), static_cast<unsigned long long>(s.replayed),
-      static_cast<unsigned long long>(s.torn), static_cast<unsigned long long>(s.corrupt));
+      "{\"stage\":\"%s\",\"seconds\":%.3f,\"queued\":%llu,\"spooled\":%llu,\"sent\":%llu,"
+      "\"failed\":%llu,"
+      "\"dropped\":%llu,\"retries\":%llu,\"spooled_total\":%llu,\"replayed\":%llu,\"torn\":%llu,"
+      "\"corrupt\":%llu}\n",
+      stage, seconds, static_cast<unsigned long long>(s.queued),
+      static_cast<unsigned long long>(s.spooled), static_cast<unsigned long long>(s.sent),
+      static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.dropped),
+      static_cast<unsigned long long>(s.retries), static_cast<unsigned long long>(s.spooled_total),
+      static_cast<unsigned long long>(s.replayed), static_cast<unsigned long long>(s.torn),
+      static_cast<unsigned long long>(s.corrupt));
   std::fflush(stdout);
 }
 
@@ -54,7 +57,8 @@ int main(int argc, char** argv) {
   long long start = std::atoll(Arg(argc, argv, "--start", "0").c_str());
   long long every = std::atoll(Arg(argc, argv, "--every", "0").c_str());
   double rate = std::atof(Arg(argc, argv, "--rate", "0").c_str());
-  auto flush_ms = std::chrono::milliseconds(std::atoll(Arg(argc, argv, "--flush-ms", "30000").c_str()));
+  auto flush_ms =
+      std::chrono::milliseconds(std::atoll(Arg(argc, argv, "--flush-ms", "30000").c_str()));
   std::string run = Arg(argc, argv, "--run", "cpp");
   o.close_timeout = flush_ms;
 
@@ -65,31 +69,40 @@ int main(int argc, char** argv) {
     std::printf("{\"stage\":\"error\",\"error\":\"%s\"}\n", error.c_str());
     return 2;
   }
-  std::printf("{\"stage\":\"opened\",\"spool\":\"%s\",\"spooled\":%llu}\n", client->spool_dir().c_str(),
-              static_cast<unsigned long long>(client->Stats().spooled));
+  std::printf(
+      "{\"stage\":\"opened\",\"spool\":\"%s\",\"spooled\":%llu,\"torn\":%llu,\"corrupt\":%llu}\n",
+      client->spool_dir().c_str(), static_cast<unsigned long long>(client->Stats().spooled),
+      static_cast<unsigned long long>(client->Stats().torn),
+      static_cast<unsigned long long>(client->Stats().corrupt));
   std::fflush(stdout);
-  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   for (long long i = 0; i < count; ++i) {
     long long n = start + i;
     trail::Client::Event e;
     e.tag = "project:release:add";
     e.subject = "project:" + run;
     e.actor = "driver";
-    e.metadata_json = "{\"run\":\"" + run + "\",\"n\":" + std::to_string(n) + ",\"version\":\"" + std::to_string(n) + "\"}";
+    e.metadata_json = "{\"run\":\"" + run + "\",\"n\":" + std::to_string(n) + ",\"version\":\"" +
+                      std::to_string(n) + "\"}";
     client->Record(std::move(e));
     if (rate > 0) {
       auto due = t0 + std::chrono::duration<double>(static_cast<double>(i + 1) / rate);
-      std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+      std::this_thread::sleep_until(
+          std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
     }
     if ((every > 0 && (i + 1) % every == 0) || i + 1 == count) {
       bool ok = client->Flush(flush_ms);
-      std::printf("{\"stage\":\"durable\",\"upto\":%lld,\"ok\":%s,\"seconds\":%.3f}\n", n, ok ? "true" : "false", seconds());
+      std::printf("{\"stage\":\"durable\",\"upto\":%lld,\"ok\":%s,\"seconds\":%.3f}\n", n,
+                  ok ? "true" : "false", seconds());
       std::fflush(stdout);
     }
   }
   if (count == 0) {
     bool ok = client->Flush(flush_ms);
-    std::printf("{\"stage\":\"durable\",\"upto\":-1,\"ok\":%s,\"seconds\":%.3f}\n", ok ? "true" : "false", seconds());
+    std::printf("{\"stage\":\"durable\",\"upto\":-1,\"ok\":%s,\"seconds\":%.3f}\n",
+                ok ? "true" : "false", seconds());
   }
   PrintStats("flushed", client->Stats(), seconds());
   auto stats_before = client->Stats();

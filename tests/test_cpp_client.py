@@ -4,11 +4,11 @@ next process, exactly once and in order.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
-from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import SOURCE_DIR, ServerTestCase  # noqa: E402
@@ -54,6 +54,7 @@ def writer_key(server):
 class CppClientTest(ServerTestCase):
     def setUp(self):
         self.spool = tempfile.mkdtemp(prefix="trail-cpp-spool-")
+        self.addCleanup(shutil.rmtree, self.spool, True)
 
     def test_delivers_every_event_once_with_the_server_up(self):
         s = self.new_server()

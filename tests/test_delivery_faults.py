@@ -193,7 +193,8 @@ class DeliveryFaultsTest(ServerTestCase):
         while time.time() < deadline and sum(self.stored(s, "project:cppkill").values()) == 0:
             time.sleep(0.05)
         drv.send_signal(signal.SIGKILL)
-        drv.communicate()
+        opened = json.loads(drv.communicate()[0].splitlines()[0])
+        self.assertEqual(opened["torn"], 1, f"the torn record is found and cut off: {opened}")
         # And the one after that finishes the job.
         drv = self.driver(s.url, key, cpp_spool, "--count", 0, "--flush-ms", 60000, "--connections", 1)
         out, err = drv.communicate(timeout=120)

@@ -36,10 +36,17 @@ Python 3.11 standard library only. The delivery contract (docs/DELIVERY.md):
   False when the timeout passes first. It never raises for an unreachable server.
 - close() flushes, spools whatever is still in memory and releases the spool.
 
-Threads: record(), flush(), stats() and close() may be called from any thread. One process
-at a time owns a spool: the client takes the first free slot directory (slot-0, slot-1, ...)
-of spool_dir under an flock, so several worker processes may share one spool_dir; a slot
-left by a process that died is replayed by the next client that takes it.
+- A process killed outright (SIGKILL, OOM) loses only what was still in memory; call
+  flush() where an event must survive that: it returns once the event is acknowledged or
+  spooled. What is spooled survives any crash (a torn last record is detected and skipped).
+
+record() returns the event's idempotency key (None when dropped under when_full="drop").
+
+Threads: record(), flush(), stats() and close() may be called from any thread. Processes:
+make the Client after forking (in each worker), not before. One process at a time owns a
+spool: the client takes the first free slot directory (slot-0, slot-1, ...) of spool_dir
+under an flock, so several worker processes may share one spool_dir; a slot left by a
+process that died is replayed by the next client that takes it.
 """
 import atexit
 import collections
@@ -229,7 +236,7 @@ class Spool:
         if self._tail:
             self._tail.close()
             self._tail = None
-        nxt = (segs[-1] if segs else self.tail_seg) + 1
+        nxt = max([self.tail_seg] + segs) + 1
         self._write_cursor(nxt, 0)
         for s in segs:
             try:
@@ -243,36 +250,57 @@ class Spool:
     # -- writing --
     def append(self, payloads):
         """Appends records in order, as many as fit under max_bytes; fsync'd before it
-        returns. Returns how many were appended (a prefix of payloads)."""
-        blob, n = bytearray(), 0
-        for p in payloads:
-            rec_len = _HEADER.size + len(p)
-            if self.disk_bytes + len(blob) + rec_len > self.max_bytes:
-                break
-            if self._tail is None:
-                self._tail = open(self._path(self.tail_seg), "ab")
-                if self._tail.tell() == 0:
-                    _fsync_dir(self.dir)
-            if self._tail.tell() + len(blob) > 0 and \
-                    self._tail.tell() + len(blob) + rec_len > self.segment_bytes:
+        returns. Returns how many were appended (a prefix of payloads). A write error (the
+        disk full) is logged and ends the append: what is on disk is counted, nothing else."""
+        blob, n, nbytes, total = bytearray(), 0, 0, 0
+
+        def flush_blob():
+            nonlocal blob, n, nbytes, total
+            if blob:
                 self._write(blob)
-                blob = bytearray()
-                self._tail.close()
-                self.tail_seg += 1
-                self._tail = open(self._path(self.tail_seg), "ab")
-                _fsync_dir(self.dir)
-            blob += encode_record(p)
-            n += 1
-            self.pending_bytes += len(p)
-        if blob:
-            self._write(blob)
-        self.pending += n
-        return n
+                self.pending += n
+                self.pending_bytes += nbytes
+                total += n
+            blob, n, nbytes = bytearray(), 0, 0
+        try:
+            for p in payloads:
+                rec_len = _HEADER.size + len(p)
+                if self.disk_bytes + len(blob) + rec_len > self.max_bytes:
+                    break
+                if self._tail is None:
+                    self._tail = open(self._path(self.tail_seg), "ab")
+                    if self._tail.tell() == 0:
+                        _fsync_dir(self.dir)
+                size = self._tail.tell() + len(blob)
+                if size > 0 and size + rec_len > self.segment_bytes:
+                    flush_blob()
+                    self._tail.close()
+                    self.tail_seg += 1
+                    self._tail = open(self._path(self.tail_seg), "ab")
+                    _fsync_dir(self.dir)
+                blob += encode_record(p)
+                n += 1
+                nbytes += len(p)
+            flush_blob()
+        except OSError as e:
+            log.error("trail: cannot write the spool %s: %s", self.dir, e)
+        return total
 
     def _write(self, blob):
-        self._tail.write(blob)
-        self._tail.flush()
-        os.fsync(self._tail.fileno())
+        start = self._tail.tell()
+        try:
+            self._tail.write(blob)
+            self._tail.flush()
+            os.fsync(self._tail.fileno())
+        except OSError:
+            try:  # leave no partial record behind
+                self._tail.seek(start)
+                self._tail.truncate(start)
+            except (OSError, ValueError):
+                pass  # Spool() finds and cuts a torn tail
+            self._tail.close()
+            self._tail = None
+            raise
         self.disk_bytes += len(blob)
 
     # -- reading --
@@ -328,14 +356,16 @@ class Spool:
         return magic == _MAGIC and length <= _MAX_RECORD and pos + _HEADER.size + length > len(buf)
 
     def commit(self, position, count, nbytes):
-        """Marks the records before `position` (count records, nbytes payload) delivered."""
-        self.pending = max(0, self.pending - count)
-        self.pending_bytes = max(0, self.pending_bytes - nbytes)
+        """Marks the records before `position` (count records, nbytes payload) delivered.
+        Raises OSError when the cursor cannot be written (nothing changes then)."""
         segs = self._segments()
-        if self.pending == 0:
+        if count >= self.pending:
             self._reset(segs)
+            self.pending = self.pending_bytes = 0
             return
         self._write_cursor(*position)
+        self.pending -= count
+        self.pending_bytes = max(0, self.pending_bytes - nbytes)
         self.cursor = position
         for s in segs:
             if s < position[0]:
@@ -447,7 +477,18 @@ class _Outcome:
 
 
 class Client:
-    """A trail client: see the module documentation for the contract."""
+    """A trail client: see the module documentation for the contract.
+
+    url, key: the server (http(s)://host[:port][/base]) and a writer API key.
+    spool_dir: where unsent events are kept (default ~/.trail-spool); one slot per process.
+    batch_size (1000), flush_interval (0.2 s): a batch goes when this many events are queued
+    or the oldest has waited this long. max_queue (100,000 events) and max_spool_bytes
+    (256 MiB): the bounds; full_timeout (0.1 s) and when_full ("raise" | "drop"): what
+    record() does when both are reached. timeout (10 s): one request. spool_after (2 s): how
+    long a failing batch is retried in memory before it is spooled. backoff_initial (0.05 s),
+    backoff_max (5 s): the retry backoff. ssl_context: for https. exit_timeout (5 s): how
+    long close() and the atexit hook try to deliver before they spool.
+    """
 
     def __init__(self, url, key, spool_dir=None, batch_size=1000, flush_interval=0.2,
                  max_spool_bytes=256 << 20, max_queue=100_000, full_timeout=0.1,
@@ -639,10 +680,17 @@ class Client:
 
     def _run(self):
         try:
-            while self._step():
-                pass
-        except Exception:  # a bug here must not lose events silently
-            log.exception("trail: sender thread failed; events stay queued")
+            while True:
+                try:
+                    if not self._step():
+                        return
+                except Exception:  # a bug or an I/O error: log it, keep the events, go on
+                    log.exception("trail: sender step failed; events are kept, retrying")
+                    with self._cond:
+                        self._queue.extendleft(reversed(self._inflight))  # resent: same keys
+                        self._inflight = []
+                        self._spool_batch = None
+                        self._cond.wait(1.0)
         finally:
             with self._cond:
                 self._cond.notify_all()
@@ -801,12 +849,16 @@ class Client:
                     time.monotonic() >= self._retry_at or self._flush_pending()):
                 return
             gen = self._handled_gen = self._flush_gen
-            if self._spool_batch is None:
-                with self._spool_lock:
-                    payloads, pos = self._spool.peek(self.batch_size, self.max_batch_bytes)
-                self._spool_batch = (list(enumerate(payloads)), pos, len(payloads),
-                                     sum(len(p) for p in payloads))
-            items, pos, total, nbytes = self._spool_batch
+            batch = self._spool_batch
+        if batch is None:
+            with self._spool_lock:  # taken before _cond, never inside it
+                if self._abandoned:
+                    return
+                payloads, pos = self._spool.peek(self.batch_size, self.max_batch_bytes)
+            batch = (list(enumerate(payloads)), pos, len(payloads), sum(len(p) for p in payloads))
+            with self._cond:
+                self._spool_batch = batch
+        items, pos, total, nbytes = batch
         if not total:  # nothing readable is left: move the cursor to the end
             with self._spool_lock, self._cond:
                 self._spool_batch = None

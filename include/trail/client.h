@@ -58,49 +58,49 @@ namespace trail {
 class Client {
  public:
   struct Options {
-    std::string url;         // http(s)://host[:port][/base]
-    std::string key;         // a writer API key
-    std::string spool_path;  // a directory (created when missing)
-    size_t batch_size = 1000;                                 // events per request, <= 10000
-    std::chrono::milliseconds flush_interval{100};            // oldest event waits at most this
-    uint64_t max_spool_bytes = uint64_t{256} << 20;           // spool files on disk
-    size_t max_queue = 100000;                                // events in memory
-    int connections = 4;                                      // sender connections
-    std::chrono::milliseconds full_wait{100};                 // Record()'s wait when all is full
-    std::chrono::milliseconds spool_after{2000};              // failing this long: spool
+    std::string url{};                               // http(s)://host[:port][/base]
+    std::string key{};                               // a writer API key
+    std::string spool_path{};                        // a directory (created when missing)
+    size_t batch_size = 1000;                        // events per request, <= 10000
+    std::chrono::milliseconds flush_interval{100};   // oldest event waits at most this
+    uint64_t max_spool_bytes = uint64_t{256} << 20;  // spool files on disk
+    size_t max_queue = 100000;                       // events in memory
+    int connections = 4;                             // sender connections
+    std::chrono::milliseconds full_wait{100};        // Record()'s wait when all is full
+    std::chrono::milliseconds spool_after{2000};     // failing this long: spool
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{5000};
-    std::chrono::milliseconds close_timeout{5000};            // the destructor's flush
-    double timeout_seconds = 10;                              // one request, connect included
-    std::string ca_file;                                      // TLS: trust these; empty = system
-    bool insecure = false;                                    // TLS: no certificate checks
+    std::chrono::milliseconds close_timeout{5000};  // the destructor's flush
+    double timeout_seconds = 10;                    // one request, connect included
+    std::string ca_file{};                          // TLS: trust these; empty = system
+    bool insecure = false;                          // TLS: no certificate checks
     // Where the client reports refused events and outages (one line each); default stderr.
     // Called from the client's threads.
-    std::function<void(const std::string&)> log;
+    std::function<void(const std::string&)> log{};
   };
 
   struct Event {
-    std::string tag;      // required
-    std::string subject;  // required, kind:id
-    std::string actor, ip, user_agent;  // optional: empty = absent
-    std::string metadata_json;          // optional: a JSON object, e.g. R"({"role":"Owner"})"
-    std::optional<std::chrono::system_clock::time_point> occurred_at;  // default: Record() time
-    std::string idempotency_key;        // optional: default a fresh UUIDv7
+    std::string tag{};                        // required
+    std::string subject{};                    // required, kind:id
+    std::string actor{}, ip{}, user_agent{};  // optional: empty = absent
+    std::string metadata_json{};              // optional: a JSON object, e.g. R"({"role":"Owner"})"
+    std::optional<std::chrono::system_clock::time_point> occurred_at{};  // default: Record() time
+    std::string idempotency_key{};  // optional: default a fresh UUIDv7
   };
 
   struct Ack {
     enum class State { kStored, kRefused, kRejected, kSpooled };
     State state = State::kStored;
-    std::string id;                // kStored: the event's id
-    std::optional<uint64_t> seq;   // kStored: its seq (null while a multi-node log sequences)
-    std::string error;             // kRefused / kRejected: why
+    std::string id{};               // kStored: the event's id
+    std::optional<uint64_t> seq{};  // kStored: its seq (null while a multi-node log sequences)
+    std::string error{};            // kRefused / kRejected: why
   };
 
   struct Counters {
     uint64_t queued = 0;         // in memory now (not yet acknowledged nor spooled)
     uint64_t spooled = 0;        // in the spool now
     uint64_t sent = 0;           // acknowledged by the server (directly or from the spool)
-    uint64_t failed = 0;         // refused by the server (dropped, each logged)
+    uint64_t failed = 0;         // refused: by the server, or as unsendable (each logged)
     uint64_t dropped = 0;        // rejected by Record(): queue and spool full
     uint64_t retries = 0;        // failed attempts
     uint64_t spooled_total = 0;  // ever appended to the spool
@@ -123,7 +123,7 @@ class Client {
   // The spool slot this client owns.
   const std::string& spool_dir() const;
 
-  struct Impl;
+  struct Impl;  // src/client/client_impl.h
 
  private:
   explicit Client(std::unique_ptr<Impl> impl);

@@ -8,8 +8,10 @@
 namespace trail::client {
 
 std::chrono::microseconds Backoff::Delay(int attempt, double u) const {
-  double init = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(initial).count());
-  double max = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(maximum).count());
+  double init =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(initial).count());
+  double max =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(maximum).count());
   double d = std::min(max, init * std::ldexp(1.0, std::clamp(attempt, 0, 60)));
   u = std::clamp(u, 0.0, 1.0);
   return std::chrono::microseconds(static_cast<int64_t>(d / 2 + u * d / 2));

@@ -78,8 +78,10 @@ std::future<Client::Ack> Client::Record(Event event) {
   if (!item.event.occurred_at) item.event.occurred_at = std::chrono::system_clock::now();
   std::future<Ack> f = item.promise.get_future();
   std::unique_lock l(m.mu);
-  if (m.closing || (m.queued >= m.opt.max_queue &&
-                    !m.done_cv.wait_for(l, m.opt.full_wait, [&] { return m.closing || m.queued < m.opt.max_queue; })) ||
+  if (m.closing ||
+      (m.queued >= m.opt.max_queue &&
+       !m.done_cv.wait_for(l, m.opt.full_wait,
+                           [&] { return m.closing || m.queued < m.opt.max_queue; })) ||
       m.closing) {
     uint64_t dropped = ++m.counts.dropped;
     std::string why = m.closing ? "the client is closing" : "the queue and the spool are full";
@@ -160,7 +162,8 @@ void Client::Impl::MirrorSpool() {
   counts.corrupt = spool->corrupt();
 }
 
-void Client::Impl::Failed(uint64_t gen, const std::string& reason, std::optional<double> retry_after) {
+void Client::Impl::Failed(uint64_t gen, const std::string& reason,
+                          std::optional<double> retry_after) {
   auto now = SteadyClock::now();
   if (!failing_since) {
     failing_since = now;
@@ -269,7 +272,8 @@ void Client::Impl::CutBatches(std::unique_lock<std::mutex>& l) {
     ready.push_back(std::move(b));
   };
   for (Line& line : lines) {
-    if (b && (b->lines.size() >= opt.batch_size || bytes + line.text.size() + 1 > kMaxBatchBytes)) close_batch();
+    if (b && (b->lines.size() >= opt.batch_size || bytes + line.text.size() + 1 > kMaxBatchBytes))
+      close_batch();
     if (!b) {
       b = std::make_unique<Batch>();
       b->lines.reserve(std::min(opt.batch_size, lines.size()));
@@ -332,7 +336,8 @@ void Client::Impl::MoveToSpool(std::unique_lock<std::mutex>& l) {
   for (auto& b : ready) batches.push_back(std::move(b));
   failed.clear();
   ready.clear();
-  std::sort(batches.begin(), batches.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  std::sort(batches.begin(), batches.end(),
+            [](const auto& a, const auto& b) { return a->id < b->id; });
   for (auto& b : batches) {
     open_ranges.erase(b->id);
     for (Line& x : b->lines) lines.push_back(std::move(x));
@@ -351,7 +356,8 @@ void Client::Impl::MoveToSpool(std::unique_lock<std::mutex>& l) {
     if (r.ok()) {
       appended = *r;
     } else {
-      Log("trail client: cannot write the spool: " + r.status().message() + "; events wait in memory");
+      Log("trail client: cannot write the spool: " + r.status().message() +
+          "; events wait in memory");
     }
   }
   l.lock();
@@ -400,18 +406,20 @@ void Client::Impl::ReplayOne(std::unique_lock<std::mutex>& l, HttpConnection& co
   }
   client::Delivery d;
   d.ok = true;
-  if (!replay->lines.empty()) d = Deliver(conn, replay->lines);
-  if (d.ok) {
-    uint64_t count = replay->lines.size();
-    Status s = spool->Commit(replay->end, count, replay->bytes);
-    if (!s.ok()) Log("trail client: cannot move the spool cursor (they will be resent): " + s.message());
-  }
+  if (!replay->lines.empty()) d = Deliver(conn, replay->lines);  // only the lines not done
+  Status committed;
+  if (d.ok) committed = spool->Commit(replay->end, replay->lines.size(), replay->bytes);
   l.lock();
   counts.sent += d.sent;
   counts.replayed += d.sent;
   counts.failed += d.refused;
   if (!d.ok) {
     Failed(gen, d.reason, d.retry_after);
+    return;
+  }
+  if (!committed.ok()) {  // delivered, but the cursor stays: the commit is tried again
+    Log("trail client: cannot move the spool cursor: " + committed.message());
+    Failed(gen, "spool: " + committed.message(), std::nullopt);
     return;
   }
   size_t k = 0, count = replay->lines.size();

@@ -109,8 +109,8 @@ class ItemQueue {
 
 // What a delivery attempt came to.
 struct Delivery {
-  bool ok = false;             // every line done
-  std::string reason;          // otherwise: the transient failure
+  bool ok = false;     // every line done
+  std::string reason;  // otherwise: the transient failure
   std::optional<double> retry_after;
   uint64_t sent = 0, refused = 0;
 };
@@ -176,7 +176,7 @@ struct Client::Impl {
   void Log(const std::string& line) const;
   uint64_t LowestUnsettled() const;  // under mu
   uint64_t LowestUndelivered() const;
-  void MirrorSpool();                // under mu: spool figures into counts
+  void MirrorSpool();  // under mu: spool figures into counts
   void Failed(uint64_t gen, const std::string& reason, std::optional<double> retry_after);
   void Healthy();
 

@@ -33,13 +33,16 @@ std::optional<int64_t> IntField(const boost::json::object& o, std::string_view k
 std::string Client::Impl::NewIdempotencyKey() {
   if (key_used + 10 > key_bytes.size()) {
     key_bytes.resize(4000);
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key_bytes.data()), static_cast<int>(key_bytes.size())) != 1) {
-      for (char& c : key_bytes) c = static_cast<char>(rng());  // OpenSSL failed: still unique enough
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key_bytes.data()),
+                   static_cast<int>(key_bytes.size())) != 1) {
+      for (char& c : key_bytes)
+        c = static_cast<char>(rng());  // OpenSSL failed: still unique enough
     }
     key_used = 0;
   }
   uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch()).count());
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
   unsigned char b[16];
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   std::memcpy(b + 6, key_bytes.data() + key_used, 10);
@@ -68,7 +71,8 @@ bool Client::Impl::Serialize(client::Item& item, std::string* line, std::string*
   b += ",\"subject\":";
   AppendJsonString(e.subject, &b);
   for (auto [k, v] : {std::pair<std::string_view, const std::string*>{"actor", &e.actor},
-                      {"ip", &e.ip}, {"user_agent", &e.user_agent}}) {
+                      {"ip", &e.ip},
+                      {"user_agent", &e.user_agent}}) {
     if (v->empty()) continue;
     b += ",\"";
     b += k;
@@ -96,8 +100,9 @@ bool Client::Impl::Serialize(client::Item& item, std::string* line, std::string*
     }
   }
   b += ",\"occurred_at\":\"";
-  b += FormatRfc3339Micros(std::chrono::duration_cast<std::chrono::microseconds>(
-                               e.occurred_at->time_since_epoch()).count());
+  b += FormatRfc3339Micros(
+      std::chrono::duration_cast<std::chrono::microseconds>(e.occurred_at->time_since_epoch())
+          .count());
   b += "\",\"idempotency_key\":";
   AppendJsonString(e.idempotency_key.empty() ? NewIdempotencyKey() : e.idempotency_key, &b);
   b += '}';
@@ -132,7 +137,8 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
       body += lines[i].text;
       body += '\n';
     }
-    auto r = conn.Request("POST", target, body, "application/x-ndjson", headers, opt.timeout_seconds);
+    auto r =
+        conn.Request("POST", target, body, "application/x-ndjson", headers, opt.timeout_seconds);
     if (!r.ok()) {
       out.reason = r.status().message();
       return out;
@@ -143,7 +149,8 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
     if (status == 200 || status == 201) {
       const boost::json::array* acks = nullptr;
       if (!ec && reply.is_object()) {
-        if (auto* ev = reply.as_object().if_contains("events"); ev && ev->is_array()) acks = &ev->as_array();
+        if (auto* ev = reply.as_object().if_contains("events"); ev && ev->is_array())
+          acks = &ev->as_array();
       }
       for (size_t k = 0; k < part.size(); ++k) {
         Line& l = lines[part[k]];
@@ -151,8 +158,10 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
         l.ack = Ack{};
         if (acks && k < acks->size() && (*acks)[k].is_object()) {
           const auto& a = (*acks)[k].as_object();
-          if (auto* id = a.if_contains("id"); id && id->is_string()) l.ack.id = std::string(id->as_string());
-          if (auto seq = IntField(a, "seq"); seq && *seq >= 0) l.ack.seq = static_cast<uint64_t>(*seq);
+          if (auto* id = a.if_contains("id"); id && id->is_string())
+            l.ack.id = std::string(id->as_string());
+          if (auto seq = IntField(a, "seq"); seq && *seq >= 0)
+            l.ack.seq = static_cast<uint64_t>(*seq);
         }
       }
       out.sent += part.size();
@@ -163,8 +172,10 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
     if (!ec && reply.is_object()) {
       if (auto* err = reply.as_object().if_contains("error"); err && err->is_object()) {
         const auto& eo = err->as_object();
-        if (auto* c = eo.if_contains("code"); c && c->is_string()) message += " " + std::string(c->as_string());
-        if (auto* m = eo.if_contains("message"); m && m->is_string()) message += ": " + std::string(m->as_string());
+        if (auto* c = eo.if_contains("code"); c && c->is_string())
+          message += " " + std::string(c->as_string());
+        if (auto* m = eo.if_contains("message"); m && m->is_string())
+          message += ": " + std::string(m->as_string());
         index = IntField(eo, "index");
       }
     }
@@ -174,8 +185,8 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
         l.done = true;
         l.ack = Ack{Ack::State::kRefused, "", std::nullopt, message};
         out.refused++;
-        Log("trail client: event refused by the server and dropped: " + message + "; event: " +
-            l.text.substr(0, 300));
+        Log("trail client: event refused by the server and dropped: " + message +
+            "; event: " + l.text.substr(0, 300));
       };
       if (index && *index >= 0 && static_cast<size_t>(*index) < part.size()) {
         refuse(part[static_cast<size_t>(*index)]);
@@ -184,18 +195,21 @@ Delivery Client::Impl::Deliver(HttpConnection& conn, std::vector<Line>& lines) {
       } else if (part.size() == 1) {
         refuse(part[0]);
       } else {  // a refusal naming no event: halve until it does
-        std::vector<size_t> second(part.begin() + static_cast<std::ptrdiff_t>(part.size() / 2), part.end());
+        std::vector<size_t> second(part.begin() + static_cast<std::ptrdiff_t>(part.size() / 2),
+                                   part.end());
         part.resize(part.size() / 2);
         work.push_back(std::move(second));
         work.push_back(std::move(part));
       }
       continue;
     }
-    if (status == 401 || status == 403) Log("trail client: " + message + " — check the API key; events are kept");
+    if (status == 401 || status == 403)
+      Log("trail client: " + message + " — check the API key; events are kept");
     if (auto it = r->headers.find("retry-after"); it != r->headers.end()) {
       out.retry_after = client::ParseRetryAfter(
           it->second, std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count());
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
     }
     out.reason = message;
     return out;
@@ -214,7 +228,8 @@ void Client::Impl::SenderLoop() {
     ready.pop_front();
     at_senders++;
     while (true) {
-      while (SteadyClock::now() < retry_at && !closing && mode == Mode::kDirect && flush_gen <= handled_gen)
+      while (SteadyClock::now() < retry_at && !closing && mode == Mode::kDirect &&
+             flush_gen <= handled_gen)
         sender_cv.wait_until(l, retry_at);
       if (closing || mode != Mode::kDirect) {  // the dispatcher spools it, in order
         failed.push_back(std::move(b));
@@ -242,7 +257,8 @@ void Client::Impl::SenderLoop() {
       }
       Failed(gen, d.reason, d.retry_after);
       bool give_up = flushers > 0 || closing || mode != Mode::kDirect ||
-                     SteadyClock::now() - *failing_since >= opt.spool_after || queued >= opt.max_queue / 2;
+                     SteadyClock::now() - *failing_since >= opt.spool_after ||
+                     queued >= opt.max_queue / 2;
       if (give_up) {
         failed.push_back(std::move(b));
         break;

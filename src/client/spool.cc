@@ -215,7 +215,8 @@ Status Spool::Load() {
       kept.push_back(s);
     }
   }
-  if (kept.empty() || kept.front() != cur.segment) cur = {kept.empty() ? cur.segment : kept.front(), 0};
+  if (kept.empty() || kept.front() != cur.segment)
+    cur = {kept.empty() ? cur.segment : kept.front(), 0};
   cursor_ = cur;
   pending_ = pending_bytes_ = disk_bytes_ = 0;
   for (size_t i = 0; i < kept.size(); ++i) {
@@ -291,33 +292,42 @@ Status Spool::WriteTail(const std::string& blob) {
 
 Result<size_t> Spool::Append(const std::vector<std::string_view>& payloads) {
   std::string blob;
-  size_t n = 0, total = 0;  // n: records in `blob`
+  size_t n = 0, total = 0;  // n: records in `blob`; total: records already on disk
   uint64_t bytes = 0;
+  // A failure after some records are on disk reports those (the caller keeps the rest), so
+  // that pending() always counts exactly what the files hold.
+  auto fail = [&](const Status& s) -> Result<size_t> {
+    if (total > 0) return total;
+    return s;
+  };
+  auto flush_blob = [&]() -> Status {
+    if (blob.empty()) return Status::Ok();
+    TRAIL_RETURN_IF_ERROR(WriteTail(blob));
+    pending_ += n;
+    pending_bytes_ += bytes;
+    total += n;
+    n = 0;
+    bytes = 0;
+    blob.clear();
+    return Status::Ok();
+  };
   for (std::string_view p : payloads) {
     uint64_t rec = kSpoolHeader + p.size();
     if (disk_bytes_ + blob.size() + rec > opt_.max_bytes) break;
-    TRAIL_RETURN_IF_ERROR(OpenTail());
+    if (Status s = OpenTail(); !s.ok()) return fail(s);
     if (tail_size_ + blob.size() > 0 && tail_size_ + blob.size() + rec > opt_.segment_bytes) {
-      if (!blob.empty()) TRAIL_RETURN_IF_ERROR(WriteTail(blob));
-      pending_ += n;  // the records before the roll are on disk
-      pending_bytes_ += bytes;
-      total += n;
-      n = 0;
-      bytes = 0;
-      blob.clear();
+      if (Status s = flush_blob(); !s.ok()) return fail(s);
       ::close(tail_fd_);
       tail_fd_ = -1;
       tail_segment_++;
-      TRAIL_RETURN_IF_ERROR(OpenTail());
+      if (Status s = OpenTail(); !s.ok()) return fail(s);
     }
     blob += EncodeSpoolRecord(p);
     n++;
     bytes += p.size();
   }
-  if (!blob.empty()) TRAIL_RETURN_IF_ERROR(WriteTail(blob));
-  pending_ += n;
-  pending_bytes_ += bytes;
-  return total + n;
+  if (Status s = flush_blob(); !s.ok()) return fail(s);
+  return total;
 }
 
 Status Spool::Peek(size_t max_records, size_t max_bytes, std::vector<std::string>* out,
@@ -355,7 +365,8 @@ Status Spool::Peek(size_t max_records, size_t max_bytes, std::vector<std::string
     }
     if (!at_eof) {  // read on; a good record can only start where the window may cut it
       size_t cut_zone = kSpoolHeader + kMaxSpoolRecord;
-      pos.offset += p == buf.size() ? p : std::max(p + 1, buf.size() > cut_zone ? buf.size() - cut_zone : 0);
+      pos.offset +=
+          p == buf.size() ? p : std::max(p + 1, buf.size() > cut_zone ? buf.size() - cut_zone : 0);
       continue;
     }
     if (pos.segment == tail_segment_) {
@@ -369,10 +380,10 @@ Status Spool::Peek(size_t max_records, size_t max_bytes, std::vector<std::string
 }
 
 Status Spool::Commit(SpoolPosition end, uint64_t count, uint64_t payload_bytes) {
-  pending_ = count >= pending_ ? 0 : pending_ - count;
+  if (count >= pending_) return Reset();
+  TRAIL_RETURN_IF_ERROR(WriteCursor(end));  // on failure nothing changes: resent, deduplicated
+  pending_ -= count;
   pending_bytes_ = payload_bytes >= pending_bytes_ ? 0 : pending_bytes_ - payload_bytes;
-  if (pending_ == 0) return Reset();
-  TRAIL_RETURN_IF_ERROR(WriteCursor(end));
   cursor_ = end;
   for (uint64_t s : Segments()) {
     if (s >= end.segment) break;

@@ -32,7 +32,7 @@ std::string EncodeSpoolRecord(std::string_view payload);
 
 struct ScannedRecords {
   std::vector<std::pair<size_t, std::string_view>> records;  // (offset, payload)
-  size_t good_end = 0;    // end of the last good record
+  size_t good_end = 0;                                       // end of the last good record
   size_t corrupt = 0;     // bad records skipped because a good one follows
   size_t torn_bytes = 0;  // bad bytes with no good record after them
 };

@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("trail-spool-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("trail-spool-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -54,7 +55,9 @@ class SpoolTest : public ::testing::Test {
 
   static std::vector<std::string> Events(int from, int to) {
     std::vector<std::string> v;
-    for (int i = from; i < to; ++i) v.push_back(R"({"tag":"project:create","subject":"project:p","n":)" + std::to_string(i) + "}");
+    for (int i = from; i < to; ++i)
+      v.push_back(R"({"tag":"project:create","subject":"project:p","n":)" + std::to_string(i) +
+                  "}");
     return v;
   }
 

@@ -23,14 +23,20 @@ std::string TagPrefixKey(std::string_view prefix) { return Key('p', prefix); }
 
 void IndexKeysOf(std::string_view tag, std::string_view subject, std::string_view actor,
                  std::string_view ip, std::vector<std::string>* keys) {
-  keys->clear();
-  if (!subject.empty()) keys->push_back(SubjectKey(subject));
-  if (!actor.empty()) keys->push_back(ActorKey(actor));
-  if (!ip.empty()) keys->push_back(IpKey(ip));
-  keys->push_back(TagKey(tag));
-  for (size_t i = tag.find(':'); i != std::string_view::npos; i = tag.find(':', i + 1)) {
-    keys->push_back(TagPrefixKey(tag.substr(0, i + 1)));
-  }
+  // Reuses the strings already in *keys: this runs for every event on the writer thread.
+  size_t n = 0;
+  auto put = [&](char kind, std::string_view v) {
+    if (n == keys->size()) keys->emplace_back();
+    std::string& k = (*keys)[n++];
+    k.assign(1, kind);
+    k.append(v);
+  };
+  if (!subject.empty()) put('s', subject);
+  if (!actor.empty()) put('a', actor);
+  if (!ip.empty()) put('i', ip);
+  put('t', tag);
+  for (size_t i = tag.find(':'); i != std::string_view::npos; i = tag.find(':', i + 1)) put('p', tag.substr(0, i + 1));
+  keys->resize(n);
 }
 
 std::string EncodePostings(const std::vector<uint64_t>& seqs) {
@@ -84,7 +90,9 @@ void PostingIndex::Reset(uint64_t first_open_segment) {
 
 void PostingIndex::Add(uint64_t seq, const std::vector<std::string>& keys) {
   std::unique_lock l(mu_);
-  Lists& lists = open_[SegmentOf(seq)];
+  auto [it, fresh] = open_.try_emplace(SegmentOf(seq));
+  Lists& lists = it->second;
+  if (fresh) lists.reserve(size_t{1} << std::min(bits_ + 1, 20));
   for (const auto& k : keys) lists[k].push_back(seq);
   entries_ += keys.size();
 }

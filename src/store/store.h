@@ -1,12 +1,14 @@
 // Store: where events live. The one storage interface of trail (STYLE habit 2); SqliteStore
-// is the embedded engine, PostgresStore (later) the shared one. Both satisfy this contract:
+// is the embedded engine, PostgresStore the shared one. Both satisfy this contract:
 //
 // * Append() takes a batch of prepared events and calls `done` exactly once, from a store
 //   thread, after the whole batch is durable (fsync'd/committed) or has been refused. A batch
 //   is all-or-nothing. Events get contiguous `seq` in commit order, from 0. Concurrent
 //   Append() calls share one transaction and one fsync (group commit); the number of events
 //   accepted but not yet durable is bounded, past which Append() fails at once with
-//   kResourceExhausted (HTTP 429).
+//   kResourceExhausted (HTTP 429). A multi-node store (PostgresStore) gives the seq shortly
+//   after the commit instead (the integration delay): its acks then hold no seq (SPEC §3), Get
+//   finds the event at once, and Query returns it once it has its seq.
 // * Events carrying an idempotency key already stored are not stored again: their ack holds
 //   the original id and seq and `replayed = true`.
 // * Reads (Query, Get) see only durable events, never block the writer, and may run from any

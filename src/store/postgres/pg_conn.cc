@@ -49,8 +49,8 @@ Status ErrorStatus(PGconn* conn, const PGresult* r, std::string_view what) {
   // Lost connections, a server shutting down or out of resources, serialization failures,
   // a read-only (standby) server, lock or statement timeouts: retryable, hence 503.
   if (!conn || PQstatus(conn) != CONNECTION_OK || code.empty() || code.substr(0, 2) == "08" ||
-      code.substr(0, 3) == "57P" || code.substr(0, 2) == "53" || code == "40001" || code == "40P01" ||
-      code == "25006" || code == "55P03" || code == "57014")
+      code.substr(0, 3) == "57P" || code.substr(0, 2) == "53" || code == "40001" ||
+      code == "40P01" || code == "25006" || code == "55P03" || code == "57014")
     return Status::Unavailable(text);
   if (code == "23505") return Status::Conflict(text);
   return Status::Internal(text);
@@ -59,10 +59,22 @@ Status ErrorStatus(PGconn* conn, const PGresult* r, std::string_view what) {
 Result<std::unique_ptr<PgConn>> PgConn::Connect(const ConnectParams& p) {
   const std::string timeout = std::to_string(p.connect_timeout_seconds);
   // Keywords before `dbname` are defaults the URL may override; after it, trail's own.
-  const char* keys[] = {"application_name", "connect_timeout", "keepalives", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "dbname", "client_encoding", nullptr};
-  const char* values[] = {p.application_name.c_str(), timeout.c_str(), "1", "10", "5", "3",
-                          p.url.c_str(), "UTF8", nullptr};
+  // Keepalives both ways: this side notices a dead server, and the server notices a vanished
+  // node within ~25 s and ends its session (releasing the sequencer lock it may hold).
+  const char* keys[] = {
+      "application_name", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "options",         "dbname",     "client_encoding", nullptr};
+  const char* values[] = {
+      p.application_name.c_str(),
+      timeout.c_str(),
+      "1",
+      "10",
+      "5",
+      "3",
+      "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+      p.url.c_str(),
+      "UTF8",
+      nullptr};
   PGconn* c = PQconnectdbParams(keys, values, 1);
   if (!c) return Status::Unavailable("cannot reach PostgreSQL: out of memory");
   if (PQstatus(c) != CONNECTION_OK) {
@@ -70,7 +82,8 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const ConnectParams& p) {
     PQfinish(c);
     return Status::Unavailable("cannot reach PostgreSQL: " + msg);
   }
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // notices are not errors
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);  // notices are not errors
   return std::unique_ptr<PgConn>(new PgConn(c));
 }
 
@@ -88,6 +101,14 @@ Status PgConn::Exec(std::string_view sql) {
   return Check(r, PGRES_TUPLES_OK, sql);
 }
 
+Status PgConn::Commit() {
+  PgResult r(PQexec(conn_, "COMMIT"));
+  TRAIL_RETURN_IF_ERROR(Check(r, PGRES_COMMAND_OK, "COMMIT"));
+  if (std::string_view(PQcmdStatus(r.get())) != "COMMIT")
+    return Status::Unavailable("COMMIT: the transaction was rolled back");
+  return Status::Ok();
+}
+
 namespace {
 std::vector<const char*> Values(const Params& params) {
   std::vector<const char*> values(params.size());
@@ -98,8 +119,8 @@ std::vector<const char*> Values(const Params& params) {
 
 Result<PgResult> PgConn::Query(const std::string& sql, const Params& params) {
   auto values = Values(params);
-  PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                          nullptr, nullptr, 0));
+  PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0));
   TRAIL_RETURN_IF_ERROR(Check(r, PGRES_TUPLES_OK, sql));
   return r;
 }
@@ -111,7 +132,8 @@ Result<PgResult> PgConn::Prepared(const char* name, const std::string& sql, cons
     prepared_.insert(name);
   }
   auto values = Values(params);
-  PgResult r(PQexecPrepared(conn_, name, static_cast<int>(params.size()), values.data(), nullptr, nullptr, 0));
+  PgResult r(PQexecPrepared(conn_, name, static_cast<int>(params.size()), values.data(), nullptr,
+                            nullptr, 0));
   TRAIL_RETURN_IF_ERROR(Check(r, PGRES_TUPLES_OK, name));
   return r;
 }
@@ -140,7 +162,8 @@ Status PgConn::CopyIn(const std::string& copy_sql, std::string_view data) {
   return s;
 }
 
-Status PgConn::DrainNotifications(const std::function<void(std::string_view, std::string_view)>& fn) {
+Status PgConn::DrainNotifications(
+    const std::function<void(std::string_view, std::string_view)>& fn) {
   if (PQconsumeInput(conn_) != 1) {
     broken_ = true;
     return ErrorStatus(conn_, nullptr, "LISTEN");
@@ -210,11 +233,20 @@ void PgPool::Release(std::unique_ptr<PgConn> c) {
 void CopyText(std::string_view v, std::string* out) {
   for (char ch : v) {
     switch (ch) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(ch);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        out->push_back(ch);
     }
   }
 }

@@ -82,6 +82,9 @@ class PgConn {
 
   // One or more statements without parameters (simple query protocol).
   Status Exec(std::string_view sql);
+  // COMMIT, checking that the server really committed (a COMMIT of a failed transaction
+  // answers "ROLLBACK" without an error).
+  Status Commit();
   Result<PgResult> Query(const std::string& sql, const Params& params = {});
   // Prepares `sql` as `name` once per connection, then executes it.
   Result<PgResult> Prepared(const char* name, const std::string& sql, const Params& params);
@@ -109,7 +112,10 @@ class Backoff {
  public:
   bool Ready() const { return std::chrono::steady_clock::now() >= next_; }
   void Failed();
-  void Succeeded() { delay_ = kFirst; next_ = {}; }
+  void Succeeded() {
+    delay_ = kFirst;
+    next_ = {};
+  }
   std::chrono::milliseconds delay() const { return delay_; }
 
  private:

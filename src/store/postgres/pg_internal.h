@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,32 @@ struct PostgresStore::DelayStats {
     max_us = std::max(max_us, us);
     window_count++;
     if (window.size() < 200000) window.push_back(us);
+  }
+  // Once `every` has passed: a summary of the window ("" if nothing was sequenced), and a new
+  // window.
+  std::string TakeWindowLine(std::chrono::seconds every) {
+    if (std::chrono::steady_clock::now() - window_start < every) return {};
+    std::string line;
+    if (window_count > 0) {
+      auto pct = [&](double q) {
+        const size_t k = static_cast<size_t>(q * static_cast<double>(window.size() - 1));
+        std::nth_element(window.begin(), window.begin() + static_cast<long>(k), window.end());
+        return window[k] / 1000.0;
+      };
+      const double p50 = pct(0.5), p99 = pct(0.99);
+      const double mx = *std::max_element(window.begin(), window.end()) / 1000.0;
+      char buf[200];
+      std::snprintf(
+          buf, sizeof buf,
+          "%llu events in the last %lld s; integration delay p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+          static_cast<unsigned long long>(window_count), static_cast<long long>(every.count()), p50,
+          p99, mx);
+      line = buf;
+    }
+    window.clear();
+    window_count = 0;
+    window_start = std::chrono::steady_clock::now();
+    return line;
   }
   // Upper bound of the bucket holding the p-quantile, in ms.
   double Percentile(double p) const {

@@ -1,8 +1,8 @@
 // What every node knows about the shared log, and read-your-writes.
 //
 // A listener thread per node keeps a session that LISTENs on the sequencer's channel. Each
-// notification carries "<end> <checkpoint size>": the readable end advances at once (waking
-// live tails) and a newer checkpoint is fetched from `meta`. Every 500 ms it also asks the
+// notification carries "<end> <checkpoint size> <last arrival>": the readable end advances at once
+// (waking live tails) and a newer checkpoint is fetched from `meta`. Every 500 ms it also asks the
 // database directly, so a lost notification (a reconnect) costs at most that, and the answer
 // doubles as the health probe behind Healthy() and /readyz.
 //
@@ -28,20 +28,27 @@ void PostgresStore::NoteCheckpoint(const std::string& note) {
   auto body = tlog::ParseCheckpoint(sep == std::string::npos ? note : note.substr(0, sep + 1));
   if (!body.ok()) return;
   std::lock_guard<std::mutex> l(cp_mu_);
-  if (!latest_ || latest_->size < body->size) latest_ = SignedCheckpoint{body->size, body->root, note};
+  if (!latest_ || latest_->size < body->size)
+    latest_ = SignedCheckpoint{body->size, body->root, note};
 }
 
 Status PostgresStore::Refresh(PgConn& c, bool with_size) {
+  // The end, the checkpoint, and how far the sequencer got in arrival order (everything below
+  // the oldest pending row, or everything ever numbered when none is pending).
   std::string sql =
-      "SELECT (SELECT COALESCE(max(seq) + 1, 0) FROM events), (SELECT value FROM meta WHERE key = 'checkpoint')";
+      "SELECT (SELECT COALESCE(max(seq) + 1, 0) FROM events), (SELECT value FROM meta WHERE key = "
+      "'checkpoint'), "
+      "COALESCE((SELECT min(arrival) - 1 FROM pending), (SELECT last_value FROM "
+      "pending_arrival_seq))";
   if (with_size) sql += ", pg_database_size(current_database())";
   auto r = c.Query(sql);
   if (!r.ok()) return r.status();
   NoteEnd(static_cast<uint64_t>(r->Int(0, 0)));
   if (!r->IsNull(0, 1)) NoteCheckpoint(std::string(r->Text(0, 1)));
+  pg::AtomicMax(sequenced_arrival_, r->Int(0, 2));
   if (with_size) {
     std::lock_guard<std::mutex> l(stats_mu_);
-    stats_.disk_bytes = static_cast<uint64_t>(r->Int(0, 2));
+    stats_.disk_bytes = static_cast<uint64_t>(r->Int(0, 3));
   }
   db_ok_ = true;
   return Status::Ok();
@@ -89,6 +96,9 @@ void PostgresStore::ListenerLoop() {
       if (a.ec != std::errc() || a.ptr == e) return;
       auto b = std::from_chars(a.ptr + 1, e, cp);
       if (b.ec != std::errc()) return;
+      int64_t arrival = 0;
+      if (b.ptr != e && std::from_chars(b.ptr + 1, e, arrival).ec == std::errc())
+        pg::AtomicMax(sequenced_arrival_, arrival);
       NoteEnd(end);
       std::lock_guard<std::mutex> l(cp_mu_);
       if (cp > 0 && (!latest_ || latest_->size < cp)) refresh = true;
@@ -104,17 +114,23 @@ void PostgresStore::ListenerLoop() {
   }
 }
 
-void PostgresStore::WaitOwnWrites(PgConn& c, int timeout_ms) {
+void PostgresStore::WaitOwnWrites(int timeout_ms) {
   const int64_t target = acked_arrival_.load();
   if (target <= caught_up_arrival_.load()) return;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (true) {
-    auto r = c.Prepared("own_pending", "SELECT EXISTS(SELECT 1 FROM pending WHERE arrival <= $1)",
-                        {pg::Num(target)});
-    if (!r.ok()) return;  // the caller's own query reports the failure
-    if (!r->Bool(0, 0)) {
-      pg::AtomicMax(caught_up_arrival_, target);
-      return;
+    {
+      // A connection only for the check: waiting must not hold one of the pool's.
+      auto lease = pool_->Acquire();
+      if (!lease.ok()) return;  // the caller's own query reports the failure
+      auto r = (*lease)->Prepared("own_pending",
+                                  "SELECT EXISTS(SELECT 1 FROM pending WHERE arrival <= $1)",
+                                  {pg::Num(target)});
+      if (!r.ok()) return;
+      if (!r->Bool(0, 0)) {
+        pg::AtomicMax(caught_up_arrival_, target);
+        return;
+      }
     }
     if (std::chrono::steady_clock::now() >= deadline) return;
     std::unique_lock<std::mutex> l(end_mu_);

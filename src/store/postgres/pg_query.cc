@@ -54,16 +54,29 @@ std::string AccessCond(const std::vector<std::string>& keys, SqlWhere* w) {
     if (k.empty()) continue;
     std::string v = k.substr(1);
     switch (k[0]) {
-      case 's': subjects.push_back(v); break;
-      case 'a': actors.push_back(v); break;
-      case 'i': ips.push_back(v); break;
-      case 't': tags.push_back(v); break;
-      case 'p': alts.push_back(w->TagCond(TagMatch{v, true})); break;
-      default: break;
+      case 's':
+        subjects.push_back(v);
+        break;
+      case 'a':
+        actors.push_back(v);
+        break;
+      case 'i':
+        ips.push_back(v);
+        break;
+      case 't':
+        tags.push_back(v);
+        break;
+      case 'p':
+        alts.push_back(w->TagCond(TagMatch{v, true}));
+        break;
+      default:
+        break;
     }
   }
-  if (!subjects.empty()) alts.push_back("subject = ANY(" + w->Param(pg::TextArray(subjects)) + "::text[])");
-  if (!actors.empty()) alts.push_back("actor = ANY(" + w->Param(pg::TextArray(actors)) + "::text[])");
+  if (!subjects.empty())
+    alts.push_back("subject = ANY(" + w->Param(pg::TextArray(subjects)) + "::text[])");
+  if (!actors.empty())
+    alts.push_back("actor = ANY(" + w->Param(pg::TextArray(actors)) + "::text[])");
   if (!ips.empty()) alts.push_back("ip = ANY(" + w->Param(pg::TextArray(ips)) + "::text[])");
   if (!tags.empty()) alts.push_back("tag = ANY(" + w->Param(pg::TextArray(tags)) + "::text[])");
   if (alts.empty()) return "false";
@@ -75,10 +88,10 @@ std::string AccessCond(const std::vector<std::string>& keys, SqlWhere* w) {
 }  // namespace
 
 Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter* access) {
+  WaitOwnWrites(2000);
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   PgConn& c = **lease;
-  WaitOwnWrites(c, 2000);
 
   SqlWhere w;
   for (const auto& s : q.subjects) w.Add("subject = " + w.Param(s));
@@ -101,8 +114,9 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
   const bool residual = !q.words.empty() || !q.not_words.empty() || (access && access->allows);
   const size_t need = static_cast<size_t>(q.limit) + 1;
   const size_t batch = residual ? std::min<size_t>(2000, std::max<size_t>(need * 4, 200)) : need;
-  const std::string sql = std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE " + w.Sql() +
-                          " ORDER BY seq " + (q.ascending ? "ASC" : "DESC") + " LIMIT " + std::to_string(batch);
+  const std::string sql = std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE " +
+                          w.Sql() + " ORDER BY seq " + (q.ascending ? "ASC" : "DESC") + " LIMIT " +
+                          std::to_string(batch);
   QueryPage page;
   while (page.events.size() < need) {
     w.params().back() = Num(cursor ? *cursor : (q.ascending ? int64_t{-1} : INT64_MAX));
@@ -131,12 +145,14 @@ Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   // One statement, one snapshot: the sequencer moves a row from pending to events atomically.
-  auto r = (*lease)->Prepared(
-      "get_event",
-      std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE id = $1::uuid UNION ALL "
-      "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-      "description, NULL::bytea, false FROM pending WHERE id = $1::uuid",
-      {std::string(id)});
+  auto r =
+      (*lease)->Prepared("get_event",
+                         std::string("SELECT ") + pg::kEventColumns +
+                             " FROM events WHERE id = $1::uuid UNION ALL "
+                             "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, "
+                             "subject, actor, ip, user_agent, metadata, "
+                             "description, NULL::bytea, false FROM pending WHERE id = $1::uuid",
+                         {std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<Event>();
   Event e;
@@ -145,9 +161,9 @@ Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
 }
 
 Result<std::vector<std::pair<std::string, uint64_t>>> PostgresStore::TagCounts() {
+  WaitOwnWrites(2000);
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  WaitOwnWrites(**lease, 2000);
   auto r = (*lease)->Prepared("tag_counts", "SELECT tag, n FROM tag_counts ORDER BY tag", {});
   if (!r.ok()) return r.status();
   std::vector<std::pair<std::string, uint64_t>> out;
@@ -161,11 +177,12 @@ Status PostgresStore::PutKey(const ApiKeyRecord& key) {
   if (!lease.ok()) return lease.status();
   // Nodes of one deployment share admin.key and each registers it at start: a key whose
   // hash is already stored is already registered, which is what the caller wants.
-  auto r = (*lease)->Prepared("put_key",
-                              "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES($1, $2, $3, $4::bytea, $5) "
-                              "ON CONFLICT DO NOTHING",
-                              {key.id, key.name, std::string(KeyRoleName(key.role)), pg::ByteaHex(key.hash),
-                               Num(key.created_at)});
+  auto r = (*lease)->Prepared(
+      "put_key",
+      "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES($1, $2, $3, $4::bytea, $5) "
+      "ON CONFLICT DO NOTHING",
+      {key.id, key.name, std::string(KeyRoleName(key.role)), pg::ByteaHex(key.hash),
+       Num(key.created_at)});
   return r.status();
 }
 
@@ -173,7 +190,9 @@ Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   auto r = (*lease)->Prepared(
-      "list_keys", "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id", {});
+      "list_keys",
+      "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
+      {});
   if (!r.ok()) return r.status();
   std::vector<ApiKeyRecord> out;
   for (int row = 0; row < r->rows(); ++row) {
@@ -192,9 +211,10 @@ Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
 Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared("revoke_key",
-                              "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
-                              {Num(when), std::string(id)});
+  auto r = (*lease)->Prepared(
+      "revoke_key",
+      "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
+      {Num(when), std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return Status::NotFound("no active key " + std::string(id));
   return Status::Ok();

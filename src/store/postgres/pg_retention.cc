@@ -29,7 +29,8 @@ constexpr int kBatch = 2000;
 constexpr int64_t kScrubChunk = 4096;
 
 constexpr const char* kPruneSet =
-    "subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, description = NULL, "
+    "subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, description = "
+    "NULL, "
     "occurred_at = NULL, pruned = true";
 
 // Holds the retention lock for the lifetime of the run.
@@ -52,8 +53,9 @@ class RetentionLock {
 
 // Smallest seq whose recorded_at >= t (recorded_at never decreases with seq), or `end`.
 Result<int64_t> SeqAtOrAfter(PgConn& c, Micros t, int64_t end) {
-  auto r = c.Prepared("gc_seq_at", "SELECT seq FROM events WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1",
-                      {Num(t)});
+  auto r = c.Prepared(
+      "gc_seq_at",
+      "SELECT seq FROM events WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1", {Num(t)});
   if (!r.ok()) return r.status();
   return r->rows() ? r->Int(0, 0) : end;
 }
@@ -70,12 +72,14 @@ Status Vacuum(PgConn& c) { return c.Exec("VACUUM (SKIP_LOCKED) events"); }
 
 }  // namespace
 
-Status PostgresStore::PruneBatches(PgConn& c, const std::string& where, const pg::Params& params, bool dry_run,
-                                   const std::function<void(uint64_t)>& progress, uint64_t* count) {
+Status PostgresStore::PruneBatches(PgConn& c, const std::string& where, const pg::Params& params,
+                                   bool dry_run, const std::function<void(uint64_t)>& progress,
+                                   uint64_t* count) {
   pg::Params p = params;
   p.push_back(std::string());
-  const std::string select = "SELECT seq FROM events WHERE " + where + " AND NOT pruned AND seq > $" +
-                             std::to_string(p.size()) + " ORDER BY seq LIMIT " + std::to_string(kBatch);
+  const std::string select = "SELECT seq FROM events WHERE " + where +
+                             " AND NOT pruned AND seq > $" + std::to_string(p.size()) +
+                             " ORDER BY seq LIMIT " + std::to_string(kBatch);
   for (int64_t last = -1;;) {
     if (drained_.load()) return Status::Unavailable("the store is shutting down");
     p.back() = Num(last);
@@ -89,7 +93,8 @@ Status PostgresStore::PruneBatches(PgConn& c, const std::string& where, const pg
       std::vector<std::string> seqs;
       for (int i = 0; i < n; ++i) seqs.emplace_back(sel->Text(i, 0));
       auto upd = c.Prepared("gc_prune",
-                            std::string("UPDATE events SET ") + kPruneSet + " WHERE seq = ANY($1::bigint[]) AND NOT pruned",
+                            std::string("UPDATE events SET ") + kPruneSet +
+                                " WHERE seq = ANY($1::bigint[]) AND NOT pruned",
                             {pg::TextArray(seqs)});
       if (!upd.ok()) return upd.status();
       *count += static_cast<uint64_t>(upd->Affected());
@@ -102,12 +107,12 @@ Status PostgresStore::PruneBatches(PgConn& c, const std::string& where, const pg
 }
 
 Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
+  WaitOwnWrites(5000);  // what this node acknowledged before the run is in it
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   PgConn& c = **lease;
   RetentionLock lock(c);
   TRAIL_RETURN_IF_ERROR(lock.Take());
-  WaitOwnWrites(c, 5000);
   GcResult result;
   auto report = [&] {
     if (req.progress) req.progress(result.pruned, result.scrubbed);
@@ -138,7 +143,11 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
     if (cut <= from) continue;
     TRAIL_RETURN_IF_ERROR(PruneBatches(
         c, "tag = $1 AND seq >= $2 AND seq < $3", {tag, Num(from), Num(cut)}, req.dry_run,
-        [&](uint64_t n) { (void)n; report(); }, &result.pruned));
+        [&](uint64_t n) {
+          (void)n;
+          report();
+        },
+        &result.pruned));
     if (!req.dry_run) TRAIL_RETURN_IF_ERROR(SetMark(c, mark_key, cut));
   }
 
@@ -149,10 +158,11 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
       if (drained_.load()) return Status::Unavailable("the store is shutting down");
       const int64_t hi = std::min(scrub_end, lo + kScrubChunk);
       if (req.dry_run) {
-        auto r = c.Prepared("gc_scrub_scan",
-                            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND "
-                            "(ip IS NOT NULL OR user_agent IS NOT NULL)",
-                            {Num(lo), Num(hi)});
+        auto r = c.Prepared(
+            "gc_scrub_scan",
+            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND "
+            "(ip IS NOT NULL OR user_agent IS NOT NULL)",
+            {Num(lo), Num(hi)});
         if (!r.ok()) return r.status();
         for (int i = 0; i < r->rows(); ++i) {
           auto cut = cutoff.find(std::string(r->Text(i, 1)));
@@ -162,13 +172,14 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
         }
       } else {
         TRAIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
-        auto r = c.Prepared("gc_scrub",
-                            "UPDATE events SET ip = NULL, user_agent = NULL, scrubbed = true WHERE seq >= $1 AND "
-                            "seq < $2 AND NOT pruned AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
-                            {Num(lo), Num(hi)});
+        auto r = c.Prepared(
+            "gc_scrub",
+            "UPDATE events SET ip = NULL, user_agent = NULL, scrubbed = true WHERE seq >= $1 AND "
+            "seq < $2 AND NOT pruned AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+            {Num(lo), Num(hi)});
         Status s = r.status();
         if (s.ok()) s = SetMark(c, "gc:scrub", hi);
-        if (s.ok()) s = c.Exec("COMMIT");
+        if (s.ok()) s = c.Commit();
         if (!s.ok()) {
           if (c.ok()) c.Exec("ROLLBACK");
           return s;
@@ -186,13 +197,14 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
 }
 
 Result<uint64_t> PostgresStore::Redact(const RedactRequest& req) {
-  if (!!req.subject == !!req.actor) return Status::Invalid("invalid_request", "redact takes a subject or an actor");
+  if (!!req.subject == !!req.actor)
+    return Status::Invalid("invalid_request", "redact takes a subject or an actor");
+  WaitOwnWrites(5000);
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   PgConn& c = **lease;
   RetentionLock lock(c);
   TRAIL_RETURN_IF_ERROR(lock.Take());
-  WaitOwnWrites(c, 5000);
   const std::string col = req.subject ? "subject" : "actor";
   const std::string value = req.subject ? *req.subject : *req.actor;
   uint64_t count = 0;
@@ -205,11 +217,13 @@ Result<uint64_t> PostgresStore::Redact(const RedactRequest& req) {
     const std::string upto = std::string(r->Text(0, 0));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (true) {
-      auto w = c.Prepared("own_pending", "SELECT EXISTS(SELECT 1 FROM pending WHERE arrival <= $1)", {upto});
+      auto w = c.Prepared("own_pending", "SELECT EXISTS(SELECT 1 FROM pending WHERE arrival <= $1)",
+                          {upto});
       if (!w.ok()) return w.status();
       if (!w->Bool(0, 0)) break;
       if (std::chrono::steady_clock::now() > deadline)
-        return Status::Unavailable("events of this " + col + " are not sequenced yet; retry the erasure");
+        return Status::Unavailable("events of this " + col +
+                                   " are not sequenced yet; retry the erasure");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     TRAIL_RETURN_IF_ERROR(PruneBatches(c, col + " = $1", {value}, false, {}, &count));

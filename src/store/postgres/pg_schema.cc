@@ -107,16 +107,18 @@ int SchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 Status Migrate(PgConn& c) {
   TRAIL_RETURN_IF_ERROR(c.Exec("SELECT pg_advisory_lock(" + Num(kMigrationLock) + ")"));
   auto body = [&]() -> Status {
-    TRAIL_RETURN_IF_ERROR(c.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_version(version integer PRIMARY KEY, description text NOT NULL, "
-        "applied_at timestamptz NOT NULL DEFAULT now())"));
+    TRAIL_RETURN_IF_ERROR(
+        c.Exec("CREATE TABLE IF NOT EXISTS schema_version(version integer PRIMARY KEY, description "
+               "text NOT NULL, "
+               "applied_at timestamptz NOT NULL DEFAULT now())"));
     auto v = c.Query("SELECT COALESCE(max(version), 0) FROM schema_version");
     if (!v.ok()) return v.status();
     const int64_t have = v->Int(0, 0);
     if (have > SchemaVersion())
-      return Status::Invalid("invalid_config", "the database schema is version " + std::to_string(have) +
-                                                   ", newer than this trail knows (" +
-                                                   std::to_string(SchemaVersion()) + "): upgrade trail");
+      return Status::Invalid("invalid_config",
+                             "the database schema is version " + std::to_string(have) +
+                                 ", newer than this trail knows (" +
+                                 std::to_string(SchemaVersion()) + "): upgrade trail");
     for (const Migration& m : kMigrations) {
       if (m.version <= have) continue;
       TRAIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
@@ -126,7 +128,7 @@ Status Migrate(PgConn& c) {
                          {Num(static_cast<int64_t>(m.version)), std::string(m.description)});
         s = r.status();
       }
-      if (s.ok()) s = c.Exec("COMMIT");
+      if (s.ok()) s = c.Commit();
       if (!s.ok()) {
         if (c.ok()) c.Exec("ROLLBACK");
         return s.Prefixed("schema migration " + std::to_string(m.version) + ": ");

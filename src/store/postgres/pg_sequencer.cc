@@ -19,7 +19,7 @@
 // leaf hashes (core/event.h LeafText over the stored fields), COPY them into `events`, store
 // the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range, sign a
 // checkpoint when the backlog is drained or a second has passed, NOTIFY "<end> <checkpoint
-// size>" to every node, and COMMIT. A failed batch is rolled back in memory too.
+// size> <last arrival>" to every node, and COMMIT. A failed batch is rolled back in memory too.
 #include <map>
 #include <numeric>
 
@@ -56,7 +56,8 @@ void PostgresStore::SequencerLoop() {
   while (true) {
     const bool stopping = sequencer_stop_.load();
     // Draining: finish what is pending (bounded, to stay within SIGTERM's 10 s).
-    if (stopping && !final_deadline) final_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    if (stopping && !final_deadline)
+      final_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
     if (seq_conn_ && !seq_conn_->ok()) {
       if (leader_) Log("sequencer: lost the database session; another node may take over");
       leader_ = false;
@@ -101,28 +102,8 @@ void PostgresStore::SequencerLoop() {
     last_error.clear();
     {
       std::lock_guard<std::mutex> l(delay_mu_);
-      auto& d = *delay_;
-      if (std::chrono::steady_clock::now() - d.window_start >= std::chrono::seconds(60)) {
-        if (d.window_count > 0) {
-          auto pct = [&](double q) {
-            auto& w = d.window;
-            size_t k = std::min(w.size() - 1, static_cast<size_t>(q * static_cast<double>(w.size() - 1)));
-            std::nth_element(w.begin(), w.begin() + static_cast<long>(k), w.end());
-            return w[k] / 1000.0;
-          };
-          const double p50 = pct(0.5), p99 = pct(0.99);
-          const double mx = static_cast<double>(*std::max_element(d.window.begin(), d.window.end())) / 1000.0;
-          char line[200];
-          std::snprintf(line, sizeof line,
-                        "sequencer: %llu events in the last minute; integration delay p50 %.1f ms, p99 %.1f ms, "
-                        "max %.1f ms",
-                        static_cast<unsigned long long>(d.window_count), p50, p99, mx);
-          Log(line);
-        }
-        d.window.clear();
-        d.window_count = 0;
-        d.window_start = std::chrono::steady_clock::now();
-      }
+      std::string line = delay_->TakeWindowLine(std::chrono::seconds(60));
+      if (!line.empty()) Log("sequencer: " + line);
     }
     if (*n >= opt_.max_sequence_events) continue;  // more is waiting
     if (stopping) {
@@ -130,20 +111,22 @@ void PostgresStore::SequencerLoop() {
       continue;
     }
     bool woken = false;
-    Status s = seq_conn_->DrainNotifications([&](std::string_view, std::string_view) { woken = true; });
+    Status s =
+        seq_conn_->DrainNotifications([&](std::string_view, std::string_view) { woken = true; });
     if (s.ok() && !woken) {
-      seq_conn_->WaitReadable(100);  // a NOTIFY from any node's commit, or poll again
+      seq_conn_->WaitReadable(200);  // a NOTIFY from any node's commit, or poll again
       seq_conn_->DrainNotifications([](std::string_view, std::string_view) {});
     }
   }
   if (leader_) {
     const IntegrationDelay d = Delay();
     char line[240];
-    std::snprintf(line, sizeof line,
-                  "sequencer: handing over at log size %llu; sequenced %llu events here, integration delay "
-                  "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                  static_cast<unsigned long long>(next_seq_), static_cast<unsigned long long>(d.events), d.p50_ms,
-                  d.p99_ms, d.max_ms);
+    std::snprintf(
+        line, sizeof line,
+        "sequencer: handing over at log size %llu; sequenced %llu events here, integration delay "
+        "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+        static_cast<unsigned long long>(next_seq_), static_cast<unsigned long long>(d.events),
+        d.p50_ms, d.p99_ms, d.max_ms);
     Log(line);
   }
   seq_conn_.reset();  // ends the session and with it the lock
@@ -157,7 +140,8 @@ Status PostgresStore::TryLead() {
   Status s = seq_conn_->Exec(std::string("LISTEN ") + pg::kPendingChannel);
   if (s.ok()) s = LoadTree();
   if (!s.ok()) {
-    if (seq_conn_->ok()) seq_conn_->Exec("SELECT pg_advisory_unlock(" + Num(pg::kSequencerLock) + ")");
+    if (seq_conn_->ok())
+      seq_conn_->Exec("SELECT pg_advisory_unlock(" + Num(pg::kSequencerLock) + ")");
     return s;
   }
   leader_ = true;
@@ -188,18 +172,20 @@ Status PostgresStore::LoadTree() {
     tree_ = std::move(range.value());
   }
   if (tree_.size() != next_seq_)
-    return Status::Corruption("the Merkle tree covers " + std::to_string(tree_.size()) + " events, the log holds " +
-                              std::to_string(next_seq_));
+    return Status::Corruption("the Merkle tree covers " + std::to_string(tree_.size()) +
+                              " events, the log holds " + std::to_string(next_seq_));
   have_signed_ = false;
   signed_size_ = 0;
   if (*cp) {
     auto sep = (*cp)->find("\n\n");
     auto body = tlog::ParseCheckpoint(sep == std::string::npos ? **cp : (*cp)->substr(0, sep + 1));
-    if (!body.ok()) return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
+    if (!body.ok())
+      return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
     if (body->size > tree_.size())
-      return Status::Corruption("the stored tree (" + std::to_string(tree_.size()) +
-                                " leaves) is older than the last signed checkpoint (" + std::to_string(body->size) +
-                                "): refusing to sequence rather than sign an inconsistent checkpoint");
+      return Status::Corruption(
+          "the stored tree (" + std::to_string(tree_.size()) +
+          " leaves) is older than the last signed checkpoint (" + std::to_string(body->size) +
+          "): refusing to sequence rather than sign an inconsistent checkpoint");
     pg::PgTiles tiles(c);
     auto root = tlog::RootAt(body->size, tiles);
     if (!root.ok()) return root.status();
@@ -227,33 +213,45 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     last_recorded_ = start_recorded;
     return s;
   };
+  const bool can_sign = opt_.signer && !opt_.origin.empty();
+  const bool unsigned_tail =
+      can_sign && tree_.size() > 0 && (!have_signed_ || signed_size_ < tree_.size());
+  if (!unsigned_tail) {
+    // Idle polls stay read-only: no transaction, no row lock, no WAL.
+    auto any = c.Prepared("s_any", "SELECT EXISTS(SELECT 1 FROM pending)", {});
+    if (!any.ok()) return any.status();
+    if (!any->Bool(0, 0)) return static_cast<size_t>(0);
+  }
   TRAIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
   auto stored = c.Prepared("s_tree", "SELECT value FROM meta WHERE key = 'tree' FOR UPDATE", {});
   if (!stored.ok()) return fail(stored.status());
   if (stored->rows() != 1 || stored->Text(0, 0) != Base64Encode(tree_.Serialize()))
-    return fail(Status::Corruption("the stored tree is not the one this sequencer extended; reloading"));
-  auto rows = c.Prepared("s_take",
-                         "DELETE FROM pending WHERE arrival IN (SELECT arrival FROM pending ORDER BY arrival LIMIT $1) "
-                         "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-                         "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
-                         {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
+    return fail(
+        Status::Corruption("the stored tree is not the one this sequencer extended; reloading"));
+  auto rows = c.Prepared(
+      "s_take",
+      "DELETE FROM pending WHERE arrival IN (SELECT arrival FROM pending ORDER BY arrival LIMIT "
+      "$1) "
+      "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
+      "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
+      {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
   if (!rows.ok()) return fail(rows.status());
   const int n = rows->rows();
-  const bool can_sign = opt_.signer && !opt_.origin.empty();
-  const bool unsigned_tail = can_sign && tree_.size() > 0 && (!have_signed_ || signed_size_ < tree_.size());
   if (n == 0 && !unsigned_tail) {
     c.Exec("ROLLBACK");
     return static_cast<size_t>(0);
   }
   std::vector<int> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return rows->Int(a, 0) < rows->Int(b, 0); });
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return rows->Int(a, 0) < rows->Int(b, 0); });
 
   const Micros now = std::max(opt_.clock->NowMicros(), last_recorded_);
   std::string copy;
   std::vector<tlog::StoredNode> nodes;
   std::map<std::string, int64_t> tags;
   std::vector<int64_t> delays;
+  const int64_t max_arrival = n > 0 ? rows->Int(order.back(), 0) : 0;
   for (int k : order) {
     Event ev;
     ev.id = std::string(rows->Text(k, 1));
@@ -282,13 +280,16 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   last_recorded_ = now;
   if (n > 0) {
     Status s = c.CopyIn(
-        "COPY events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-        "description, leaf_hash) FROM STDIN", copy);
+        "COPY events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+        "metadata, "
+        "description, leaf_hash) FROM STDIN",
+        copy);
     if (!s.ok()) return fail(s);
   }
   for (const auto& node : nodes) {
-    auto r = c.Prepared("s_node", "INSERT INTO tree_nodes(level, idx, hash) VALUES($1, $2, $3::bytea)",
-                        {Num(static_cast<int64_t>(node.level)), Num(node.index), pg::ByteaHex(node.hash)});
+    auto r = c.Prepared(
+        "s_node", "INSERT INTO tree_nodes(level, idx, hash) VALUES($1, $2, $3::bytea)",
+        {Num(static_cast<int64_t>(node.level)), Num(node.index), pg::ByteaHex(node.hash)});
     if (!r.ok()) return fail(r.status());
   }
   if (!tags.empty()) {
@@ -297,10 +298,11 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
       names.push_back(tag);
       counts.push_back(std::to_string(k));
     }
-    auto r = c.Prepared("s_tags",
-                        "INSERT INTO tag_counts(tag, n) SELECT * FROM unnest($1::text[], $2::bigint[]) "
-                        "ON CONFLICT (tag) DO UPDATE SET n = tag_counts.n + excluded.n",
-                        {pg::TextArray(names), pg::TextArray(counts)});
+    auto r =
+        c.Prepared("s_tags",
+                   "INSERT INTO tag_counts(tag, n) SELECT * FROM unnest($1::text[], $2::bigint[]) "
+                   "ON CONFLICT (tag) DO UPDATE SET n = tag_counts.n + excluded.n",
+                   {pg::TextArray(names), pg::TextArray(counts)});
     if (!r.ok()) return fail(r.status());
   }
   auto saved = c.Prepared("s_save_tree", "UPDATE meta SET value = $1 WHERE key = 'tree'",
@@ -327,17 +329,19 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     if (!r.ok()) return fail(r.status());
     if (wall - last_archived_ >= kArchiveEvery) {
       auto a = c.Prepared("s_archive",
-                          "INSERT INTO checkpoints(size, note, signed_at) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
+                          "INSERT INTO checkpoints(size, note, signed_at) VALUES($1, $2, $3) ON "
+                          "CONFLICT DO NOTHING",
                           {Num(next.size), next.note, Num(wall)});
       if (!a.ok()) return fail(a.status());
     }
     cp = std::move(next);
   }
   const uint64_t cp_size = cp ? cp->size : (have_signed_ ? signed_size_ : 0);
-  auto notify = c.Prepared("s_notify", "SELECT pg_notify('" + std::string(pg::kSequencedChannel) + "', $1)",
-                           {Num(next_seq_) + " " + Num(cp_size)});
+  auto notify =
+      c.Prepared("s_notify", "SELECT pg_notify('" + std::string(pg::kSequencedChannel) + "', $1)",
+                 {Num(next_seq_) + " " + Num(cp_size) + " " + Num(max_arrival)});
   if (!notify.ok()) return fail(notify.status());
-  if (Status s = c.Exec("COMMIT"); !s.ok()) return fail(s);
+  if (Status s = c.Commit(); !s.ok()) return fail(s);
 
   if (cp) {
     have_signed_ = true;
@@ -345,7 +349,7 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     last_signed_ = std::chrono::steady_clock::now();
     if (wall - last_archived_ >= kArchiveEvery) last_archived_ = wall;
   }
-  TRAIL_RETURN_IF_ERROR(PublishSequenced(next_seq_, cp));
+  TRAIL_RETURN_IF_ERROR(PublishSequenced(next_seq_, cp, max_arrival));
   {
     std::lock_guard<std::mutex> l(delay_mu_);
     for (int64_t d : delays) delay_->Observe(d);
@@ -353,7 +357,9 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   return static_cast<size_t>(n);
 }
 
-Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp) {
+Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp,
+                                       int64_t arrival) {
+  pg::AtomicMax(sequenced_arrival_, arrival);
   if (cp) {
     std::lock_guard<std::mutex> l(cp_mu_);
     if (!latest_ || latest_->size < cp->size) latest_ = cp;

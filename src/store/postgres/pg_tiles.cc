@@ -13,12 +13,14 @@ Status PgTiles::ReadTile(int level, uint64_t index, int width, std::string* hash
   const uint64_t lo = index * tlog::kTileWidth, hi = lo + static_cast<uint64_t>(width);
   Result<PgResult> r = Status::Internal("unreached");
   if (level == 0) {
-    r = c_.Prepared("tile_leaves", "SELECT seq, leaf_hash FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+    r = c_.Prepared("tile_leaves",
+                    "SELECT seq, leaf_hash FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq",
                     {Num(lo), Num(hi)});
   } else {
-    r = c_.Prepared("tile_nodes",
-                    "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-                    {Num(static_cast<int64_t>(level * tlog::kTileHeight)), Num(lo), Num(hi)});
+    r = c_.Prepared(
+        "tile_nodes",
+        "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+        {Num(static_cast<int64_t>(level * tlog::kTileHeight)), Num(lo), Num(hi)});
   }
   if (!r.ok()) return r.status();
   uint64_t expect = lo;
@@ -31,7 +33,8 @@ Status PgTiles::ReadTile(int level, uint64_t index, int width, std::string* hash
     hashes->append(h);
     ++expect;
   }
-  if (expect != hi) return Status::NotFound("tile " + tlog::TilePath(level, index, width) + " is not complete");
+  if (expect != hi)
+    return Status::NotFound("tile " + tlog::TilePath(level, index, width) + " is not complete");
   return Status::Ok();
 }
 
@@ -68,7 +71,8 @@ Result<std::optional<std::string>> PostgresStore::CheckpointNote(uint64_t size) 
   }
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared("checkpoint_note", "SELECT note FROM checkpoints WHERE size = $1", {pg::Num(size)});
+  auto r = (*lease)->Prepared("checkpoint_note", "SELECT note FROM checkpoints WHERE size = $1",
+                              {pg::Num(size)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) {
     // The sequencer may have signed it since this node last heard.

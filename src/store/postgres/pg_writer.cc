@@ -25,8 +25,10 @@ namespace {
 Status Storable(const PreparedEvent& e) {
   auto check = [](std::string_view field, std::string_view v) -> Status {
     if (v.find('\0') != std::string_view::npos)
-      return Status::Invalid("invalid_event", std::string(field) + ": contains a NUL character (U+0000)");
-    if (!IsValidUtf8(v)) return Status::Invalid("invalid_event", std::string(field) + ": not valid UTF-8");
+      return Status::Invalid("invalid_event",
+                             std::string(field) + ": contains a NUL character (U+0000)");
+    if (!IsValidUtf8(v))
+      return Status::Invalid("invalid_event", std::string(field) + ": not valid UTF-8");
     return Status::Ok();
   };
   TRAIL_RETURN_IF_ERROR(check("tag", e.tag));
@@ -92,6 +94,7 @@ void PostgresStore::WriterLoop() {
     if (!queue_.PopBatch(opt_.max_commit_events, &group, &task)) break;
     if (task) task();
     if (group.empty()) continue;
+    WaitForBacklog();
     auto t0 = std::chrono::steady_clock::now();
     int64_t max_arrival = 0;
     Status s = CommitGroup(group, &results, &acks, &max_arrival);
@@ -124,6 +127,23 @@ void PostgresStore::WriterLoop() {
   }
 }
 
+// Backpressure: the sequencer is one session on one core; if nodes commit faster than it
+// sequences, the backlog (and the integration delay) would grow without bound. Hold the group
+// back while the backlog is over max_backlog; the AppendQueue fills meanwhile and answers 429.
+// After 2 s (no sequencer alive, say during a takeover) commit anyway: nothing is lost, the
+// delay is merely longer.
+void PostgresStore::WaitForBacklog() {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  const auto over = [&] {
+    return acked_arrival_.load() - sequenced_arrival_.load() >
+           static_cast<int64_t>(opt_.max_backlog);
+  };
+  if (!over()) return;
+  std::unique_lock<std::mutex> l(end_mu_);
+  while (over() && std::chrono::steady_clock::now() < give_up)
+    end_cv_.wait_for(l, std::chrono::milliseconds(10));
+}
+
 Status PostgresStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                                   std::vector<std::vector<Ack>>* acks, int64_t* max_arrival) {
   results->assign(group.size(), Status::Ok());
@@ -131,7 +151,8 @@ Status PostgresStore::CommitGroup(std::vector<AppendRequest>& group, std::vector
   *max_arrival = 0;
   if (!(writer_conn_ && writer_conn_->ok())) {
     writer_conn_.reset();
-    if (!writer_backoff_->Ready()) return Status::Unavailable("PostgreSQL is unreachable (retrying)");
+    if (!writer_backoff_->Ready())
+      return Status::Unavailable("PostgreSQL is unreachable (retrying)");
     auto c = PgConn::Connect(*params_);
     if (!c.ok()) {
       writer_backoff_->Failed();
@@ -162,15 +183,20 @@ Status PostgresStore::CommitGroup(std::vector<AppendRequest>& group, std::vector
     }
   }
   if (n > 0) {
-    Status s = c.CopyIn("COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, description) "
-                        "FROM STDIN", rows);
+    Status s = c.CopyIn(
+        "COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, description) "
+        "FROM STDIN",
+        rows);
     if (!s.ok()) return abort(s);
-    auto a = c.Prepared("w_arrival", "SELECT currval(pg_get_serial_sequence('pending', 'arrival')), pg_notify('" +
-                                         std::string(pg::kPendingChannel) + "', '')", {});
+    auto a =
+        c.Prepared("w_arrival",
+                   "SELECT currval(pg_get_serial_sequence('pending', 'arrival')), pg_notify('" +
+                       std::string(pg::kPendingChannel) + "', '')",
+                   {});
     if (!a.ok()) return abort(a.status());
     *max_arrival = a->Int(0, 0);
   }
-  return c.Exec("COMMIT");
+  return c.Commit();
 }
 
 Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::vector<char>* store,
@@ -193,7 +219,8 @@ Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::v
     std::vector<std::pair<std::string, std::string>> claims;  // (key, id)
     for (size_t i = 0; i < ev.size(); ++i) {
       if (!ev[i].idempotency_key) continue;
-      if (first.emplace(*ev[i].idempotency_key, i).second) claims.emplace_back(*ev[i].idempotency_key, ev[i].id);
+      if (first.emplace(*ev[i].idempotency_key, i).second)
+        claims.emplace_back(*ev[i].idempotency_key, ev[i].id);
     }
     std::sort(claims.begin(), claims.end());  // one lock order for every node
     std::vector<std::string> ks, is;
@@ -201,10 +228,11 @@ Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::v
       ks.push_back(k);
       is.push_back(id);
     }
-    auto r = c.Prepared("w_claim",
-                        "INSERT INTO idempotency(key, id) SELECT * FROM unnest($1::text[], $2::uuid[]) "
-                        "ON CONFLICT DO NOTHING RETURNING key",
-                        {pg::TextArray(ks), pg::TextArray(is)});
+    auto r =
+        c.Prepared("w_claim",
+                   "INSERT INTO idempotency(key, id) SELECT * FROM unnest($1::text[], $2::uuid[]) "
+                   "ON CONFLICT DO NOTHING RETURNING key",
+                   {pg::TextArray(ks), pg::TextArray(is)});
     if (!r.ok()) return r.status();
     std::unordered_set<std::string> claimed;
     for (int row = 0; row < r->rows(); ++row) claimed.insert(std::string(r->Text(row, 0)));
@@ -213,10 +241,11 @@ Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::v
       if (!claimed.count(k)) lookup.push_back(k);
     std::unordered_map<std::string, Ack> original;
     if (!lookup.empty()) {
-      auto f = c.Prepared("w_find_idem",
-                          "SELECT i.key, i.id::text, e.seq FROM idempotency i LEFT JOIN events e ON e.id = i.id "
-                          "WHERE i.key = ANY($1::text[])",
-                          {pg::TextArray(lookup)});
+      auto f = c.Prepared(
+          "w_find_idem",
+          "SELECT i.key, i.id::text, e.seq FROM idempotency i LEFT JOIN events e ON e.id = i.id "
+          "WHERE i.key = ANY($1::text[])",
+          {pg::TextArray(lookup)});
       if (!f.ok()) return f.status();
       for (int row = 0; row < f->rows(); ++row) {
         Ack a{std::string(f->Text(row, 1)), std::nullopt, true};
@@ -254,10 +283,11 @@ Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::v
       if (ex->rows() > 0) conflict = at[std::string(ex->Text(0, 0))];
     }
     if (!conflict && !cids.empty()) {
-      auto ins = c.Prepared("w_client_ids",
-                            "INSERT INTO client_ids(id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING "
-                            "RETURNING id::text",
-                            {pg::TextArray(cids)});
+      auto ins =
+          c.Prepared("w_client_ids",
+                     "INSERT INTO client_ids(id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING "
+                     "RETURNING id::text",
+                     {pg::TextArray(cids)});
       if (!ins.ok()) return ins.status();
       std::unordered_set<std::string> fresh;
       for (int row = 0; row < ins->rows(); ++row) fresh.insert(std::string(ins->Text(row, 0)));
@@ -272,11 +302,13 @@ Status PostgresStore::ResolveRequest(PgConn& c, const AppendRequest& req, std::v
   if (conflict) {
     TRAIL_RETURN_IF_ERROR(c.Exec("ROLLBACK TO SAVEPOINT request"));
     TRAIL_RETURN_IF_ERROR(c.Exec("RELEASE SAVEPOINT request"));
-    *refused = Status::Conflict("id " + ev[*conflict].id + " is already stored").WithIndex(static_cast<int>(*conflict));
+    *refused = Status::Conflict("id " + ev[*conflict].id + " is already stored")
+                   .WithIndex(static_cast<int>(*conflict));
     return Status::Ok();
   }
   TRAIL_RETURN_IF_ERROR(c.Exec("RELEASE SAVEPOINT request"));
-  for (size_t i = 0; i < ev.size(); ++i) acks->push_back(replay[i] ? *replay[i] : Ack{ev[i].id, std::nullopt, false});
+  for (size_t i = 0; i < ev.size(); ++i)
+    acks->push_back(replay[i] ? *replay[i] : Ack{ev[i].id, std::nullopt, false});
   return Status::Ok();
 }
 

@@ -57,13 +57,16 @@ Status PostgresStore::Init() {
   TRAIL_RETURN_IF_ERROR(pg::Migrate(c));
 
   if (!opt_.origin.empty()) {
-    auto r = c.Query("INSERT INTO meta(key, value) VALUES('origin', $1) ON CONFLICT (key) DO NOTHING", {opt_.origin});
+    auto r =
+        c.Query("INSERT INTO meta(key, value) VALUES('origin', $1) ON CONFLICT (key) DO NOTHING",
+                {opt_.origin});
     if (!r.ok()) return r.status();
     auto origin = pg::ReadMeta(c, "origin");
     if (!origin.ok()) return origin.status();
     if (*origin && **origin != opt_.origin)
-      return Status::Invalid("invalid_config", "this log's name is '" + **origin + "'; it cannot become '" +
-                                                   opt_.origin + "' (verifiers know it by its name)");
+      return Status::Invalid("invalid_config", "this log's name is '" + **origin +
+                                                   "'; it cannot become '" + opt_.origin +
+                                                   "' (verifiers know it by its name)");
   }
 
   // Refuse to serve (and later to sign) if the stored tree does not extend the last signed
@@ -74,14 +77,17 @@ Status PostgresStore::Init() {
     if (opt_.signer) {
       auto ok = tlog::VerifyNote(**cp, opt_.signer->VerifierKey());
       if (!ok.ok())
-        return Status::Invalid("invalid_config",
-                               "log.key is not the key that signed this log's checkpoints: every node of a "
-                               "deployment needs the same log.key (" + ok.status().message() + ")");
+        return Status::Invalid(
+            "invalid_config",
+            "log.key is not the key that signed this log's checkpoints: every node of a "
+            "deployment needs the same log.key (" +
+                ok.status().message() + ")");
     }
     const std::string& note = **cp;
     auto sep = note.find("\n\n");
     auto body = tlog::ParseCheckpoint(sep == std::string::npos ? note : note.substr(0, sep + 1));
-    if (!body.ok()) return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
+    if (!body.ok())
+      return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
     auto tree = pg::ReadMeta(c, "tree");
     if (!tree.ok()) return tree.status();
     uint64_t size = 0;
@@ -94,7 +100,8 @@ Status PostgresStore::Init() {
     }
     if (body->size > size)
       return Status::Corruption("the stored tree (" + std::to_string(size) +
-                                " leaves) is older than the last signed checkpoint (" + std::to_string(body->size) +
+                                " leaves) is older than the last signed checkpoint (" +
+                                std::to_string(body->size) +
                                 "): refusing to start rather than sign an inconsistent checkpoint");
     pg::PgTiles tiles(c);
     auto root = tlog::RootAt(body->size, tiles);
@@ -124,7 +131,8 @@ uint64_t PostgresStore::ReadableEnd() { return readable_end_.load(); }
 
 uint64_t PostgresStore::WaitForEvents(uint64_t end, int timeout_ms) {
   std::unique_lock<std::mutex> l(end_mu_);
-  end_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] { return readable_end_.load() > end; });
+  end_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                   [&] { return readable_end_.load() > end; });
   return readable_end_.load();
 }
 
@@ -151,14 +159,10 @@ IntegrationDelay PostgresStore::Delay() const {
 
 bool PostgresStore::WaitSequenced(int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (acked_arrival_.load() > caught_up_arrival_.load() && std::chrono::steady_clock::now() < deadline) {
-    auto lease = pool_->Acquire();
-    if (lease.ok()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      WaitOwnWrites(**lease, static_cast<int>(std::max<int64_t>(left.count(), 1)));
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+  while (acked_arrival_.load() > caught_up_arrival_.load() &&
+         std::chrono::steady_clock::now() < deadline) {
+    WaitOwnWrites(100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return acked_arrival_.load() <= caught_up_arrival_.load();
 }

@@ -53,11 +53,15 @@ struct ConnectParams;
 }  // namespace pg
 
 struct PostgresOptions {
-  std::string url;                  // postgresql://…
-  size_t queue_limit = 100000;      // events accepted but not yet durable
+  std::string url;              // postgresql://…
+  size_t queue_limit = 100000;  // events accepted but not yet durable
   size_t max_commit_events = 20000;
   size_t max_sequence_events = 5000;  // events per sequencing transaction
-  size_t pool_size = 8;             // connections for reads, keys and retention
+  // Backpressure: while more committed events than this wait for their seq, a node's writer
+  // holds its next group back (up to 2 s), so the queue fills and clients get 429 rather than
+  // an unbounded integration delay.
+  size_t max_backlog = 5000;
+  size_t pool_size = 8;  // connections for reads, keys and retention
   const Clock* clock = &SystemClock::Get();
   const tlog::NoteSigner* signer = nullptr;
   std::string origin;
@@ -112,6 +116,7 @@ class PostgresStore final : public Store {
 
   // pg_writer.cc — writer thread.
   void WriterLoop();
+  void WaitForBacklog();
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks, int64_t* max_arrival);
   Status ResolveRequest(pg::PgConn& c, const AppendRequest& r, std::vector<char>* store,
@@ -122,14 +127,14 @@ class PostgresStore final : public Store {
   Status TryLead();
   Status LoadTree();
   Result<size_t> SequenceBatch(bool final_pass);
-  Status PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp);
+  Status PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp, int64_t arrival);
 
   // pg_listener.cc — listener thread and read-your-writes.
   void ListenerLoop();
   Status Refresh(pg::PgConn& c, bool with_size);
   void NoteEnd(uint64_t end);
   void NoteCheckpoint(const std::string& note);
-  void WaitOwnWrites(pg::PgConn& c, int timeout_ms);
+  void WaitOwnWrites(int timeout_ms);
 
   // pg_retention.cc
   Status PruneBatches(pg::PgConn& c, const std::string& where,
@@ -169,6 +174,7 @@ class PostgresStore final : public Store {
   std::atomic<uint64_t> readable_end_{0};
   std::atomic<int64_t> acked_arrival_{0};      // highest arrival this node acknowledged
   std::atomic<int64_t> caught_up_arrival_{0};  // every arrival up to here is sequenced
+  std::atomic<int64_t> sequenced_arrival_{0};  // the sequencer's progress (approximate)
   std::mutex end_mu_;
   std::condition_variable end_cv_;
   std::mutex cp_mu_;

@@ -121,7 +121,9 @@ class PostgresStoreTest : public ::testing::Test {
 
   void SetUp() override {
     Cluster& c = Cluster::Get();
-    if (c.missing()) GTEST_SKIP() << "no PostgreSQL server binaries installed (Debian: apt-get install postgresql)";
+    if (c.missing())
+      GTEST_SKIP()
+          << "no PostgreSQL server binaries installed (Debian: apt-get install postgresql)";
     ASSERT_TRUE(c.ok()) << "tests/pg_cluster.py start failed: " << c.error();
     url_ = c.CreateDb();
     ASSERT_FALSE(url_.empty());
@@ -143,14 +145,19 @@ class PostgresStoreTest : public ::testing::Test {
 
   PreparedEvent Login(const std::string& user, std::optional<std::string> key = std::nullopt,
                       std::optional<std::string> id = std::nullopt) {
-    boost::json::object o{{"tag", "account:login:success"}, {"subject", "user:" + user}, {"actor", user},
-                          {"ip", "203.0.113.7"}, {"user_agent", "test/1"}};
+    boost::json::object o{{"tag", "account:login:success"},
+                          {"subject", "user:" + user},
+                          {"actor", user},
+                          {"ip", "203.0.113.7"},
+                          {"user_agent", "test/1"}};
     if (key) o["idempotency_key"] = *key;
     if (id) o["id"] = *id;
     return PrepareEvent(o, *types_, ids_).value();
   }
   PreparedEvent Release(const std::string& project, int i) {
-    boost::json::object o{{"tag", "project:release:add"}, {"subject", "project:" + project}, {"actor", "alice"},
+    boost::json::object o{{"tag", "project:release:add"},
+                          {"subject", "project:" + project},
+                          {"actor", "alice"},
                           {"metadata", {{"version", "1." + std::to_string(i)}}}};
     return PrepareEvent(o, *types_, ids_).value();
   }
@@ -202,7 +209,8 @@ TEST_F(PostgresStoreTest, AcknowledgedEventsAreSequencedContiguouslyWithTheirLea
     leaves.push_back(all[i].leaf_hash);
   }
   ASSERT_TRUE(store_->WaitSequenced(5000));
-  for (int i = 0; i < 100 && (!store_->LatestCheckpoint() || store_->LatestCheckpoint()->size < 100); ++i)
+  for (int i = 0;
+       i < 100 && (!store_->LatestCheckpoint() || store_->LatestCheckpoint()->size < 100); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto cp = store_->LatestCheckpoint();
   ASSERT_TRUE(cp);
@@ -298,7 +306,8 @@ TEST_F(PostgresStoreTest, IdempotencyKeysAndClientIds) {
   EXPECT_EQ(twice.status().code(), Code::kConflict);
   EXPECT_EQ(All(*store_).size(), 5u);  // a, b, c, d, e
   // Text PostgreSQL cannot hold is refused as bad input, not as an outage.
-  boost::json::object o{{"tag", "account:login:success"}, {"subject", "user:x"}, {"actor", std::string("a\0b", 3)}};
+  boost::json::object o{
+      {"tag", "account:login:success"}, {"subject", "user:x"}, {"actor", std::string("a\0b", 3)}};
   auto nul = store_->AppendSync({PrepareEvent(o, *types_, ids_).value()});
   EXPECT_EQ(nul.status().code(), Code::kInvalidArgument);
 }
@@ -424,7 +433,8 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableAndNothingAcknowledged
   auto down = store_->AppendSync({Login("during")});
   EXPECT_FALSE(down.ok());
   EXPECT_EQ(down.status().code(), Code::kUnavailable);
-  for (int i = 0; i < 100 && store_->Healthy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 100 && store_->Healthy(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(store_->Healthy());
   Cluster::Get().Resume();
   Result<std::vector<Ack>> up = Status::Unavailable("not tried");
@@ -433,7 +443,8 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableAndNothingAcknowledged
     if (!up.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(up.ok()) << up.status().ToString();
-  for (int i = 0; i < 100 && !store_->Healthy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 100 && !store_->Healthy(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_TRUE(store_->Healthy());
   ASSERT_TRUE(store_->WaitSequenced(10000));
   auto all = All(*store_);

@@ -312,6 +312,9 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
       w.rollback.Run();
       return s;
     }
+    // A seal in progress points into the lists being changed: restart it (rows already
+    // written are rewritten, the forgotten key's row was deleted above).
+    seal_.reset();
     index_.RemoveKey(key);
     return Status::Ok();
   }));

@@ -133,7 +133,7 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.count_hour.Prepare(
       w.db, "INSERT INTO hour_counts(hour, prefix, n) VALUES(?, ?, ?) "
             "ON CONFLICT(hour, prefix) DO UPDATE SET n = n + excluded.n"));
-  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT INTO postings(seg, key, seqs) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT OR REPLACE INTO postings(seg, key, seqs) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(
       w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
@@ -190,27 +190,35 @@ Status SqliteStore::RecoverIndex() {
   TRAIL_RETURN_IF_ERROR(s);
   if (end != next_seq_) return Status::Corruption("events table has a gap before seq " + std::to_string(next_seq_));
   index_.Publish(end);
-  return SealSegments();
+  return SealSegments(/*all=*/true);
 }
 
-Status SqliteStore::SealSegments() {
+Status SqliteStore::SealSegments(bool all) {
+  constexpr size_t kSealChunk = 8192;  // rows per transaction: a few milliseconds of writer time
   auto& w = *writer_;
-  while (const PostingIndex::Lists* lists = index_.Sealable()) {
-    const uint64_t seg = index_.first_open_segment();
-    std::vector<const std::pair<const std::string, std::vector<uint64_t>>*> sorted;
-    sorted.reserve(lists->size());
-    for (const auto& kv : *lists) sorted.push_back(&kv);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  while (true) {
+    if (!seal_) {
+      const PostingIndex::Lists* lists = index_.Sealable();
+      if (!lists) return Status::Ok();
+      // The lists of a complete segment no longer change: the writer only adds past its end.
+      seal_.emplace();
+      seal_->seg = index_.first_open_segment();
+      seal_->rows.reserve(lists->size());
+      for (const auto& kv : *lists) seal_->rows.push_back(&kv);
+      std::sort(seal_->rows.begin(), seal_->rows.end(), [](auto* x, auto* y) { return x->first < y->first; });
+    }
+    const uint64_t seg = seal_->seg;
+    const size_t end = std::min(seal_->rows.size(), seal_->next + kSealChunk);
     TRAIL_RETURN_IF_ERROR(w.begin.Run());
     Status s;
-    for (const auto* kv : sorted) {
+    for (size_t i = seal_->next; i < end && s.ok(); ++i) {
       w.insert_posting.Bind(1, static_cast<int64_t>(seg));
-      w.insert_posting.BindBlob(2, kv->first);
-      w.insert_posting.BindBlob(3, EncodePostings(kv->second));
+      w.insert_posting.BindBlob(2, seal_->rows[i]->first);
+      w.insert_posting.BindBlob(3, EncodePostings(seal_->rows[i]->second));
       s = w.insert_posting.Run();
-      if (!s.ok()) break;
     }
-    if (s.ok()) {
+    const bool last = end == seal_->rows.size();
+    if (s.ok() && last) {
       w.insert_segment.Bind(1, static_cast<int64_t>(seg));
       w.insert_segment.Bind(2, static_cast<int64_t>(index_.SegmentStart(seg)));
       w.insert_segment.Bind(3, static_cast<int64_t>(index_.SegmentStart(seg + 1)));
@@ -220,11 +228,16 @@ Status SqliteStore::SealSegments() {
     if (s.ok()) s = w.commit.Run();
     if (!s.ok()) {
       w.rollback.Run();
-      return s;  // the segment stays open in memory; sealing is retried after the next commit
+      return s;  // the segment stays open in memory; the chunk is retried after the next commit
     }
-    index_.DropSealed();
+    seal_->next = end;
+    if (last) {
+      // Rows are in the database before the segment leaves memory: readers never miss it.
+      seal_.reset();
+      index_.DropSealed();
+    }
+    if (!all) return Status::Ok();
   }
-  return Status::Ok();
 }
 
 void SqliteStore::Append(std::vector<PreparedEvent> events, AppendCallback done) {

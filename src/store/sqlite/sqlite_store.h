@@ -82,7 +82,10 @@ class SqliteStore final : public Store {
   void WriterLoop();
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks);
-  Status SealSegments();
+  // Writes the posting lists of complete segments. Sealing a segment is split into chunks of
+  // rows, one chunk per call (one transaction each), so that ingest commits interleave with it;
+  // `all` finishes every complete segment at once (start-up).
+  Status SealSegments(bool all = false);
   // Tree and checkpoints (sqlite_tree.cc). Writer thread only, inside its transaction.
   Status InitTree();
   Status ExtendTree(const std::string& leaf_hash);
@@ -120,6 +123,12 @@ class SqliteStore final : public Store {
   std::atomic<bool> healthy_{true};
 
   tlog::CompactRange tree_;  // writer thread only
+  struct SealInProgress {
+    uint64_t seg = 0;
+    std::vector<const std::pair<const std::string, std::vector<uint64_t>>*> rows;  // sorted by key
+    size_t next = 0;
+  };
+  std::optional<SealInProgress> seal_;  // writer thread only
   std::optional<SignedCheckpoint> signed_pending_;  // signed in the open transaction
   std::chrono::steady_clock::time_point last_signed_{};
   Micros last_archived_ = 0;
