@@ -167,6 +167,11 @@ int Serve(ServeFlags& f) {
   so.tls_cert = cfg.tls_cert;
   so.tls_key = cfg.tls_key;
   so.max_body = cfg.max_body;
+  // Small ingest requests never block (they parse, then queue for the writer): handle them on
+  // the I/O thread. Everything else, which may read the store at length, goes to workers.
+  so.run_inline = [](const HttpRequest& r) {
+    return r.method == "POST" && r.path == "/v1/events" && r.body.size() <= 64 * 1024;
+  };
   HttpServer server(so, [&api](HttpRequest req, Respond respond) { api.Handle(std::move(req), std::move(respond)); });
   if (Status s = server.Start(); !s.ok()) {
     Log(s.message());

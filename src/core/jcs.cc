@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_text.h"
+
 namespace trail {
 namespace {
 
@@ -25,48 +27,6 @@ namespace {
 // above those; every other pair of lead bytes already compares as UTF-16 does.
 inline unsigned Utf16Rank(unsigned char b) { return (b == 0xee || b == 0xef) ? b + 0x10u : b; }
 
-void AppendEscapedString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  const char* p = s.data();
-  const char* end = p + s.size();
-  const char* run = p;  // start of the pending run of bytes that need no escaping
-  for (; p < end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(run, p);
-    run = p + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(run, end);
-  out->push_back('"');
-}
 
 template <typename Int>
 void AppendInteger(Int v, std::string* out) {
@@ -95,7 +55,7 @@ void AppendValue(const boost::json::value& v, std::string* out) {
       AppendEcmaScriptNumber(v.get_double(), out);
       break;
     case boost::json::kind::string:
-      AppendEscapedString(v.get_string(), out);
+      AppendJsonString(v.get_string(), out);
       break;
     case boost::json::kind::array: {
       out->push_back('[');
@@ -133,7 +93,7 @@ void AppendObject(const boost::json::object& obj, std::string* out) {
   out->push_back('{');
   for (size_t i = 0; i < n; ++i) {
     if (i > 0) out->push_back(',');
-    AppendEscapedString(members[i]->key(), out);
+    AppendJsonString(members[i]->key(), out);
     out->push_back(':');
     AppendValue(members[i]->value(), out);
   }

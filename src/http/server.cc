@@ -187,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         self->Send(std::move(res));
       });
     };
+    if (srv_->opt.run_inline && srv_->opt.run_inline(req)) return srv_->handler(std::move(req), std::move(respond));
     net::post(srv_->workers, [srv = srv_, req = std::move(req), respond = std::move(respond)]() mutable {
       srv->handler(std::move(req), std::move(respond));
     });

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct ServerOptions {
   size_t max_body = 8 * 1024 * 1024;
   int io_threads = 2;
   int worker_threads = 4;
+  // Requests for which this says true are handled on the I/O thread itself, saving a thread
+  // hop: only for handlers that never block (ingest: parse, then queue for the writer).
+  std::function<bool(const HttpRequest&)> run_inline;
 };
 
 class HttpServer {

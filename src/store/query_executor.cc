@@ -22,23 +22,6 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
   return false;
 }
 
-// Smallest seq in [0, end) whose recorded_at >= t, or end.
-Status FirstSeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out) {
-  uint64_t lo = 0, hi = end;
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    Micros at = 0;
-    TRAIL_RETURN_IF_ERROR(src.RecordedAt(mid, &at));
-    if (at >= t) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  *out = lo;
-  return Status::Ok();
-}
-
 void IntersectInto(std::vector<uint64_t>* acc, const std::vector<uint64_t>& other) {
   std::vector<uint64_t> out;
   std::set_intersection(acc->begin(), acc->end(), other.begin(), other.end(), std::back_inserter(out));
@@ -74,6 +57,22 @@ Status GroupList(const std::vector<std::string>& keys, uint64_t seg, uint64_t lo
 }
 
 }  // namespace
+
+Status FirstSeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out) {
+  uint64_t lo = 0, hi = end;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    Micros at = 0;
+    TRAIL_RETURN_IF_ERROR(src.RecordedAt(mid, &at));
+    if (at >= t) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  *out = lo;
+  return Status::Ok();
+}
 
 bool EventMatches(const Query& q, const Event& e) {
   if (e.pruned && !q.include_pruned) return false;

@@ -34,6 +34,10 @@ class EventSource {
   virtual Status RecordedAt(uint64_t seq, Micros* t) = 0;
 };
 
+// Smallest seq in [0, end) whose recorded_at >= t, or end (recorded_at never decreases
+// with seq, so this is a binary search).
+Status FirstSeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out);
+
 // Residual check of every term of `q` on a fetched event.
 bool EventMatches(const Query& q, const Event& e);
 

@@ -18,23 +18,6 @@ constexpr std::string_view kPruneSet =
     "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, "
     "description = NULL, occurred_at = NULL, pruned = 1 WHERE seq = ? AND pruned = 0";
 
-// Smallest seq in [0, end) with recorded_at >= t.
-Status SeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out) {
-  uint64_t lo = 0, hi = end;
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    Micros at = 0;
-    TRAIL_RETURN_IF_ERROR(src.RecordedAt(mid, &at));
-    if (at >= t) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  *out = lo;
-  return Status::Ok();
-}
-
 }  // namespace
 
 struct SqliteStoreGcAccess {
@@ -168,11 +151,11 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
       Source src(r.get());
       for (const auto& rule : req.rules) {
         uint64_t c = 0;
-        s = SeqAtOrAfter(src, end, req.as_of - rule.max_age, &c);
+        s = FirstSeqAtOrAfter(src, end, req.as_of - rule.max_age, &c);
         if (!s.ok()) break;
         cutoff[rule.tag] = c;
       }
-      if (s.ok() && req.personal_data) s = SeqAtOrAfter(src, end, req.as_of - *req.personal_data, &scrub_end);
+      if (s.ok() && req.personal_data) s = FirstSeqAtOrAfter(src, end, req.as_of - *req.personal_data, &scrub_end);
       sqlite::Stmt m;
       if (s.ok()) s = m.Prepare(r->db, "SELECT key, value FROM meta WHERE key LIKE 'gc:%'");
       while (s.ok() && m.Step(&s)) marks[std::string(m.Text(0))] = std::stoull(std::string(m.Text(1)));
