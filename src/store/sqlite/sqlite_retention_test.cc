@@ -1,0 +1,186 @@
+// Retention on the embedded store: exact boundaries (one microsecond inside and outside a
+// window), personal-data scrubbing, redaction, and runs across a reopen.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "core/event.h"
+#include "core/uuid7.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace trail {
+namespace {
+
+constexpr Micros kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+constexpr Micros kDay = 86'400LL * 1'000'000;
+
+constexpr std::string_view kTypes = R"(
+[[event]]
+tag = "account:login:success"
+subject = "user"
+description = "{actor} logged in"
+retention = "90d"
+
+[[event]]
+tag = "project:create"
+subject = "project"
+description = "{actor} created it"
+retention = "forever"
+)";
+
+class RetentionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* t = std::getenv("TEST_TMPDIR");
+    std::filesystem::path root = t && *t ? t : (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    dir_ = root / ("trail-retention-" + std::to_string(::getpid()) + "-" +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    types_ = *TypeRegistry::FromToml(kTypes, "test.toml");
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    store_.reset();
+    SqliteOptions o;
+    o.path = (dir_ / "trail.db").string();
+    o.clock = &clock_;
+    o.segment_bits = 4;  // seal often: retention must work across sealed and open segments
+    auto s = SqliteStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s.value());
+  }
+  // Records one event at time `at` (the store's recorded_at).
+  uint64_t Record(Micros at, const std::string& tag, const std::string& subject, const std::string& actor) {
+    clock_.Set(at);
+    boost::json::object ev{{"tag", tag}, {"subject", subject}, {"actor", actor}, {"ip", "203.0.113.9"},
+                           {"user_agent", "test/1"}};
+    auto e = PrepareEvent(boost::json::value(ev), *types_, ids_);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    std::vector<PreparedEvent> batch;
+    batch.push_back(std::move(e.value()));
+    auto acks = store_->AppendSync(std::move(batch));
+    EXPECT_TRUE(acks.ok());
+    return *acks.value()[0].seq;
+  }
+  GcResult Gc(Micros as_of, bool dry = false, std::optional<Micros> personal = std::nullopt) {
+    GcRequest r;
+    r.as_of = as_of;
+    r.dry_run = dry;
+    r.personal_data = personal;
+    r.rules.push_back({"account:login:success", 90 * kDay});
+    auto res = store_->CollectGarbage(r);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() ? *res : GcResult{};
+  }
+  Event Read(uint64_t seq) {
+    Query q;
+    q.ascending = true;
+    q.include_pruned = true;
+    q.limit = 1;
+    if (seq > 0) q.after_seq = seq - 1;
+    auto page = store_->Query(q, nullptr);
+    EXPECT_TRUE(page.ok() && !page->events.empty());
+    return page->events.at(0);
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kT0};
+  Uuid7Generator ids_{clock_};
+  std::shared_ptr<const TypeRegistry> types_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(RetentionTest, PrunesOneMicrosecondPastTheWindowAndNotBefore) {
+  const uint64_t seq = Record(kT0, "account:login:success", "user:alice", "alice");
+  const Micros edge = kT0 + 90 * kDay;  // the event is exactly 90 days old then: kept
+  EXPECT_EQ(Gc(edge, /*dry=*/true).pruned, 0u);
+  EXPECT_EQ(Gc(edge).pruned, 0u);
+  EXPECT_FALSE(Read(seq).pruned);
+  EXPECT_EQ(Gc(edge + 1, /*dry=*/true).pruned, 1u);
+  EXPECT_FALSE(Read(seq).pruned) << "a dry run changes nothing";
+  EXPECT_EQ(Gc(edge + 1).pruned, 1u);
+  Event e = Read(seq);
+  EXPECT_TRUE(e.pruned);
+  EXPECT_FALSE(e.subject || e.actor || e.ip || e.user_agent);
+  EXPECT_EQ(e.tag, "account:login:success");
+  EXPECT_EQ(e.leaf_hash.size(), 32u) << "the leaf hash stays, so the tree still verifies";
+  EXPECT_EQ(Gc(edge + 1).pruned, 0u) << "runs are idempotent";
+}
+
+TEST_F(RetentionTest, ForeverIsForever) {
+  const uint64_t seq = Record(kT0, "project:create", "project:p1", "bob");
+  EXPECT_EQ(Gc(kT0 + 3650 * kDay).pruned, 0u);
+  EXPECT_FALSE(Read(seq).pruned);
+}
+
+TEST_F(RetentionTest, ScrubsPersonalDataOneMicrosecondPastItsWindow) {
+  const uint64_t seq = Record(kT0, "project:create", "project:p1", "bob");
+  const Micros pd = 30 * kDay;
+  EXPECT_EQ(Gc(kT0 + pd, false, pd).scrubbed, 0u);
+  EXPECT_TRUE(Read(seq).ip.has_value());
+  EXPECT_EQ(Gc(kT0 + pd + 1, true, pd).scrubbed, 1u);
+  EXPECT_TRUE(Read(seq).ip.has_value()) << "a dry run changes nothing";
+  EXPECT_EQ(Gc(kT0 + pd + 1, false, pd).scrubbed, 1u);
+  Event e = Read(seq);
+  EXPECT_FALSE(e.pruned);
+  EXPECT_FALSE(e.ip || e.user_agent);
+  EXPECT_EQ(e.actor, "bob") << "the facts stay, only ip and user agent go";
+}
+
+TEST_F(RetentionTest, ADryRunDoesNotCountAsScrubbedWhatItWouldPrune) {
+  Record(kT0, "account:login:success", "user:alice", "alice");
+  GcResult r = Gc(kT0 + 91 * kDay, /*dry=*/true, 30 * kDay);
+  EXPECT_EQ(r.pruned, 1u);
+  EXPECT_EQ(r.scrubbed, 0u);
+}
+
+TEST_F(RetentionTest, WatermarksSurviveAReopenAndNewEventsArePrunedLater) {
+  for (int i = 0; i < 40; ++i) Record(kT0 + i, "account:login:success", "user:u" + std::to_string(i % 3), "x");
+  EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 40u);
+  Open();  // a restart between runs
+  for (int i = 0; i < 25; ++i) Record(kT0 + 100 * kDay + i, "account:login:success", "user:u1", "x");
+  EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 0u) << "nothing new is old enough";
+  EXPECT_EQ(Gc(kT0 + 191 * kDay).pruned, 25u);
+  Open();
+  EXPECT_EQ(Gc(kT0 + 191 * kDay).pruned, 0u);
+}
+
+TEST_F(RetentionTest, RedactPrunesExactlyTheSubjectAndForgetsIt) {
+  std::vector<uint64_t> alice, others;
+  for (int i = 0; i < 30; ++i) {
+    (i % 3 == 0 ? alice : others)
+        .push_back(Record(kT0 + i, "account:login:success", i % 3 == 0 ? "user:alice" : "user:bob", "someone"));
+  }
+  RedactRequest r;
+  r.subject = "user:alice";
+  auto n = store_->Redact(r);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, alice.size());
+  for (uint64_t s : alice) EXPECT_TRUE(Read(s).pruned);
+  for (uint64_t s : others) EXPECT_FALSE(Read(s).pruned);
+  Query q;
+  q.subjects = {"user:alice"};
+  q.include_pruned = true;
+  auto page = store_->Query(q, nullptr);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->events.empty());
+  // Later events of the same subject are recorded and found as usual.
+  const uint64_t later = Record(kT0 + 100, "account:login:success", "user:alice", "alice");
+  Open();
+  q.include_pruned = false;
+  page = store_->Query(q, nullptr);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0].seq, later);
+}
+
+}  // namespace
+}  // namespace trail
