@@ -1,0 +1,121 @@
+"""Integrity end to end (SPEC §5): `trail verify --data` passes on an intact log and names the
+seq of every kind of tampering — an altered field, a deleted row, a reordered pair, a forged
+leaf hash, a rewritten tree node — and `trail verify --url` remembers the checkpoint it saw and
+refuses a log that shrank or rewrote its history.
+"""
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ServerTestCase, ev, run_cli  # noqa: E402
+
+
+def tamper(db, *statements):
+    con = sqlite3.connect(db, isolation_level=None)
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        con.execute(f'DROP TRIGGER "{name}"')  # an attacker with the file drops the guards
+    for st in statements:
+        con.execute(st)
+    con.close()
+
+
+class VerifyData(ServerTestCase):
+    def setUp(self):
+        self.srv = self.new_server()
+        c = self.srv.client()
+        for b in range(6):
+            r = c.record([ev("project:role:add", f"project:p{i % 5}", "alice", target_user=f"u{b}-{i}",
+                             role_name="Maintainer") for i in range(100)])
+            self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.srv.stop(), 0)
+        self.data = self.srv.data
+
+    def copy(self):
+        d = os.path.join(tempfile.mkdtemp(prefix="trail-tamper-"), "data")
+        self.addCleanup(shutil.rmtree, os.path.dirname(d), True)
+        shutil.copytree(self.data, d, ignore=shutil.ignore_patterns("*.log"))
+        return d, os.path.join(d, "trail.db")
+
+    def verify(self, data):
+        return run_cli("verify", "--data", data, timeout=120)
+
+    def test_intact_log_verifies(self):
+        r = self.verify(self.data)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OK", r.stdout)
+
+    def test_an_altered_field_is_named_by_seq(self):
+        d, db = self.copy()
+        tamper(db, "UPDATE events SET actor = 'mallory' WHERE seq = 123")
+        r = self.verify(d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"seq 123\b.*altered")
+
+    def test_a_deleted_row_is_named_by_seq(self):
+        d, db = self.copy()
+        tamper(db, "DELETE FROM events WHERE seq = 300")
+        r = self.verify(d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"seq 300\b.*missing")
+
+    def test_a_reordered_pair_is_found(self):
+        d, db = self.copy()
+        # Swap the contents of two rows, leaf hashes included: each row still matches its own
+        # leaf hash, but the tree over them no longer matches the signed checkpoint.
+        tamper(db, "UPDATE events SET seq = -1 WHERE seq = 50",
+               "UPDATE events SET seq = 50 WHERE seq = 400",
+               "UPDATE events SET seq = 400 WHERE seq = -1")
+        r = self.verify(d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"seq (50|400)\b|root|tree node")
+
+    def test_a_forged_leaf_hash_is_found(self):
+        d, db = self.copy()
+        tamper(db, "UPDATE events SET leaf_hash = zeroblob(32) WHERE seq = 7")
+        r = self.verify(d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("seq 7", r.stdout)
+
+    def test_a_rewritten_tree_node_is_found(self):
+        d, db = self.copy()
+        tamper(db, "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1")
+        r = self.verify(d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"tree node over seqs 256\.\.511")
+
+
+class VerifyUrl(ServerTestCase):
+    def test_remembers_the_checkpoint_and_sees_consistent_growth(self):
+        srv = self.new_server()
+        c = srv.client()
+        self.assertEqual(c.record([ev("project:create", f"project:p{i}", "bob") for i in range(300)]).status, 201)
+        vkey = run_cli("keys", "verifier", "--data", srv.data).stdout.strip().splitlines()[-1]
+        state = os.path.join(srv.workdir, "verify-state.json")
+        r = run_cli("verify", "--url", srv.url, "--vkey", vkey, "--state", state)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(os.path.exists(state))
+        self.assertEqual(c.record([ev("project:create", "project:more", "bob")]).status, 201)
+        r = run_cli("verify", "--url", srv.url, "--vkey", vkey, "--state", state)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("consistent with the one of size", r.stdout)
+        # A checkpoint from "before" that this log never had: the verifier must refuse.
+        with open(state, "w") as f:
+            f.write('{"size": 5, "root": "' + "A" * 43 + '="}')
+        r = run_cli("verify", "--url", srv.url, "--vkey", vkey, "--state", state)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("differ from the checkpoint seen before", r.stdout)
+
+    def test_a_wrong_verifier_key_is_refused(self):
+        srv = self.new_server()
+        other = self.new_server()
+        vkey = run_cli("keys", "verifier", "--data", other.data).stdout.strip().splitlines()[-1]
+        r = run_cli("verify", "--url", srv.url, "--vkey", vkey)
+        self.assertNotEqual(r.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
