@@ -139,26 +139,12 @@ struct Kind {
   std::function<Params(Workload&, std::mt19937_64&)> make;
 };
 
-std::string UrlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string o;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '*') {
-      o.push_back(static_cast<char>(c));
-    } else {
-      o.push_back('%');
-      o.push_back(hex[c >> 4]);
-      o.push_back(hex[c & 15]);
-    }
-  }
-  return o;
-}
 
 std::string Target(const Params& p) {
   std::string t = "/v1/events?";
   for (size_t i = 0; i < p.size(); ++i) {
     if (i) t.push_back('&');
-    t += p[i].first + "=" + UrlEncode(p[i].second);
+    t += p[i].first + "=" + UrlEncodeComponent(p[i].second, true);
   }
   return t;
 }

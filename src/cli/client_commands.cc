@@ -39,20 +39,6 @@ std::string ErrorText(const HttpResult& r) {
   return "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300);
 }
 
-std::string UrlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string o;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '*') {
-      o.push_back(static_cast<char>(c));
-    } else {
-      o.push_back('%');
-      o.push_back(hex[c >> 4]);
-      o.push_back(hex[c & 15]);
-    }
-  }
-  return o;
-}
 
 struct Client {
   std::unique_ptr<HttpConnection> conn;
@@ -155,7 +141,7 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
   auto add = [&](const char* k, const std::string& v) {
     if (v.empty()) return;
     params += params.empty() ? "?" : "&";
-    params += std::string(k) + "=" + UrlEncode(v);
+    params += std::string(k) + "=" + UrlEncodeComponent(v, true);
   };
   add("subject", f.subject);
   add("actor", f.actor);
@@ -178,7 +164,7 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
   while (static_cast<int>(rows.size()) < f.limit) {
     int want = std::min(1000, f.limit - static_cast<int>(rows.size()));
     std::string target = "/v1/events" + params + (params.empty() ? "?" : "&") + "limit=" + std::to_string(want);
-    if (!cursor.empty()) target += "&cursor=" + UrlEncode(cursor);
+    if (!cursor.empty()) target += "&cursor=" + UrlEncodeComponent(cursor);
     auto r = c->conn->Request("GET", target, "", "", c->auth);
     if (!r.ok()) return Fail(r.status().message());
     if (r->status != 200) return Fail(ErrorText(*r));
@@ -235,7 +221,7 @@ int KeysList(const Remote& remote) {
 int KeysRevoke(const Remote& remote, const std::string& id) {
   auto c = Connect(remote);
   if (!c.ok()) return Fail(c.status().message());
-  auto r = c->conn->Request("DELETE", "/v1/admin/keys/" + UrlEncode(id), "", "", c->auth);
+  auto r = c->conn->Request("DELETE", "/v1/admin/keys/" + UrlEncodeComponent(id), "", "", c->auth);
   if (!r.ok()) return Fail(r.status().message());
   if (r->status != 200) return Fail(ErrorText(*r));
   std::cout << r->body << "\n";

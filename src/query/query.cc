@@ -200,6 +200,24 @@ std::optional<uint64_t> DecodeCursor(std::string_view cursor, bool ascending) {
   return seq;
 }
 
+std::string UrlEncodeComponent(std::string_view s, bool keep_colon) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~' || (keep_colon && c == ':')) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::string UrlDecodeComponent(std::string_view s, bool* ok) {
   std::string out;
   out.reserve(s.size());

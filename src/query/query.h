@@ -76,5 +76,8 @@ std::optional<std::multimap<std::string, std::string>> ParseUrlQuery(std::string
 // One component of it. Sets *ok (when given) to false and returns "" on bad percent-encoding
 // or invalid UTF-8.
 std::string UrlDecodeComponent(std::string_view s, bool* ok);
+// Percent-encodes everything but RFC 3986 unreserved characters (and ':' when keep_colon,
+// which keeps subjects and tags readable in URLs).
+std::string UrlEncodeComponent(std::string_view s, bool keep_colon = false);
 
 }  // namespace trail

@@ -1,6 +1,7 @@
 #include "ui/html.h"
 
 #include "core/time_format.h"
+#include "query/query.h"
 
 namespace trail::ui {
 
@@ -29,23 +30,7 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string UrlEncode(std::string_view s, bool keep_colon) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~' || (keep_colon && c == ':')) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s, bool keep_colon) { return UrlEncodeComponent(s, keep_colon); }
 
 std::string QueryString(const Params& params) {
   std::string out;
