@@ -3,7 +3,9 @@
 // batches of kBatch rows between group commits, so ingest never waits more than one batch
 // (a few milliseconds) and reads never wait at all. Watermarks in `meta` remember how far
 // each rule has pruned, so a run touches only what is new since the last.
+#include <chrono>
 #include <future>
+#include <thread>
 #include <map>
 
 #include "store/sqlite/sqlite_internal.h"
@@ -11,8 +13,8 @@
 namespace trail {
 namespace {
 
-constexpr size_t kBatch = 2000;
-constexpr uint64_t kScrubChunk = 4096;
+constexpr size_t kBatch = 1000;  // rows per writer task: a few milliseconds
+constexpr uint64_t kScrubChunk = 1024;
 
 constexpr std::string_view kPruneSet =
     "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, "
@@ -58,9 +60,14 @@ using Gc = SqliteStoreGcAccess;
 Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   auto done = std::make_shared<std::promise<Status>>();
   auto fut = done->get_future();
+  const auto t0 = std::chrono::steady_clock::now();
   Status pushed = queue_.PushTask([fn, done] { done->set_value(fn()); });
   if (!pushed.ok()) return pushed;
-  return fut.get();
+  Status s = fut.get();
+  // Ingest first: while requests wait for the writer, give it back three times the time this
+  // batch took, so maintenance takes at most a quarter of the writer (and all of it when idle).
+  if (queue_.waiting()) std::this_thread::sleep_for(3 * (std::chrono::steady_clock::now() - t0));
+  return s;
 }
 
 // Prunes (or, dry, counts) the live events among `seqs` in one transaction on the writer.
