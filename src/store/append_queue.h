@@ -41,6 +41,13 @@ class AppendQueue {
     return Status::Ok();
   }
 
+  // Queues a request, or answers `done` at once with the refusal (queue full, closed).
+  void Enqueue(std::vector<PreparedEvent> events, AppendCallback done) {
+    AppendRequest r{std::move(events), std::move(done), {}};
+    Status s = Push(std::move(r));
+    if (!s.ok()) r.done(s, {});  // Push leaves r intact when it refuses
+  }
+
   // Maintenance work (retention batches) that must run on the writer between commits, so
   // that it interleaves with ingest instead of competing for the database's write lock.
   using Task = std::function<void()>;

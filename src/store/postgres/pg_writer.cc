@@ -79,9 +79,7 @@ void PostgresStore::Append(std::vector<PreparedEvent> events, AppendCallback don
       return;
     }
   }
-  AppendRequest r{std::move(events), std::move(done), {}};
-  Status s = queue_.Push(std::move(r));
-  if (!s.ok()) r.done(s, {});  // Push leaves r intact when it refuses
+  queue_.Enqueue(std::move(events), std::move(done));
 }
 
 void PostgresStore::WriterLoop() {

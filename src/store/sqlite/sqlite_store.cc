@@ -245,9 +245,7 @@ void SqliteStore::Append(std::vector<PreparedEvent> events, AppendCallback done)
     done(Status::Ok(), {});
     return;
   }
-  AppendRequest r{std::move(events), std::move(done), {}};
-  Status s = queue_.Push(std::move(r));
-  if (!s.ok()) r.done(s, {});  // Push leaves r intact when it refuses
+  queue_.Enqueue(std::move(events), std::move(done));
 }
 
 void SqliteStore::WriterLoop() {
