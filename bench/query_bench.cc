@@ -17,6 +17,8 @@
 //   tag_prefix       tag=project:*                           (tag-prefix search)
 //   search           q=tag:account:login:*                   (the same through the q syntax)
 //   subject_tag_time subject=<s>&tag=<its tag>&since=&until= (a random 90-day window)
+//   proof            GET /v1/events/{id}/proof of a random event (issue 6); in process the
+//                    same steps: Get(id), InclusionProof from the stored tiles, the note
 // Each rep runs --queries of each kind, interleaved, after a warm-up of --warmup each; the
 // output pools all reps: p50, p99, max, and the p99 of each rep.
 #include <filesystem>
@@ -28,6 +30,8 @@
 #include "client/http_connection.h"
 #include "core/time_format.h"
 #include "query/query.h"
+#include "store/sqlite/db.h"
+#include "tlog/tree.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace trail::bench {
@@ -207,6 +211,33 @@ int main(int argc, char** argv) {
        }},
   };
 
+  // Issue 6: an inclusion proof of a random event (its id looked up beforehand) in the tree of
+  // all events, through the same path as GET /v1/events/{id}/proof: Get(id), the proof from
+  // the stored tiles, the checkpoint note.
+  std::vector<std::string> proof_ids;
+  uint64_t tree_size = 0;
+  {
+    sqlite::Db sdb;
+    if (Status s = sdb.Open(db, true); !s.ok()) Die("open " + db + ": " + s.ToString());
+    sqlite::Stmt st;
+    Status s = st.Prepare(sdb, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events");
+    if (s.ok() && st.Step(&s)) tree_size = static_cast<uint64_t>(st.Int(0));
+    sqlite::Stmt by_seq;
+    if (Status ps = by_seq.Prepare(sdb, "SELECT id FROM events WHERE seq = ?"); !ps.ok()) Die(ps.ToString());
+    std::mt19937_64 prng(779);
+    for (int i = 0; i < 4096 && tree_size > 0; ++i) {
+      by_seq.Reset();
+      by_seq.Bind(1, static_cast<int64_t>(prng() % tree_size));
+      Status rs;
+      if (by_seq.Step(&rs)) proof_ids.emplace_back(by_seq.Text(0));
+    }
+  }
+  if (!proof_ids.empty()) {
+    kinds.push_back({"proof", [&](Workload&, std::mt19937_64& rng) {
+                       return Params{{"@proof", proof_ids[rng() % proof_ids.size()]}};
+                     }});
+  }
+
   // The runner: in process or over HTTP. Returns latency (ms), result count, rows examined.
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<HttpConnection> conn;
@@ -224,6 +255,29 @@ int main(int argc, char** argv) {
     auth["Authorization"] = "Bearer " + f.Str("key");
   }
   auto run = [&](const Params& p, uint64_t* results, uint64_t* examined) -> double {
+    if (p.size() == 1 && p[0].first == "@proof") {
+      const std::string& id = p[0].second;
+      if (store) {
+        double t0 = Now();
+        auto e = store->Get(id);
+        if (!e.ok() || !e->has_value()) Die("Get " + id + " failed");
+        auto tiles = store->Tiles();
+        auto proof = tlog::InclusionProof((*e)->seq, tree_size, *tiles);
+        auto note = store->CheckpointNote(tree_size);
+        double ms = (Now() - t0) * 1e3;
+        if (!proof.ok()) Die("InclusionProof: " + proof.status().ToString());
+        *results += 1;
+        return ms;
+      }
+      const std::string target = "/v1/events/" + id + "/proof";
+      double t0 = Now();
+      auto r = conn->Request("GET", target, "", "", auth);
+      double ms = (Now() - t0) * 1e3;
+      if (!r.ok()) Die("GET " + target + ": " + r.status().ToString());
+      if (r->status != 200) Die("GET " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
+      *results += 1;
+      return ms;
+    }
     if (store) {
       std::multimap<std::string, std::string> mm(p.begin(), p.end());
       auto q = ParseQuery(mm);

@@ -16,12 +16,16 @@
 //
 // Each mode runs --reps times on one store that starts empty (reps alternate modes); the
 // median is reported. One JSON line per figure, plus the store's bytes per event at the end.
+//
+// --integrity instead compares pipelined Append into a store keeping the tree and signed
+// checkpoints with one that does not (SqliteOptions::maintain_tree), reps alternating.
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 
 #include "bench_common.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tlog/note.h"
 
 namespace trail::bench {
 namespace {
@@ -86,6 +90,53 @@ uint64_t DirBytes(const std::string& dir) {
   return n;
 }
 
+// Issue 6: the same pipelined batches into two stores side by side, one keeping the Merkle
+// tree, its tiles and signed checkpoints (as trail always does), one with maintain_tree off.
+// Reps alternate between the stores so that drift on a shared machine hits both alike.
+int CompareIntegrity(const TypeRegistry& types, const std::string& dir, size_t per_rep, size_t batch,
+                     int reps, size_t inflight) {
+  Uuid7Generator ids(SystemClock::Get());
+  Workload w(12);
+  auto signer = tlog::NoteSigner::FromSeed(std::string(32, '\x07'), "bench.trail");
+  if (!signer.ok()) Die("signer: " + signer.status().ToString());
+  std::unique_ptr<SqliteStore> stores[2];
+  for (int k = 0; k < 2; ++k) {
+    fs::create_directories(dir + (k ? "/without" : "/with"));
+    SqliteOptions o;
+    o.path = dir + (k ? "/without" : "/with") + "/trail.db";
+    if (k == 0) {
+      o.signer = &signer.value();
+      o.origin = "bench.trail";
+    } else {
+      o.maintain_tree = false;
+    }
+    auto opened = SqliteStore::Open(o);
+    if (!opened.ok()) Die("open store: " + opened.status().ToString());
+    stores[k] = std::move(opened.value());
+  }
+  std::vector<double> rates[2];
+  for (int i = 0; i < reps; ++i) {
+    for (int k : {i % 2, 1 - i % 2}) {
+      size_t n = 0;
+      double secs = RunAsync(*stores[k], MakeBatches(w, types, ids, per_rep, batch), inflight, &n);
+      rates[k].push_back(static_cast<double>(n) / secs);
+      Progress(std::string(k ? "without" : "with") + " tree and checkpoints: rep " + std::to_string(i + 1) + ": " +
+               std::to_string(static_cast<int>(rates[k].back())) + " events/s");
+    }
+  }
+  const uint64_t tree_size = stores[0]->LatestCheckpoint() ? stores[0]->LatestCheckpoint()->size : 0;
+  stores[0].reset();
+  stores[1].reset();
+  JsonObj j;
+  j.Str("figure", "store_integrity_ratio").Num("with_events_per_s", Median(rates[0]))
+      .Num("without_events_per_s", Median(rates[1])).Num("ratio", Median(rates[0]) / Median(rates[1]))
+      .Nums("with_reps", rates[0]).Nums("without_reps", rates[1]).Int("batch", batch).Int("inflight", inflight)
+      .Int("events_per_rep", per_rep).Int("last_checkpoint_size", tree_size);
+  Emit(j);
+  fs::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 }  // namespace trail::bench
 
@@ -102,6 +153,7 @@ int main(int argc, char** argv) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   auto types = LoadTypes(types_file);
+  if (f.Has("integrity")) return CompareIntegrity(*types, dir, per_rep, batch, reps, inflight);
   Uuid7Generator ids(SystemClock::Get());
   Workload w(11);
 

@@ -88,6 +88,38 @@ class VerifyData(ServerTestCase):
         self.assertRegex(r.stdout, r"tree node over seqs 256\.\.511")
 
 
+class VerifyDataAcrossChunks(ServerTestCase):
+    """verify --data reads the table in chunks of 16,384 seqs on several threads: tampering on
+    and around chunk boundaries must be reported exactly as anywhere else."""
+
+    def test_tampering_at_chunk_boundaries(self):
+        srv = self.new_server()
+        c = srv.client()
+        for b in range(4):
+            r = c.record([ev("project:create", f"project:c{b}-{i}", "carol") for i in range(10000)])
+            self.assertEqual(r.status, 201, r)
+        self.assertEqual(srv.stop(), 0)
+        r = run_cli("verify", "--data", srv.data, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"^4000\d events: ")
+        d = os.path.join(tempfile.mkdtemp(prefix="trail-tamper-"), "data")
+        self.addCleanup(shutil.rmtree, os.path.dirname(d), True)
+        shutil.copytree(srv.data, d, ignore=shutil.ignore_patterns("*.log"))
+        tamper(os.path.join(d, "trail.db"),
+               "DELETE FROM events WHERE seq IN (16383, 16384)",
+               "UPDATE events SET subject = 'project:forged' WHERE seq = 32768",
+               "UPDATE events SET actor = 'mallory' WHERE seq = 32767",
+               "INSERT INTO events (seq, id, recorded_at, tag, subject, leaf_hash) "
+               "SELECT -5, 'x', recorded_at, tag, subject, leaf_hash FROM events WHERE seq = 1")
+        r = run_cli("verify", "--data", d, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("seq 16383..16384: missing", r.stdout)
+        self.assertRegex(r.stdout, r"seq 32767\b.*altered")
+        self.assertRegex(r.stdout, r"seq 32768\b.*altered")
+        self.assertIn("negative seq", r.stdout)
+        self.assertNotRegex(r.stdout, r"seq (1|16382|16385|32766|32769)\b")
+
+
 class VerifyUrl(ServerTestCase):
     def test_remembers_the_checkpoint_and_sees_consistent_growth(self):
         srv = self.new_server()

@@ -11,7 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -72,6 +77,137 @@ Result<std::string> MetaValue(sqlite::Db& db, const char* key) {
   if (!s.ok()) return s;
   return Status::NotFound(std::string("meta.") + key);
 }
+
+// Reads the events table in chunks of kRows seqs on several threads (own connections, the
+// file memory-mapped), recomputing each leaf hash from the row's fields. The caller takes the
+// chunks in order; at most a few chunks per thread are read ahead. The connections may see
+// later snapshots than the caller's if a server is writing: rows below the caller's size only
+// ever change by being pruned or scrubbed, which keeps their leaf hash, so that is harmless.
+class ChunkReader {
+ public:
+  static constexpr uint64_t kRows = 16384;
+  enum State : uint8_t { kFields, kAltered, kPruned, kScrubbed, kBadLeafSize };
+  struct Row {
+    uint64_t seq;
+    Micros recorded_at;
+    std::array<char, 32> leaf;
+    State state;
+  };
+  struct Chunk {
+    std::vector<Row> rows;
+    std::vector<std::string> altered_ids;  // one per kAltered row, in order
+    std::string error;
+  };
+
+  ChunkReader(std::string path, uint64_t total) : path_(std::move(path)), chunks_((total + kRows - 1) / kRows) {
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    ahead_ = 2 * n;
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~ChunkReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  Chunk Take(uint64_t i) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_.count(i) != 0; });
+    Chunk c = std::move(done_[i]);
+    done_.erase(i);
+    taken_ = i + 1;
+    cv_.notify_all();
+    return c;
+  }
+
+ private:
+  void Work() {
+    sqlite::Db db;
+    sqlite::Stmt st;
+    Status s = db.Open(path_, true);
+    if (s.ok()) s = db.Exec("PRAGMA mmap_size = 1099511627776");
+    if (s.ok()) s = st.Prepare(db, "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+                                   "metadata, leaf_hash, pruned, scrubbed FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
+    std::string text;
+    for (;;) {
+      uint64_t i;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || next_ >= chunks_ || next_ < taken_ + ahead_; });
+        if (stop_ || next_ >= chunks_) return;
+        i = next_++;
+      }
+      Chunk c;
+      if (!s.ok()) {
+        c.error = s.message();
+      } else {
+        c.rows.reserve(kRows);
+        st.Reset();
+        st.Bind(1, static_cast<int64_t>(i * kRows));
+        st.Bind(2, static_cast<int64_t>((i + 1) * kRows));
+        Status rs;
+        while (st.Step(&rs)) c.rows.push_back(Check(st, &text, &c.altered_ids));
+        if (!rs.ok()) c.error = rs.message();
+      }
+      {
+        std::lock_guard lock(mu_);
+        done_[i] = std::move(c);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  static Row Check(const sqlite::Stmt& st, std::string* text, std::vector<std::string>* altered_ids) {
+    Row row;
+    row.seq = static_cast<uint64_t>(st.Int(0));
+    row.recorded_at = st.Int(2);
+    std::string_view leaf = st.Blob(10);
+    row.leaf.fill(0);
+    std::copy_n(leaf.data(), std::min(leaf.size(), row.leaf.size()), row.leaf.data());
+    if (leaf.size() != 32) {
+      row.state = kBadLeafSize;
+    } else if (st.Int(11) != 0) {
+      row.state = kPruned;
+    } else if (st.Int(12) != 0) {
+      row.state = kScrubbed;
+    } else {
+      LeafFields f;
+      f.id = st.Text(1);
+      f.recorded_at = row.recorded_at;
+      f.occurred_at = st.IsNull(3) ? row.recorded_at : st.Int(3);
+      f.tag = st.Text(4);
+      if (!st.IsNull(5)) f.subject = st.Text(5);
+      if (!st.IsNull(6)) f.actor = st.Text(6);
+      if (!st.IsNull(7)) f.ip = st.Text(7);
+      if (!st.IsNull(8)) f.user_agent = st.Text(8);
+      f.metadata_json = st.IsNull(9) ? std::string_view("{}") : st.Text(9);
+      text->clear();
+      AppendLeafText(f, text);
+      if (tlog::LeafHashOf(*text) == leaf) {
+        row.state = kFields;
+      } else {
+        row.state = kAltered;
+        altered_ids->emplace_back(f.id);
+      }
+    }
+    return row;
+  }
+
+  const std::string path_;
+  const uint64_t chunks_;
+  uint64_t ahead_ = 2;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_ = 0, taken_ = 0;
+  bool stop_ = false;
+  std::map<uint64_t, Chunk> done_;
+};
 
 int VerifyData(const std::string& data, std::string db_path, const std::string& vkey_flag) {
   if (db_path.empty()) db_path = data + "/trail.db";
@@ -137,12 +273,10 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     Status s = st.Prepare(db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events");
     if (s.ok() && st.Step(&s)) total = static_cast<uint64_t>(st.Int(0));
   }
-  sqlite::Stmt rows;
-  if (Status s = rows.Prepare(db, "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-                                  "metadata, leaf_hash, pruned, scrubbed FROM events ORDER BY seq");
-      !s.ok()) {
-    std::fprintf(stderr, "trail: %s\n", s.message().c_str());
-    return 2;
+  {
+    sqlite::Stmt st;
+    Status s = st.Prepare(db, "SELECT COUNT(*) FROM events WHERE seq < 0");
+    if (s.ok() && st.Step(&s) && st.Int(0) > 0) rep.Bad(std::to_string(st.Int(0)) + " rows with a negative seq (inserted rows)");
   }
   tlog::CompactRange tree;
   std::vector<tlog::StoredNode> completed;
@@ -150,7 +284,7 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   Micros last_recorded = 0;
   bool tree_broken = false;
   Progress progress;
-  Status s;
+  std::string read_error;
   auto check_root = [&](uint64_t size) {
     auto it = roots.find(size);
     if (it == roots.end()) return;
@@ -159,58 +293,51 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     if (tree.Root() != it->second) rep.Bad("root of the first " + std::to_string(size) + " events differs from the signed checkpoint");
   };
   check_root(0);
-  while (rows.Step(&s)) {
-    const uint64_t seq = static_cast<uint64_t>(rows.Int(0));
-    if (seq != expect) {
-      rep.Bad(seq > expect ? "seq " + std::to_string(expect) + (seq - expect > 1 ? ".." + std::to_string(seq - 1) : "") +
-                                 ": missing (deleted rows)"
-                           : "seq " + std::to_string(seq) + ": out of order");
-      tree_broken = true;
+  // Workers read and hash the rows chunk by chunk; this thread takes the chunks in seq order
+  // and does what needs the order: gaps, recorded_at order, the tree, the checkpoints.
+  ChunkReader reader(db_path, total);
+  for (uint64_t c = 0; c * ChunkReader::kRows < total && read_error.empty(); ++c) {
+    ChunkReader::Chunk chunk = reader.Take(c);
+    if (!chunk.error.empty()) {
+      read_error = chunk.error;
+      break;
     }
-    expect = seq + 1;
-    Event e;
-    e.id = std::string(rows.Text(1));
-    e.recorded_at = rows.Int(2);
-    e.occurred_at = rows.IsNull(3) ? e.recorded_at : rows.Int(3);
-    e.tag = std::string(rows.Text(4));
-    if (!rows.IsNull(5)) e.subject = std::string(rows.Text(5));
-    if (!rows.IsNull(6)) e.actor = std::string(rows.Text(6));
-    if (!rows.IsNull(7)) e.ip = std::string(rows.Text(7));
-    if (!rows.IsNull(8)) e.user_agent = std::string(rows.Text(8));
-    e.metadata_json = rows.IsNull(9) ? "{}" : std::string(rows.Text(9));
-    std::string leaf(rows.Blob(10));
-    const bool is_pruned = rows.Int(11) != 0, is_scrubbed = rows.Int(12) != 0;
-    if (leaf.size() != 32) {
-      rep.Bad("seq " + std::to_string(seq) + ": stored leaf hash is not 32 bytes");
-      leaf.resize(32);
-    }
-    if (e.recorded_at < last_recorded) rep.Bad("seq " + std::to_string(seq) + ": recorded before seq " + std::to_string(seq - 1) + " (reordered rows)");
-    last_recorded = e.recorded_at;
-    if (is_pruned) {
-      ++pruned;
-    } else if (is_scrubbed) {
-      ++scrubbed;
-    } else if (tlog::LeafHashOf(LeafText(e)) != leaf) {
-      rep.Bad("seq " + std::to_string(seq) + ": fields do not match the leaf hash (event " + e.id + " altered)");
-    }
-    completed.clear();
-    (void)tree.Append(leaf, &completed);
-    for (const auto& n : completed) {
-      auto it = nodes.find({n.level, n.index});
-      ++checked_nodes;
-      if (it == nodes.end()) {
-        rep.Bad("tree node (level " + std::to_string(n.level) + ", index " + std::to_string(n.index) + ") is missing");
-      } else if (it->second != n.hash) {
-        uint64_t lo = n.index << n.level;
-        rep.Bad("tree node over seqs " + std::to_string(lo) + ".." + std::to_string(lo + (1ull << n.level) - 1) +
-                " differs from the leaves");
+    size_t next_altered = 0;
+    for (const ChunkReader::Row& row : chunk.rows) {
+      const uint64_t seq = row.seq;
+      if (seq != expect) {
+        rep.Bad(seq > expect ? "seq " + std::to_string(expect) + (seq - expect > 1 ? ".." + std::to_string(seq - 1) : "") +
+                                   ": missing (deleted rows)"
+                             : "seq " + std::to_string(seq) + ": out of order");
+        tree_broken = true;
       }
+      expect = seq + 1;
+      if (row.state == ChunkReader::kBadLeafSize) rep.Bad("seq " + std::to_string(seq) + ": stored leaf hash is not 32 bytes");
+      if (row.recorded_at < last_recorded) rep.Bad("seq " + std::to_string(seq) + ": recorded before seq " + std::to_string(seq - 1) + " (reordered rows)");
+      last_recorded = row.recorded_at;
+      if (row.state == ChunkReader::kPruned) ++pruned;
+      if (row.state == ChunkReader::kScrubbed) ++scrubbed;
+      if (row.state == ChunkReader::kAltered)
+        rep.Bad("seq " + std::to_string(seq) + ": fields do not match the leaf hash (event " + chunk.altered_ids[next_altered++] + " altered)");
+      completed.clear();
+      (void)tree.Append(std::string_view(row.leaf.data(), row.leaf.size()), &completed);
+      for (const auto& n : completed) {
+        auto it = nodes.find({n.level, n.index});
+        ++checked_nodes;
+        if (it == nodes.end()) {
+          rep.Bad("tree node (level " + std::to_string(n.level) + ", index " + std::to_string(n.index) + ") is missing");
+        } else if (it->second != n.hash) {
+          uint64_t lo = n.index << n.level;
+          rep.Bad("tree node over seqs " + std::to_string(lo) + ".." + std::to_string(lo + (1ull << n.level) - 1) +
+                  " differs from the leaves");
+        }
+      }
+      check_root(tree.size());
     }
-    check_root(tree.size());
     progress.Tick(expect, total, "verifying");
   }
   progress.Done();
-  if (!s.ok()) rep.Bad("reading the events: " + s.message());
+  if (!read_error.empty()) rep.Bad("reading the events: " + read_error);
   for (const auto& [size, root] : roots)
     if (size > expect) rep.Bad("a signed checkpoint covers " + std::to_string(size) + " events; the log holds " + std::to_string(expect));
   if (auto saved = MetaValue(db, "tree"); saved.ok()) {

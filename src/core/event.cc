@@ -239,6 +239,37 @@ std::string LeafText(const Event& ev) {
   return LeafText(e, ev.recorded_at);
 }
 
+void AppendLeafText(const LeafFields& f, std::string* out) {
+  // The same text as BuildLeafParts + LeafText(PreparedEvent), in one pass.
+  auto field = [out](std::string_view key, const std::optional<std::string_view>& v) {
+    if (!v) return;
+    AppendJsonKey(key, out);
+    AppendJsonString(*v, out);
+    out->push_back(',');
+  };
+  out->push_back('{');
+  field("actor", f.actor);
+  AppendJsonKey("id", out);
+  AppendJsonString(f.id, out);
+  out->push_back(',');
+  field("ip", f.ip);
+  AppendJsonKey("metadata", out);
+  out->append(f.metadata_json);
+  out->append(",\"occurred_at\":\"");
+  AppendRfc3339Micros(f.occurred_at, out);
+  out->append("\",\"recorded_at\":\"");
+  AppendRfc3339Micros(f.recorded_at, out);
+  out->append("\",\"subject\":");
+  AppendJsonString(f.subject, out);
+  out->append(",\"tag\":");
+  AppendJsonString(f.tag, out);
+  if (f.user_agent) {
+    out->append(",\"user_agent\":");
+    AppendJsonString(*f.user_agent, out);
+  }
+  out->push_back('}');
+}
+
 void AppendEventJson(const Event& e, std::string* out, bool redact_network) {
   auto opt = [&](std::string_view key, const std::optional<std::string>& v, bool redact) {
     out->push_back(',');

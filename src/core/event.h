@@ -70,6 +70,15 @@ std::string LeafHash(const PreparedEvent& e, Micros recorded_at);
 // Recomputes the leaf text of a stored (unpruned) event, for verification.
 std::string LeafText(const Event& e);
 
+// The stored fields of one event as views (a database row), for verifying many events without
+// copying them: AppendLeafText writes exactly LeafText of the same event.
+struct LeafFields {
+  std::string_view id, tag, subject, metadata_json;
+  std::optional<std::string_view> actor, ip, user_agent;
+  Micros occurred_at = 0, recorded_at = 0;
+};
+void AppendLeafText(const LeafFields& f, std::string* out);
+
 // The JSON representation every read returns (SPEC §3). `redact_network` writes ip and
 // user_agent as "redacted" (viewer rules, SPEC §6).
 void AppendEventJson(const Event& e, std::string* out, bool redact_network = false);

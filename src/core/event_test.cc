@@ -396,6 +396,21 @@ TEST_P(LeafTextTest, IsTheCanonicalJsonOfTheLeafObject) {
   Event stored = Stored(e, kRecorded, 41);
   EXPECT_EQ(LeafText(stored), leaf);
 
+  // So do the row's fields as views (what `trail verify --data` reads).
+  LeafFields f;
+  f.id = stored.id;
+  f.tag = stored.tag;
+  f.subject = *stored.subject;
+  f.metadata_json = stored.metadata_json;
+  if (stored.actor) f.actor = *stored.actor;
+  if (stored.ip) f.ip = *stored.ip;
+  if (stored.user_agent) f.user_agent = *stored.user_agent;
+  f.occurred_at = stored.occurred_at;
+  f.recorded_at = stored.recorded_at;
+  std::string viewed = "prefix";
+  AppendLeafText(f, &viewed);
+  EXPECT_EQ(viewed, "prefix" + leaf);
+
   // An external verifier working from the read JSON gets the same leaf.
   std::string out;
   AppendEventJson(stored, &out);

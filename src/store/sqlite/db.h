@@ -38,6 +38,7 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   Status Prepare(Db& db, std::string_view sql);
+  bool prepared() const { return st_ != nullptr; }
   // Binding: 1-based indexes, as SQLite's.
   void Bind(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); }
   void Bind(int i, std::string_view v) {

@@ -58,6 +58,7 @@ struct SqliteStore::Writer {
 struct SqliteStore::ReadConn {
   sqlite::Db db;
   sqlite::Stmt begin, end, by_seq, by_id, recorded_at, postings, scan_asc, scan_desc;
+  sqlite::Stmt tile_leaves, tile_nodes;  // prepared on first use (sqlite_tree.cc)
 };
 
 // A read snapshot: BEGIN lazily on first use, so that the snapshot is taken after the

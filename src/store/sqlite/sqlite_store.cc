@@ -387,7 +387,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       st.BindStatic(11, e.description);
       st.BindBlob(12, leaf_hash);
       s = st.Run();
-      if (s.ok()) s = ExtendTree(leaf_hash);
+      if (s.ok() && opt_.maintain_tree) s = ExtendTree(leaf_hash);
       if (!s.ok()) break;
       if (e.idempotency_key) {
         w.insert_idem.BindStatic(1, *e.idempotency_key);
@@ -419,7 +419,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
   const bool sign = !added.empty() &&
                     (!queue_.waiting() || std::chrono::steady_clock::now() - last_signed_ >=
                                               std::chrono::duration<double>(opt_.checkpoint_interval_seconds));
-  if (s.ok() && !added.empty()) s = SaveTree(sign);
+  if (s.ok() && !added.empty() && opt_.maintain_tree) s = SaveTree(sign);
   if (s.ok()) s = w.commit.Run();
   if (!s.ok()) {
     w.rollback.Run();

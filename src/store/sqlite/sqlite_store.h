@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
+#include "tlog/tile_cache.h"
 
 namespace trail {
 
@@ -39,10 +40,16 @@ struct SqliteOptions {
   const tlog::NoteSigner* signer = nullptr;
   std::string origin;
   double checkpoint_interval_seconds = 1.0;  // under continuous load, at most this often
+  // Benchmarks only (the baseline of issue 6's ingest ratio): false skips the tree, its tiles
+  // and checkpoints at commit. Leaf hashes are still computed and stored. A store written so
+  // has no usable tree; trail itself always keeps it.
+  bool maintain_tree = true;
 };
 
 class SqliteStore final : public Store {
  public:
+  static constexpr size_t kTileCacheTiles = 2048;  // full tiles kept in memory: at most 16 MiB
+
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
   ~SqliteStore() override;
 
@@ -136,6 +143,7 @@ class SqliteStore final : public Store {
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
   std::optional<SignedCheckpoint> latest_;
+  tlog::TileCache tile_cache_{kTileCacheTiles};
 };
 
 }  // namespace trail

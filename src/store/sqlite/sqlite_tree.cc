@@ -27,19 +27,23 @@ Status ReadMeta(sqlite::Db& db, const char* key, std::optional<std::string>* out
   return s;
 }
 
+constexpr const char* kTileLeavesSql = "SELECT seq, leaf_hash FROM events WHERE seq >= ? AND seq < ? ORDER BY seq";
+constexpr const char* kTileNodesSql =
+    "SELECT idx, hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx";
+
 // Tiles from one connection: level 0 from events.leaf_hash, level L from tree_nodes(8L).
+// The two statements are the caller's (a pooled reader keeps them prepared) or its own.
 class DbTiles final : public tlog::TileSource {
  public:
-  explicit DbTiles(sqlite::Db& db) : db_(db) {}
+  explicit DbTiles(sqlite::Db& db) : db_(db), leaves_(&own_leaves_), nodes_(&own_nodes_) {}
+  DbTiles(sqlite::Db& db, sqlite::Stmt* leaves, sqlite::Stmt* nodes) : db_(db), leaves_(leaves), nodes_(nodes) {}
   Status ReadTile(int level, uint64_t index, int width, std::string* hashes) override {
-    if (!prepared_) {
-      TRAIL_RETURN_IF_ERROR(leaves_.Prepare(db_, "SELECT seq, leaf_hash FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"));
-      TRAIL_RETURN_IF_ERROR(nodes_.Prepare(db_, "SELECT idx, hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"));
-      prepared_ = true;
-    }
+    if (!leaves_->prepared()) TRAIL_RETURN_IF_ERROR(leaves_->Prepare(db_, kTileLeavesSql));
+    if (!nodes_->prepared()) TRAIL_RETURN_IF_ERROR(nodes_->Prepare(db_, kTileNodesSql));
     hashes->clear();
+    hashes->reserve(static_cast<size_t>(width) * 32);
     const uint64_t lo = index * tlog::kTileWidth, hi = lo + static_cast<uint64_t>(width);
-    sqlite::Stmt& st = level == 0 ? leaves_ : nodes_;
+    sqlite::Stmt& st = level == 0 ? *leaves_ : *nodes_;
     int col = 1;
     if (level == 0) {
       st.Bind(1, static_cast<int64_t>(lo));
@@ -72,8 +76,9 @@ class DbTiles final : public tlog::TileSource {
 
  private:
   sqlite::Db& db_;
-  bool prepared_ = false;
-  sqlite::Stmt leaves_, nodes_;
+  sqlite::Stmt own_leaves_, own_nodes_;
+  sqlite::Stmt* leaves_;
+  sqlite::Stmt* nodes_;
 };
 
 }  // namespace
@@ -82,17 +87,23 @@ class DbTiles final : public tlog::TileSource {
 class SqliteStore::TileReader final : public tlog::TileSource {
  public:
   TileReader(SqliteStore* store, std::unique_ptr<ReadConn> conn)
-      : store_(store), conn_(std::move(conn)), tiles_(conn_->db) {}
+      : store_(store), conn_(std::move(conn)), tiles_(conn_->db, &conn_->tile_leaves, &conn_->tile_nodes) {}
   ~TileReader() override {
     if (open_) conn_->end.Run();
     store_->ReleaseReader(std::move(conn_));
   }
   Status ReadTile(int level, uint64_t index, int width, std::string* hashes) override {
+    // A full tile never changes (leaf hashes survive pruning; tree nodes are append-only):
+    // proofs on a large log keep reading the same few upper tiles, so those come from memory.
+    const bool full = width == tlog::kTileWidth;
+    if (full && store_->tile_cache_.Get(level, index, hashes)) return Status::Ok();
     if (!open_) {
       TRAIL_RETURN_IF_ERROR(conn_->begin.Run());
       open_ = true;
     }
-    return tiles_.ReadTile(level, index, width, hashes);
+    TRAIL_RETURN_IF_ERROR(tiles_.ReadTile(level, index, width, hashes));
+    if (full) store_->tile_cache_.Put(level, index, *hashes);
+    return Status::Ok();
   }
 
  private:
