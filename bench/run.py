@@ -11,8 +11,10 @@ order (pick sections with TRAIL_BENCH_ONLY):
            connections, single events on 64 connections; ack latency, server RSS sampled
            every 0.5 s, server/client CPU, bytes on disk per event
   query    query latency on a cached store of TRAIL_BENCH_EVENTS events, in process and over
-           HTTP (GET /v1/events on `trail serve --store sqlite:<cached store>`)
-                                                                      (build/bench/trail_bench_query)
+           HTTP (GET /v1/events on `trail serve --store sqlite:<cached store>`), and the
+           inclusion proof of a random event (GET /v1/events/{id}/proof)  (build/bench/trail_bench_query)
+  integrity  pipelined ingest with the tree and signed checkpoints vs without (reps
+           alternating), `trail verify --data` over the cached query store (issue 6)
 Prints a table (figure | value | target | baseline | ratio | met) on stdout, progress on
 stderr, and writes bench/results.json. Python 3 standard library only.
 
@@ -29,7 +31,7 @@ Environment (all optional):
                             (default bench/.cache; reused across runs, never committed)
   TRAIL_BENCH_CACHE_KEY     overrides the query store's cache key (default: derived from the
                             store's and the workload's source files)
-  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query)
+  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity)
   TRAIL_BENCH_RESULTS       results file (default bench/results.json)
 """
 
@@ -66,7 +68,7 @@ REPS = env("TRAIL_BENCH_REPS", 3)
 STORE_EVENTS = env("TRAIL_BENCH_STORE_EVENTS", 300_000)
 QUERIES = env("TRAIL_BENCH_QUERIES", 1000)
 CACHE = os.path.abspath(env("TRAIL_BENCH_CACHE", os.path.join("bench", ".cache")))
-ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query").split(","))
+ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity").split(","))
 RESULTS = env("TRAIL_BENCH_RESULTS", os.path.join("bench", "results.json"))
 TYPES = "examples/warehouse/events.toml"
 TRAIL = os.path.join(BUILD, "trail")
@@ -403,6 +405,31 @@ def store_cache_key():
     return "q1-" + sha_of(sorted(files) + ["bench/workload.cc", TYPES])
 
 
+def section_integrity(work):
+    """Issue 6: pipelined ingest into a store keeping the tree and signed checkpoints against one
+    without (reps alternating), and `trail verify --data` over the cached query store."""
+    out = run_json([bin_path("trail_bench_store"), "--integrity", "--events-file", TYPES,
+                    "--workdir", os.path.join(work, "integrity"), "--events", str(STORE_EVENTS),
+                    "--reps", str(REPS)], "ingest with vs without the tree and checkpoints")
+    db = os.path.join(CACHE, f"store-{EVENTS}-{store_cache_key()}.db")
+    if not os.path.exists(db + ".done"):
+        log(f"   no cached query store at {db}: run the query section first; verify skipped")
+        return out
+    rates = []
+    for rep in range(REPS):
+        t0 = time.monotonic()
+        p = subprocess.run([TRAIL, "verify", "--store", "sqlite:" + db, "--data", work],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        secs = time.monotonic() - t0
+        m = re.search(r"^(\d+) events:", p.stdout, re.M)
+        if p.returncode != 0 or not m:
+            die(f"trail verify failed ({p.returncode}): {p.stdout[-500:]}")
+        rates.append(int(m.group(1)) / secs)
+        log(f"   verify --data rep {rep + 1}: {int(m.group(1)):,} events in {secs:.2f} s = {rates[-1]:,.0f} ev/s")
+    out["verify_data"] = {"events": int(m.group(1)), "events_per_s": statistics.median(rates), "reps": rates}
+    return out
+
+
 def section_query(work):
     key = store_cache_key()
     os.makedirs(CACHE, exist_ok=True)
@@ -530,16 +557,29 @@ def build_figures(r):
         n = q["query_store"]["events"]
         names = [("subject", "subject history, newest 50"), ("actor", "actor history, newest 50"),
                  ("tag_prefix", "tag prefix tag=project:*"), ("search", "search q=tag:account:login:*"),
-                 ("subject_tag_time", "subject + tag + 90-day window")]
+                 ("subject_tag_time", "subject + tag + 90-day window"),
+                 ("proof", "inclusion proof of a random event (issue 6)")]
         for where, limit in (("inproc", 2.0), ("http", 5.0)):
             w = "in process" if where == "inproc" else "over HTTP"
             for k, label in names:
                 f = q.get(f"query_{where}_{k}")
                 if not f:
                     continue
+                lim = 1.0 if k == "proof" else limit
                 add(f"query_{where}_{k}", f"query {w} ({n / 1e6:g}M): {label}, p50 / p99",
-                    f["p99_ms"], "ms", f"{f['p50_ms']:.3f} / {f['p99_ms']:.3f} ms", target=limit,
-                    ttext=f"p99 <= {limit:g} ms", value_target_kind="<=")
+                    f["p99_ms"], "ms", f"{f['p50_ms']:.3f} / {f['p99_ms']:.3f} ms", target=lim,
+                    ttext=f"p99 <= {lim:g} ms", value_target_kind="<=")
+    g = r.get("integrity", {})
+    if g:
+        ir = g.get("store_integrity_ratio")
+        if ir:
+            add("integrity_ingest", "in process: Append x16, tree + signed checkpoints on (issue 6)",
+                ir["with_events_per_s"], "events/s", fmt_rate(ir["with_events_per_s"]), base_id="integrity_off",
+                base=ir["without_events_per_s"], btext=f"off: {fmt_rate(ir['without_events_per_s'])}", ratio_target=0.9)
+        vd = g.get("verify_data")
+        if vd:
+            add("verify_data", f"trail verify --data ({vd['events'] / 1e6:g}M events)", vd["events_per_s"], "events/s",
+                fmt_rate(vd["events_per_s"]), target=1000000, ttext=">= 1,000,000")
     return rows, figs
 
 
@@ -592,6 +632,8 @@ def main():
             raw["http"] = section_http(work)
         if "query" in ONLY:
             raw["query"] = section_query(work)
+        if "integrity" in ONLY:
+            raw["integrity"] = section_integrity(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     machine["loadavg_at_end"] = os.getloadavg()[0]
