@@ -142,6 +142,11 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
 
 Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
   if (!IsUuid(id)) return std::optional<Event>();
+  // Read-your-writes as for queries: an event this node acknowledged is read back sequenced,
+  // with the seq, recorded_at and leaf hash it keeps, not as its pending row (whose
+  // recorded_at is provisional). Only another node's event, or one the sequencer has not
+  // reached within the wait, is read from `pending`.
+  WaitOwnWrites(2000);
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   // One statement, one snapshot: the sequencer moves a row from pending to events atomically.

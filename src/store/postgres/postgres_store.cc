@@ -110,6 +110,12 @@ Status PostgresStore::Init() {
       return Status::Corruption("the tree's root at size " + std::to_string(body->size) +
                                 " differs from the last signed checkpoint");
   }
+  // Read-your-writes across a restart: what the previous process on this database (this node
+  // before a crash, say) acknowledged may still be pending; reads wait for it as for this
+  // node's own writes, so nothing acknowledged is ever missing from a read.
+  auto pending = c.Query("SELECT COALESCE(max(arrival), 0) FROM pending");
+  if (!pending.ok()) return pending.status();
+  pg::AtomicMax(acked_arrival_, pending->Int(0, 0));
   return Refresh(c, true);
 }
 

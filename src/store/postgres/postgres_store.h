@@ -20,7 +20,8 @@
 // Reads. Queries see sequenced events only, through ordinary B-tree indexes (subject, actor,
 // ip, tag with seq; recorded_at), paged by seq like SqliteStore. A query first waits (briefly)
 // until the events this node acknowledged before it are sequenced: a client reads its own
-// writes. Get() also finds pending events (seq null). Each node learns the readable end and
+// writes; so does Get(), which also finds pending events (seq null) — another node's, or
+// one still unsequenced after the wait. Each node learns the readable end and
 // the latest checkpoint from NOTIFY (with polling as a fallback).
 //
 // Failures. A lost connection is kUnavailable (503) and is re-opened with backoff; Healthy()
