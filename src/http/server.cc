@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <set>
 #include <mutex>
@@ -39,6 +40,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
+  std::optional<std::chrono::steady_clock::time_point> drain_began;  // set by BeginDrain
   std::atomic<uint16_t> port{0};
   std::atomic<int> streams{0};
   std::mutex mu;
@@ -398,6 +400,7 @@ uint16_t HttpServer::port() const { return impl_->port.load(); }
 
 void HttpServer::BeginDrain() {
   auto& im = *impl_;
+  if (!im.draining.load()) im.drain_began = std::chrono::steady_clock::now();
   im.draining = true;
   net::post(im.ioc, [&im] {
     beast::error_code ec;
@@ -416,9 +419,13 @@ void HttpServer::Stop() {
   auto& im = *impl_;
   if (im.threads.empty()) return;
   im.draining = true;
-  // Live streams notice the drain within a second (see Api's stream loop); streams stuck on
-  // a client that stopped reading are cut off.
-  for (int i = 0; i < 20 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Live streams notice the drain within a second (see Api's stream loop): wait until two
+  // seconds after the drain began (BeginDrain, usually long ago — the caller has waited for
+  // in-flight requests since — so this costs nothing of SIGTERM's 10 s), then cut off streams
+  // stuck on a client that stopped reading.
+  const auto noticed = im.drain_began.value_or(std::chrono::steady_clock::now()) + std::chrono::seconds(2);
+  while (im.streams.load() > 0 && std::chrono::steady_clock::now() < noticed)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.ShutdownStreams();
   for (int i = 0; i < 30 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.work.reset();
