@@ -10,15 +10,26 @@ connections, and the command line. Python 3.11 standard library only.
 Environment: TRAIL_BIN (the binary; default build/trail), TRAIL_SOURCE_DIR (the project root),
 TRAIL_TEST_ARTIFACTS (where the data directories of failed tests are kept; default: the
 system temp dir). Each Server owns its data directory and port, so tests can run in parallel.
+
+The store under test (SPEC §4: both stores behave identically; one suite runs on both):
+TRAIL_TEST_STORE=postgres runs every Server with `--store postgresql://…` on a fresh database
+of its own (restarts keep it, cleanup drops it); TRAIL_TEST_PG says where (see "The store
+under test" below). Unset or `sqlite`: the embedded store in the data directory.
+
+    TRAIL_TEST_STORE=postgres python3 -m unittest -v test_crash   # (from tests/) own cluster
 """
+import atexit
 import http.client
+import itertools
 import json
 import os
+import re
 import shutil
 import signal as signals
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +42,192 @@ TRAIL = os.environ.get("TRAIL_BIN") or os.path.join(SOURCE_DIR, "build", "trail"
 EVENTS = os.path.join(TESTS_DIR, "data", "events.toml")
 WAREHOUSE_EVENTS = os.path.join(SOURCE_DIR, "examples", "warehouse", "events.toml")
 ARTIFACTS = os.environ.get("TRAIL_TEST_ARTIFACTS") or tempfile.gettempdir()
+
+# ---------------------------------------------------------------- the store under test
+#
+# TRAIL_TEST_STORE=postgres: every `trail serve` a test starts (Server, run_cli("serve", …),
+# store_args() for the few that spawn it themselves) gets `--store postgresql://…/<db>`, one
+# fresh database per data directory — the PostgreSQL counterpart of DATA/trail.db: the same
+# data directory (a restart, a second Server on it) finds the same database; Server.cleanup()
+# drops it, and whatever is left is dropped when the process exits.
+#
+# TRAIL_TEST_PG says where the databases are made:
+#   DIR              a cluster folder made by `tests/pg_cluster.py start`
+#   postgresql://…   a server on which the URL's user may CREATE DATABASE
+#   @FILE            FILE holds one of the above (ctest's e2e.pg fixture writes the folder there)
+#   unset            this process starts a throwaway cluster and removes it at exit
+# Without PostgreSQL server binaries (or when the fixture skipped), importing this module
+# prints the reason and exits 77, which ctest reports as skipped.
+STORE = (os.environ.get("TRAIL_TEST_STORE") or "sqlite").lower()
+ON_POSTGRES = STORE in ("postgres", "postgresql", "pg")
+if STORE not in ("sqlite", "postgres", "postgresql", "pg"):
+    raise SystemExit(f"TRAIL_TEST_STORE={STORE!r}: sqlite or postgres")
+SKIP_CODE = 77
+
+
+def _skip_all(reason):
+    print(f"SKIPPED: {reason}", flush=True)
+    sys.exit(SKIP_CODE)
+
+
+class _Postgres:
+    """Where this process makes its databases: an admin URL and the client binaries."""
+
+    def __init__(self):
+        if TESTS_DIR not in sys.path:
+            sys.path.insert(0, TESTS_DIR)
+        import pg_cluster
+        self.pg_cluster = pg_cluster
+        self.own = None
+        self.lock = threading.Lock()
+        self.counter = itertools.count(1)
+        self.databases = {}  # realpath of a data directory -> (name, url)
+        self.kept = set()
+        spec = os.environ.get("TRAIL_TEST_PG", "").strip()
+        if spec.startswith("@"):
+            path = spec[1:]
+            if not os.path.exists(path):
+                if not pg_cluster.find_bindir():
+                    _skip_all("TRAIL_TEST_STORE=postgres, but no PostgreSQL server binaries are "
+                              "installed (Debian's `postgresql`; `make test` installs it)")
+                raise SystemExit(f"TRAIL_TEST_PG={spec}: {path} is missing — the cluster is made by "
+                                 f"the e2e.pg.cluster.start fixture (ctest -R e2e.pg runs it)")
+            with open(path) as f:
+                spec = f.read().strip()
+        if not spec:
+            if not pg_cluster.find_bindir():
+                _skip_all("TRAIL_TEST_STORE=postgres, but no PostgreSQL server binaries are "
+                          "installed (Debian's `postgresql`; `make test` installs it)")
+            self.own = pg_cluster.Cluster().start()
+            atexit.register(self.own.stop)
+            spec = self.own.root
+        self.local = not re.match(r"postgres(ql)?://", spec)  # a cluster on this machine
+        if not self.local:
+            self.admin_url = spec
+            self.bindir = pg_cluster.find_bindir()
+        else:
+            cluster = pg_cluster.Cluster(spec)
+            if cluster.port is None:
+                raise SystemExit(f"TRAIL_TEST_PG={spec}: not a cluster folder of pg_cluster.py")
+            self.admin_url, self.bindir = cluster.url, cluster.bindir
+        psql = os.path.join(self.bindir or "", "psql")
+        self.psql = psql if os.access(psql, os.X_OK) else shutil.which("psql")
+        if not self.psql:
+            raise SystemExit("TRAIL_TEST_STORE=postgres needs psql (Debian's postgresql-client)")
+        atexit.register(self.drop_all)
+
+    def sql(self, statement):
+        r = subprocess.run([self.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.admin_url,
+                            "-c", statement], capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise RuntimeError(f"psql {statement!r}: {(r.stdout + r.stderr).strip()}")
+
+    def url_of(self, name):
+        parts = urllib.parse.urlsplit(self.admin_url)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+    def create(self, label):
+        """A new empty database: (name, url)."""
+        slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:32] or "t"
+        name = f"trail_{slug}_{os.getpid()}_{next(self.counter)}"
+        self.sql(f'CREATE DATABASE "{name}"')
+        return name, self.url_of(name)
+
+    def create_in_tablespace(self, label, location):
+        """A new database whose tables (what trail creates) live in a tablespace at `location`,
+        an empty folder on this machine — the PostgreSQL counterpart of a data directory on a
+        small disk. Returns (url, drop): drop() removes the database and the tablespace."""
+        if not self.local:
+            raise unittest.SkipTest("TRAIL_TEST_PG is a URL: no tablespace on this machine")
+        if os.geteuid() == 0:  # the cluster runs as postgres (pg_cluster.py)
+            import pwd
+            pw = pwd.getpwnam("postgres")
+            os.chown(location, pw.pw_uid, pw.pw_gid)
+        name, url = self.create(label)
+        space = f"{name}_space"
+        self.sql(f"CREATE TABLESPACE \"{space}\" LOCATION '{location}'")
+        self.sql(f'ALTER DATABASE "{name}" SET default_tablespace = "{space}"')
+
+        def drop():
+            self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.sql(f'DROP TABLESPACE IF EXISTS "{space}"')
+        return url, drop
+
+    def database_for(self, data, label="server"):
+        """The URL of the database of data directory `data`, created on first use."""
+        key = os.path.realpath(data)
+        with self.lock:
+            if key not in self.databases:
+                self.databases[key] = self.create(label)
+            return self.databases[key][1]
+
+    def drop(self, data, keep=False):
+        """Drops the database of `data` (kept, for a look at a failure, when `keep`)."""
+        with self.lock:
+            entry = self.databases.pop(os.path.realpath(data), None)
+        if not entry:
+            return
+        if keep:
+            self.kept.add(entry[0])
+            return entry[1]
+        try:
+            self.sql(f'DROP DATABASE IF EXISTS "{entry[0]}" WITH (FORCE)')
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            print(f"harness: could not drop {entry[0]}: {e}", file=sys.stderr)
+
+    def drop_all(self):
+        for data in list(self.databases):
+            self.drop(data)
+
+
+PG = _Postgres() if ON_POSTGRES else None
+
+
+def store_url(data, label="server"):
+    """The --store value for a server on data directory `data`: None for the default
+    (DATA/trail.db), the URL of that directory's database on PostgreSQL."""
+    return PG.database_for(data, label) if PG else None
+
+
+def store_args(data, label="server"):
+    """`["--store", URL]` on PostgreSQL, [] on SQLite: for tests that spawn `trail serve`."""
+    url = store_url(data, label)
+    return ["--store", url] if url else []
+
+
+def drop_store(data, keep=False):
+    """Drops the PostgreSQL database of data directory `data` (no-op on SQLite); with `keep`
+    leaves it (until the cluster goes) and returns its URL."""
+    return PG.drop(data, keep) if PG else None
+
+
+def sqlite_only(reason):
+    """Skips a test (or class) on PostgreSQL: `reason` says what it needs of the SQLite file."""
+    return unittest.skipIf(ON_POSTGRES, f"SQLite file: {reason}")
+
+
+def resolve_seqs(client, acks, token=..., timeout=15):
+    """Fills in the seq of acknowledgements (the `events` of a 200/201 to POST /v1/events) in
+    place and returns them. SQLite acknowledges with the seq (a null is an error there);
+    PostgreSQL may say "seq": null — SPEC §3: the multi-node log has not sequenced it yet —
+    and then the seq is read back with GET /v1/events/{id}, waiting until it is assigned."""
+    deadline = time.time() + timeout
+    for a in acks:
+        if "seq" not in a or a["seq"] is not None:
+            continue
+        if not ON_POSTGRES:
+            raise AssertionError(f"an acknowledgement without seq on SQLite: {a}")
+        while True:
+            r = client.get(f"/v1/events/{a['id']}", token=token)
+            if r.status == 200 and isinstance(r.json, dict) and r.json.get("seq") is not None:
+                a["seq"] = r.json["seq"]
+                break
+            if time.time() > deadline:
+                raise AssertionError(f"event {a['id']} has no seq after {timeout} s: {r!r}")
+            time.sleep(0.01)
+    return acks
+
 
 # Errors a client sees when the server closes or refuses a connection.
 CONNECTION_ERRORS = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine,
@@ -217,12 +414,16 @@ class Server:
 
     `events` is the events.toml to serve (None: built-in types only); `args` are extra flags.
     `tls=(cert, key)` serves HTTPS. Output goes to WORKDIR/serve.log; the work directory
-    (by default the data directory) is removed by cleanup() unless `keep`.
+    (by default the data directory) is removed by cleanup() unless `keep`. The store is the
+    one under test (TRAIL_TEST_STORE, above) unless `args` hold `--store`; on PostgreSQL the
+    data directory's database is made at the first start and dropped by cleanup().
     """
 
     def __init__(self, *args, events=EVENTS, data=None, workdir=None, tls=None, name="server",
                  use_config=None):
         self.args = list(args)
+        self.name = name
+        self.kept_database = None
         self.events = events
         self.tls = tls
         self.use_config = use_config
@@ -249,6 +450,8 @@ class Server:
         if self.use_config:
             cmd += ["--config", self.use_config]
         cmd += ["--data", self.data, "--listen", f"127.0.0.1:{self.port}"]
+        if "--store" not in self.args:
+            cmd += store_args(self.data, self.name)
         if self.events:
             cmd += ["--events", self.events]
         if self.tls:
@@ -325,9 +528,15 @@ class Server:
         self.start()
         return code
 
+    @property
+    def store_url(self):
+        """The PostgreSQL database of this server (None on SQLite)."""
+        return store_url(self.data, self.name) if "--store" not in self.args else None
+
     def cleanup(self, keep=False):
         if self.running():
             self.stop()
+        self.kept_database = drop_store(self.data, keep)
         if not keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -337,7 +546,10 @@ class Server:
     def __exit__(self, exc_type, *_):
         self.cleanup(keep=exc_type is not None)
         if exc_type is not None:
-            print(f"server data kept in {self.workdir}; log tail: {self.log_tail(10)}")
+            print(f"server data kept in {self.workdir}{self.store_note()}; log tail: {self.log_tail(10)}")
+
+    def store_note(self):
+        return f" and database {self.kept_database}" if self.kept_database else ""
 
     def log_text(self):
         try:
@@ -369,7 +581,13 @@ class Server:
 
 
 def run_cli(*args, timeout=60, **kw):
-    """Runs the trail binary; returns a CompletedProcess with text stdout/stderr."""
+    """Runs the trail binary; returns a CompletedProcess with text stdout/stderr. `serve`
+    gets the store under test (its --data's database on PostgreSQL) unless given --store."""
+    args = list(args)
+    if PG and args[:1] == ["serve"] and "--store" not in args and "--help" not in args:
+        data = args[args.index("--data") + 1] if "--data" in args[:-1] else os.path.join(
+            kw.get("cwd") or os.getcwd(), "data")
+        args += store_args(data, "cli")
     return subprocess.run([TRAIL, *args], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, **kw)
 
@@ -423,6 +641,31 @@ class ServerTestCase(unittest.TestCase):
             for s in self._servers:
                 if s.running():
                     s.kill()
-                if failed:
-                    print(f"\n[{self.id()}] data kept in {s.workdir}\n  log: {s.log_tail(12)}")
                 s.cleanup(keep=failed)
+                if failed:
+                    print(f"\n[{self.id()}] data kept in {s.workdir}{s.store_note()}\n"
+                          f"  log: {s.log_tail(12)}")
+
+
+def main(argv):
+    """For tests in other languages (tests/browser/run.sh), the store under test:
+
+        python3 tests/harness.py create-store LABEL   prints the URL of a fresh database
+                                                      (nothing on SQLite; exit 77: skipped)
+        python3 tests/harness.py drop-store URL       drops that database
+    """
+    if len(argv) == 3 and argv[1] == "create-store":
+        if PG:
+            print(PG.create(argv[2])[1])
+        return 0
+    if len(argv) == 3 and argv[1] == "drop-store":
+        if PG:
+            name = urllib.parse.urlsplit(argv[2]).path.lstrip("/")
+            PG.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return 0
+    print(main.__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

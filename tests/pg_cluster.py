@@ -9,6 +9,8 @@ Python 3.11 standard library only.
     python3 tests/pg_cluster.py resume DIR       # start it again on the same port
     python3 tests/pg_cluster.py stop DIR         # stop it and remove the folder
     python3 tests/pg_cluster.py run -- CMD …     # start, run CMD with TRAIL_STORE=<url>, stop
+    python3 tests/pg_cluster.py fixture-start FILE  # start; write the folder to FILE (exit 77: no binaries)
+    python3 tests/pg_cluster.py fixture-stop FILE   # stop the cluster named in FILE, remove FILE
 
 Tests run with fsync off; `--durable` keeps PostgreSQL's defaults (fsync, synchronous_commit),
 as benchmarks should. `start` exits 3 when no PostgreSQL server binaries are installed (callers skip then; Debian's
@@ -34,6 +36,7 @@ import tempfile
 import time
 
 NO_BINARIES = 3
+SKIPPED = 77  # ctest's SKIP_RETURN_CODE of the e2e.pg fixture
 
 
 def find_bindir():
@@ -158,6 +161,18 @@ class Cluster:
         self.stop()
 
 
+def fixture_stop(path):
+    """Stops the cluster whose folder FILE names (if any) and removes FILE."""
+    try:
+        with open(path) as f:
+            root = f.read().strip()
+    except OSError:
+        return
+    if root and os.path.exists(os.path.join(root, "cluster.json")):
+        Cluster(root).stop()
+    os.unlink(path)
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__.strip())
@@ -175,6 +190,22 @@ def main(argv):
             getattr(Cluster(argv[2]), cmd)()
         elif cmd == "createdb" and len(argv) == 4:
             print(Cluster(argv[2]).createdb(argv[3]))
+        elif cmd == "fixture-start" and len(argv) == 3:
+            # ctest's e2e.pg.cluster.start: one cluster for the whole run (tests/CMakeLists.txt).
+            path = argv[2]
+            fixture_stop(path)  # a cluster an interrupted run left behind
+            if not find_bindir():
+                print("SKIPPED: no PostgreSQL server binaries (install Debian's `postgresql`; "
+                      "`make test` does): the e2e.pg tests skip")
+                return SKIPPED
+            c = Cluster().start()
+            with open(path + ".tmp", "w") as f:
+                f.write(c.root + "\n")
+            os.replace(path + ".tmp", path)
+            print(c.url)
+            print(c.root)
+        elif cmd == "fixture-stop" and len(argv) == 3:
+            fixture_stop(argv[2])
         elif cmd == "run" and "--" in argv:
             command = argv[argv.index("--") + 1:]
             if not find_bindir():

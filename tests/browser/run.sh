@@ -3,6 +3,8 @@
 # runner and playwright-core driving Debian's chromium (no browser download). Installs the npm
 # dependencies once into tests/browser/node_modules (npm ci from package-lock.json). Skipped,
 # exit 77, only when chromium is not installed; `make test` installs it.
+# e2e.pg.browser.viewer (TRAIL_TEST_STORE=postgres): the server runs on a fresh PostgreSQL
+# database from tests/harness.py (TRAIL_TEST_STORE_URL), dropped at the end.
 set -eu
 cd "$(dirname "$0")"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -18,4 +20,17 @@ if [ ! -f node_modules/playwright-core/package.json ] || [ package-lock.json -nt
   echo "installing the browser tests' npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node --test --test-concurrency=1 viewer.test.mjs
+case "${TRAIL_TEST_STORE:-sqlite}" in
+  sqlite) exec node --test --test-concurrency=1 viewer.test.mjs ;;
+esac
+rc=0
+url=$(python3 ../harness.py create-store browser) || rc=$?
+if [ "$rc" != 0 ]; then
+  echo "$url"  # the reason (exit 77: skipped)
+  exit "$rc"
+fi
+echo "store: $url"
+rc=0
+TRAIL_TEST_STORE_URL=$url node --test --test-concurrency=1 viewer.test.mjs || rc=$?
+python3 ../harness.py drop-store "$url" || true
+exit "$rc"

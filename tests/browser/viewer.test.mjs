@@ -53,7 +53,9 @@ async function startServer() {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(data, 'serve.log'), 'a');
-  server = spawn(TRAIL, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--events', EVENTS],
+  // The e2e.pg variant: a PostgreSQL database of its own (tests/browser/run.sh makes it).
+  const store = process.env.TRAIL_TEST_STORE_URL ? ['--store', process.env.TRAIL_TEST_STORE_URL] : [];
+  server = spawn(TRAIL, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--events', EVENTS, ...store],
     { stdio: ['ignore', log, log] });
   for (let i = 0; i < 300; i++) {
     if (server.exitCode !== null) break;
