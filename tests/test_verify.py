@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, ev, run_cli  # noqa: E402
+from harness import ServerTestCase, ev, run_cli, sqlite_only  # noqa: E402
 
 
 def tamper(db, *statements):
@@ -23,6 +23,8 @@ def tamper(db, *statements):
     con.close()
 
 
+@sqlite_only("offline `trail verify --data` reads DATA/trail.db, and the tampering edits that "
+             "file; a PostgreSQL log is verified with --url (VerifyUrl)")
 class VerifyData(ServerTestCase):
     def setUp(self):
         self.srv = self.new_server()
@@ -88,6 +90,7 @@ class VerifyData(ServerTestCase):
         self.assertRegex(r.stdout, r"tree node over seqs 256\.\.511")
 
 
+@sqlite_only("offline `trail verify --data` reads DATA/trail.db in chunks; see VerifyData")
 class VerifyDataAcrossChunks(ServerTestCase):
     """verify --data reads the table in chunks of 16,384 seqs on several threads: tampering on
     and around chunk boundaries must be reported exactly as anywhere else."""
