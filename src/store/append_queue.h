@@ -59,6 +59,13 @@ class AppendQueue {
     return Status::Ok();
   }
 
+  // A store's own follow-up work (acknowledging commits once durable): ahead of maintenance
+  // tasks, and accepted after Close() too (the writer finishes what it started).
+  void PushCompletion(Task t) {
+    std::lock_guard<std::mutex> l(mu_);
+    tasks_.push_front(std::move(t));
+    cv_.notify_one();
+  }
   // Waits for requests or a task; moves whole requests into *out until max_events is reached
   // (at least one request if any wait) and at most one task into *task. Returns false when
   // closed and empty.

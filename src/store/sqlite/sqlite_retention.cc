@@ -8,6 +8,8 @@
 #include <thread>
 #include <map>
 
+#include "store/histogram.h"
+
 #include "store/sqlite/sqlite_internal.h"
 
 namespace trail {
@@ -15,19 +17,33 @@ namespace {
 
 constexpr size_t kBatch = 1000;  // rows per writer task: a few milliseconds
 constexpr uint64_t kScrubChunk = 1024;
+constexpr int kYieldFactor = 3;
+// A batch of one type's seqs spanning less than this many seqs per event is pruned by one
+// range statement (the type is at least 1/kDenseSpan of the events there).
+constexpr uint64_t kDenseSpan = 8;
 
 constexpr std::string_view kPruneSet =
     "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, "
     "description = NULL, occurred_at = NULL, pruned = 1 WHERE seq = ? AND pruned = 0";
+// What a pruned row gives back: the chart's hour x tag-prefix count it leaves.
+constexpr std::string_view kPruneReturning = " RETURNING recorded_at, tag";
+
+// Hour x tag prefix -> events that left it, applied to hour_counts once per batch.
+using HourDelta = std::map<std::pair<int64_t, std::string>, int64_t>;
 
 }  // namespace
 
 struct SqliteStoreGcAccess {
   static Status Prepare(SqliteStore::Writer& w) {
     if (w.gc_ready) return Status::Ok();
-    TRAIL_RETURN_IF_ERROR(w.prune.Prepare(w.db, kPruneSet));
-    TRAIL_RETURN_IF_ERROR(w.prune_subject.Prepare(w.db, std::string(kPruneSet) + " AND subject = ?"));
-    TRAIL_RETURN_IF_ERROR(w.prune_actor.Prepare(w.db, std::string(kPruneSet) + " AND actor = ?"));
+    TRAIL_RETURN_IF_ERROR(w.prune.Prepare(w.db, std::string(kPruneSet) + std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(w.prune_range.Prepare(
+        w.db, std::string(kPruneSet).replace(std::string(kPruneSet).find("seq = ?"), 7, "seq >= ? AND seq <= ? AND tag = ?") +
+                  std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(
+        w.prune_subject.Prepare(w.db, std::string(kPruneSet) + " AND subject = ?" + std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(
+        w.prune_actor.Prepare(w.db, std::string(kPruneSet) + " AND actor = ?" + std::string(kPruneReturning)));
     TRAIL_RETURN_IF_ERROR(w.is_live.Prepare(w.db, "SELECT subject, actor FROM events WHERE seq = ? AND pruned = 0"));
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
         w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND "
@@ -39,10 +55,40 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.delete_ip_keys.Prepare(
         w.db, "DELETE FROM postings WHERE seg < ? AND key >= x'69' AND key < x'6a'"));
     TRAIL_RETURN_IF_ERROR(w.vacuum.Prepare(w.db, "PRAGMA incremental_vacuum(2000)"));
-    TRAIL_RETURN_IF_ERROR(w.uncount_hour.Prepare(
-        w.db, "UPDATE hour_counts SET n = n - 1 WHERE (hour, prefix) = "
-              "(SELECT recorded_at / 3600000000, substr(tag, 1, instr(tag, ':')) FROM events WHERE seq = ?)"));
+    TRAIL_RETURN_IF_ERROR(w.uncount_hour.Prepare(w.db, "UPDATE hour_counts SET n = n - ? WHERE hour = ? AND prefix = ?"));
     w.gc_ready = true;
+    return Status::Ok();
+  }
+  // Retention's transactions, like every commit of the writer, do not wait for the disk
+  // (sqlite_sync.cc): losing one to a power cut only means the next run redoes it (its
+  // watermark is in the same transaction); the next synced ingest commit covers it.
+  static Status Begin(SqliteStore::Writer& w) { return w.begin.Run(); }
+  static Status Commit(SqliteStore::Writer& w) {
+    Status s = w.commit.Run();
+    if (!s.ok()) w.rollback.Run();
+    return s;
+  }
+  static void Rollback(SqliteStore::Writer& w) { w.rollback.Run(); }
+  // Prunes one row through st (bound by the caller); true when it was live and now is not.
+  static Result<bool> PruneRow(sqlite::Stmt& st, HourDelta* delta) {
+    Status s;
+    bool pruned = false;
+    while (st.Step(&s)) {
+      pruned = true;
+      (*delta)[{st.Int(0) / kMicrosPerHour, std::string(TagPrefixOf(st.Text(1)))}]++;
+    }
+    st.Reset();
+    if (!s.ok()) return s;
+    return pruned;
+  }
+  // Pruned events leave the chart.
+  static Status ApplyHourDelta(SqliteStore::Writer& w, const HourDelta& delta) {
+    for (const auto& [k, n] : delta) {
+      w.uncount_hour.Bind(1, n);
+      w.uncount_hour.Bind(2, k.first);
+      w.uncount_hour.BindStatic(3, k.second);
+      TRAIL_RETURN_IF_ERROR(w.uncount_hour.Run());
+    }
     return Status::Ok();
   }
   static Status SetMeta(SqliteStore::Writer& w, const std::string& key, uint64_t value) {
@@ -58,22 +104,35 @@ using Gc = SqliteStoreGcAccess;
 
 
 Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
-  auto done = std::make_shared<std::promise<Status>>();
+  struct Outcome {
+    Status status;
+    std::chrono::steady_clock::duration took{};
+    bool contended = false;
+  };
+  auto done = std::make_shared<std::promise<Outcome>>();
   auto fut = done->get_future();
-  const auto t0 = std::chrono::steady_clock::now();
-  Status pushed = queue_.PushTask([fn, done] { done->set_value(fn()); });
+  Status pushed = queue_.PushTask([this, fn, done] {
+    const auto t0 = std::chrono::steady_clock::now();
+    Outcome o;
+    o.status = fn();
+    o.took = std::chrono::steady_clock::now() - t0;
+    // Read on the writer, before it takes the next batch: did requests queue up behind us?
+    o.contended = queue_.waiting();
+    done->set_value(std::move(o));
+  });
   if (!pushed.ok()) return pushed;
-  Status s = fut.get();
-  // Ingest first: while requests wait for the writer, give it back three times the time this
-  // batch took, so maintenance takes at most a quarter of the writer (and all of it when idle).
-  if (queue_.waiting()) std::this_thread::sleep_for(3 * (std::chrono::steady_clock::now() - t0));
-  return s;
+  Outcome o = fut.get();
+  // Ingest first: when requests queued behind this batch, give the writer back three times
+  // the time the batch took before the next one, so maintenance takes at most a quarter of
+  // the writer under load (and all of it when idle).
+  if (o.contended) std::this_thread::sleep_for(kYieldFactor * o.took);
+  return o.status;
 }
 
 // Prunes (or, dry, counts) the live events among `seqs` in one transaction on the writer.
 // With subject/actor set, only rows that still match them are pruned (erasure).
 Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
-                              const std::string* actor, uint64_t* count) {
+                              const std::string* actor, const std::string* tag, uint64_t* count) {
   return OnWriter([&]() -> Status {
     auto& w = *writer_;
     TRAIL_RETURN_IF_ERROR(Gc::Prepare(w));
@@ -92,26 +151,41 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
       *count += n;
       return Status::Ok();
     }
-    TRAIL_RETURN_IF_ERROR(w.begin.Run());
-    sqlite::Stmt& st = subject ? w.prune_subject : actor ? w.prune_actor : w.prune;
+    TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
     Status s;
-    for (uint64_t seq : seqs) {
-      st.Bind(1, static_cast<int64_t>(seq));
-      if (subject) st.BindStatic(2, *subject);
-      if (actor) st.BindStatic(2, *actor);
-      s = st.Run();
-      if (!s.ok()) break;
-      if (sqlite3_changes(w.db.get()) == 0) continue;
-      ++n;
-      w.uncount_hour.Bind(1, static_cast<int64_t>(seq));  // pruned events leave the chart
-      s = w.uncount_hour.Run();
-      if (!s.ok()) break;
+    HourDelta delta;
+    if (tag && !seqs.empty() && seqs.back() - seqs.front() < kDenseSpan * seqs.size()) {
+      // The seqs of one type, densely packed: one statement scans their seq range (every
+      // event of that type in it is past the cutoff), instead of a lookup per event.
+      sqlite::Stmt& st = w.prune_range;
+      st.Bind(1, static_cast<int64_t>(seqs.front()));
+      st.Bind(2, static_cast<int64_t>(seqs.back()));
+      st.BindStatic(3, *tag);
+      while (st.Step(&s)) {
+        ++n;
+        delta[{st.Int(0) / kMicrosPerHour, std::string(TagPrefixOf(*tag))}]++;
+      }
+      st.Reset();
+    } else {
+      sqlite::Stmt& st = subject ? w.prune_subject : actor ? w.prune_actor : w.prune;
+      for (uint64_t seq : seqs) {
+        st.Bind(1, static_cast<int64_t>(seq));
+        if (subject) st.BindStatic(2, *subject);
+        if (actor) st.BindStatic(2, *actor);
+        auto pruned = Gc::PruneRow(st, &delta);
+        if (!pruned.ok()) {
+          s = pruned.status();
+          break;
+        }
+        n += *pruned ? 1 : 0;
+      }
     }
-    if (s.ok()) s = w.commit.Run();
+    if (s.ok()) s = Gc::ApplyHourDelta(w, delta);
     if (!s.ok()) {
-      w.rollback.Run();
+      Gc::Rollback(w);
       return s;
     }
+    TRAIL_RETURN_IF_ERROR(Gc::Commit(w));
     *count += n;
     return Status::Ok();
   });
@@ -184,7 +258,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
     for (size_t i = 0; i < seqs->size(); i += kBatch) {
       std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i),
                                   seqs->begin() + static_cast<long>(std::min(seqs->size(), i + kBatch)));
-      TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, req.dry_run, nullptr, nullptr, &result.pruned));
+      TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, req.dry_run, nullptr, nullptr, &tag, &result.pruned));
       report();
     }
     if (!req.dry_run) {
@@ -220,7 +294,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           result.scrubbed += todo.size();
           return Status::Ok();
         }
-        TRAIL_RETURN_IF_ERROR(w.begin.Run());
+        TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
         for (uint64_t seq : todo) {
           w.scrub.Bind(1, static_cast<int64_t>(seq));
           s = w.scrub.Run();
@@ -233,11 +307,11 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           w.delete_ip_keys.Bind(1, static_cast<int64_t>(index_.SegmentOf(scrub_end)));
           s = w.delete_ip_keys.Run();
         }
-        if (s.ok()) s = w.commit.Run();
         if (!s.ok()) {
-          w.rollback.Run();
+          Gc::Rollback(w);
           return s;
         }
+        TRAIL_RETURN_IF_ERROR(Gc::Commit(w));
         result.scrubbed += todo.size();
         return Status::Ok();
       }));
@@ -256,7 +330,13 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
         Status s;
         if (fl.Step(&s)) more = fl.Int(0) > 0;
         if (!s.ok() || !more) return s;
-        return w.vacuum.Run();
+        TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
+        s = w.vacuum.Run();
+        if (!s.ok()) {
+          Gc::Rollback(w);
+          return s;
+        }
+        return Gc::Commit(w);
       }));
       if (!more) break;
     }
@@ -275,24 +355,33 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
   for (size_t i = 0; i < seqs->size(); i += kBatch) {
     std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i),
                                 seqs->begin() + static_cast<long>(std::min(seqs->size(), i + kBatch)));
-    TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, false, subject, actor, &count));
+    TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, false, subject, actor, nullptr, &count));
   }
   // Last step on the writer, with no append in between: prune what arrived meanwhile, then
   // forget the key itself, which names the person.
   TRAIL_RETURN_IF_ERROR(OnWriter([&]() -> Status {
     auto& w = *writer_;
     TRAIL_RETURN_IF_ERROR(Gc::Prepare(w));
+    // Events committed but not yet published are not in the index: publish them first.
+    SyncAndCompleteAll();
     auto late = index_.Snapshot({key});
+    // This commit is a normal, synced one: when Redact returns, the erasure and every relaxed
+    // batch before it in the WAL are on disk.
     TRAIL_RETURN_IF_ERROR(w.begin.Run());
     sqlite::Stmt& st = subject ? w.prune_subject : w.prune_actor;
     Status s;
+    HourDelta delta;
     for (uint64_t seq : late.lists[key]) {
       st.Bind(1, static_cast<int64_t>(seq));
       st.BindStatic(2, subject ? *subject : *actor);
-      s = st.Run();
-      if (!s.ok()) break;
-      count += static_cast<uint64_t>(sqlite3_changes(w.db.get()));
+      auto pruned = Gc::PruneRow(st, &delta);
+      if (!pruned.ok()) {
+        s = pruned.status();
+        break;
+      }
+      count += *pruned ? 1 : 0;
     }
+    if (s.ok()) s = Gc::ApplyHourDelta(w, delta);
     if (s.ok()) {
       w.delete_key.BindBlob(1, key);
       s = w.delete_key.Run();
@@ -306,7 +395,8 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     // written are rewritten, the forgotten key's row was deleted above).
     seal_.reset();
     index_.RemoveKey(key);
-    return Status::Ok();
+    // Reported done only when on disk, with every relaxed batch before it in the WAL.
+    return SyncWal();
   }));
   return count;
 }

@@ -76,6 +76,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   Status st = s->Init();
   if (!st.ok()) return st;
   s->thread_ = std::thread([p = s.get()] { p->WriterLoop(); });
+  s->syncer_ = std::thread([p = s.get()] { p->SyncerLoop(); });
   return s;
 }
 
@@ -88,9 +89,15 @@ Status SqliteStore::Init() {
   // Incremental vacuum lets retention give pages back (effective on a new database only).
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA auto_vacuum=INCREMENTAL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_mode=WAL"));
-  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA synchronous=FULL"));
+  // Commits do not wait for the disk inside SQLite: the syncer thread fdatasyncs the WAL and
+  // only then are they acknowledged (sqlite_sync.cc), so the writer commits the next group
+  // while the previous one is being made durable. SQLite still syncs around checkpoints.
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA synchronous=NORMAL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA cache_size=-32768"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA wal_autocheckpoint=4000"));
+  // After a checkpoint resets the WAL, truncate it to this size: a burst (a large GC) must
+  // not leave a WAL file of its peak size behind.
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_size_limit=67108864"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec(kSchema));
   {
     sqlite::Stmt v;
@@ -256,10 +263,11 @@ void SqliteStore::WriterLoop() {
     group.clear();
     AppendQueue::Task task;
     if (!queue_.PopBatch(opt_.max_commit_events, &group, &task)) break;
-    if (task) task();  // one maintenance batch, then the waiting commits
+    if (task) task();  // a completion or one maintenance batch, then the waiting commits
     if (group.empty()) continue;
     auto t0 = std::chrono::steady_clock::now();
-    Status s = CommitGroup(group, &results, &acks);
+    Publication pub;
+    Status s = CommitGroup(group, &results, &acks, &pub);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     size_t n = 0;
     for (const auto& r : group) n += r.events.size();
@@ -267,24 +275,34 @@ void SqliteStore::WriterLoop() {
       std::lock_guard<std::mutex> l(stats_mu_);
       stats_.commits++;
       stats_.last_commit_seconds = secs;
-      if (s.ok()) stats_.committed_events += n;
-      stats_.events = next_seq_;
     }
-    healthy_.store(s.ok());
-    queue_.Release(n);
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (!s.ok()) {
-        group[i].done(s, {});
-      } else {
-        group[i].done(results[i], results[i].ok() ? std::move(acks[i]) : std::vector<Ack>{});
-      }
+    if (!s.ok()) {
+      healthy_.store(false);
+      queue_.Release(n);
+      for (auto& r : group) r.done(s, {});
+      continue;
     }
-    if (s.ok()) {
-      Status seal = SealSegments();
-      (void)seal;  // a failed seal is retried after the next commit; reads use memory meanwhile
+    healthy_.store(true);
+    Unsynced u;
+    u.id = ++last_commit_id_;
+    u.group = std::move(group);
+    u.results = std::move(results);
+    u.acks = std::move(acks);
+    u.pub = std::move(pub);
+    u.events = n;
+    unsynced_.push_back(std::move(u));
+    group = {};
+    results = {};
+    acks = {};
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      sync_requested_ = last_commit_id_;
     }
+    sync_cv_.notify_one();
   }
-  // Draining: everything accepted is committed; sign a last checkpoint over all of it.
+  // Draining: everything accepted is committed; make it durable, acknowledge it, and sign a
+  // last checkpoint over all of it.
+  SyncAndCompleteAll();
   SignFinalCheckpoint();
 }
 
@@ -292,7 +310,7 @@ void SqliteStore::WriterLoop() {
 // that exists) go to (*results)[i]; a failure of the transaction itself is returned and
 // nothing of the group is stored.
 Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
-                                std::vector<std::vector<Ack>>* acks) {
+                                std::vector<std::vector<Ack>>* acks, Publication* pub) {
   auto& w = *writer_;
   results->assign(group.size(), Status::Ok());
   acks->assign(group.size(), {});
@@ -429,23 +447,34 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     signed_pending_.reset();
     return s;
   }
-  PublishCheckpoint();
-  // Durable: make it visible.
-  std::vector<std::string> keys;
-  for (const auto& a : added) {
-    IndexKeysOf(a.e->tag, a.e->subject, a.e->actor.value_or(""), a.e->ip.value_or(""), &keys);
-    index_.Add(a.seq, keys);
+  // Written, not yet durable: Publish makes it visible once the syncer has synced the WAL.
+  if (signed_pending_) last_signed_ = std::chrono::steady_clock::now();
+  pub->checkpoint = std::move(signed_pending_);
+  signed_pending_.reset();
+  pub->end_seq = next_seq_;
+  pub->tag_delta = std::move(tag_delta);
+  pub->added.reserve(added.size());
+  for (const auto& a : added) pub->added.emplace_back(a.seq, a.e);
+  return Status::Ok();
+}
+
+void SqliteStore::Publish(Publication& pub) {
+  if (pub.checkpoint) {
+    std::lock_guard<std::mutex> l(cp_mu_);
+    latest_ = std::move(pub.checkpoint);
   }
-  index_.Publish(next_seq_);
+  std::vector<std::string> keys;
+  for (const auto& [seq, e] : pub.added) {
+    IndexKeysOf(e->tag, e->subject, e->actor.value_or(""), e->ip.value_or(""), &keys);
+    index_.Add(seq, keys);
+  }
+  index_.Publish(pub.end_seq);
   {
     std::lock_guard<std::mutex> l(commit_mu_);
     commit_cv_.notify_all();
   }
-  {
-    std::lock_guard<std::mutex> l(stats_mu_);
-    for (const auto& [tag, n] : tag_delta) tag_counts_[tag] += n;
-  }
-  return Status::Ok();
+  std::lock_guard<std::mutex> l(stats_mu_);
+  for (const auto& [tag, n] : pub.tag_delta) tag_counts_[tag] += n;
 }
 
 std::unique_ptr<SqliteStore::ReadConn> SqliteStore::AcquireReader(Status* s) {
@@ -586,7 +615,16 @@ bool SqliteStore::Healthy() { return healthy_.load() && !drained_.load(); }
 void SqliteStore::Drain() {
   if (drained_.exchange(true)) return;
   queue_.Close();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // acknowledges everything it committed
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    sync_stop_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  std::lock_guard<std::mutex> l(wal_mu_);
+  if (wal_fd_ >= 0) close(wal_fd_);
+  wal_fd_ = -1;
 }
 
 }  // namespace trail

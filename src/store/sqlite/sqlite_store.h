@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +46,9 @@ struct SqliteOptions {
   // and checkpoints at commit. Leaf hashes are still computed and stored. A store written so
   // has no usable tree; trail itself always keeps it.
   bool maintain_tree = true;
+  // Tests only: called on the syncer thread before each fdatasync of the WAL (to hold a
+  // commit between "written" and "durable" and check nothing is acknowledged or visible).
+  std::function<void()> before_wal_sync;
 };
 
 class SqliteStore final : public Store {
@@ -87,8 +92,31 @@ class SqliteStore final : public Store {
   Status RecoverIndex();
   Status InitHourCounts();
   void WriterLoop();
+  // What a commit makes visible once it is durable (Publish, on the writer thread).
+  struct Publication {
+    std::vector<std::pair<uint64_t, const PreparedEvent*>> added;  // into the group's requests
+    uint64_t end_seq = 0;
+    std::map<std::string, uint64_t> tag_delta;
+    std::optional<SignedCheckpoint> checkpoint;
+  };
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
-                     std::vector<std::vector<Ack>>* acks);
+                     std::vector<std::vector<Ack>>* acks, Publication* pub);
+  // The durability pipeline (sqlite_sync.cc). The writer commits with synchronous=NORMAL and
+  // goes on with the next group; the syncer thread fdatasyncs the WAL, and only then are the
+  // commits it covers published (index, checkpoint) and acknowledged, in commit order.
+  struct Unsynced {
+    uint64_t id = 0;
+    std::vector<AppendRequest> group;
+    std::vector<Status> results;
+    std::vector<std::vector<Ack>> acks;
+    Publication pub;
+    size_t events = 0;
+  };
+  void SyncerLoop();
+  Status SyncWal();
+  void Publish(Publication& pub);
+  void CompleteSynced();  // writer thread: acknowledges every commit the syncer has made durable
+  void SyncAndCompleteAll();  // writer thread: fdatasync now and acknowledge everything
   // Writes the posting lists of complete segments. Sealing a segment is split into chunks of
   // rows, one chunk per call (one transaction each), so that ingest commits interleave with it;
   // `all` finishes every complete segment at once (start-up).
@@ -104,7 +132,7 @@ class SqliteStore final : public Store {
   // Runs fn on the writer thread between commits and waits for it.
   Status OnWriter(const std::function<Status()>& fn);
   Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
-                   const std::string* actor, uint64_t* count);
+                   const std::string* actor, const std::string* tag, uint64_t* count);
   Result<std::vector<uint64_t>> SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi);
   std::unique_ptr<ReadConn> AcquireReader(Status* s);
   void ReleaseReader(std::unique_ptr<ReadConn> r);
@@ -143,6 +171,17 @@ class SqliteStore final : public Store {
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
   std::optional<SignedCheckpoint> latest_;
+  std::deque<Unsynced> unsynced_;  // writer thread only
+  uint64_t last_commit_id_ = 0;    // writer thread only
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  uint64_t sync_requested_ = 0, synced_ = 0;  // commit ids
+  Status sync_error_;
+  bool sync_stop_ = false;
+  std::thread syncer_;
+  std::mutex wal_mu_;  // the WAL file descriptor
+  int wal_fd_ = -1;
+  uint64_t wal_ino_ = 0;
   tlog::TileCache tile_cache_{kTileCacheTiles};
 };
 

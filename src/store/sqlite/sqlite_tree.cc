@@ -241,6 +241,11 @@ Status SqliteStore::SignFinalCheckpoint() {
     signed_pending_.reset();
     return s;
   }
+  // Published only once durable, like every checkpoint (sqlite_sync.cc).
+  if (s = SyncWal(); !s.ok()) {
+    signed_pending_.reset();
+    return s;
+  }
   PublishCheckpoint();
   return Status::Ok();
 }
