@@ -4,8 +4,10 @@ continues (run by `make bench` as its `gc` section; also standalone).
 
 1. Fills a fresh server with the Workload (about half of it account:login, kept 90 days)
    through `trail bench` in batches until it holds TRAIL_GC_EVENTS events (default 5,000,000).
+   Then, with no load, a GC with as_of = the middle of the fill + 90 days prunes the logins of
+   its first half: the GC's rate alone.
 2. Single-event ingest, 64 connections, without GC: TRAIL_GC_BASE_SECONDS (8) s.
-3. POST /v1/admin/gc with as_of = now + 91 days (every login is past its retention) while the
+3. POST /v1/admin/gc with as_of = now + 91 days (every other login is past its retention) while the
    same single-event load runs in back-to-back 4-second rounds for as long as the GC runs:
    ingest during GC is all those rounds together; the GC rate is pruned / the GC's wall time,
    every second of it under load. Personal-data scrubbing is off here (personal_data = 10
@@ -91,11 +93,16 @@ def main():
     data = tempfile.mkdtemp(prefix="trail-gc-bench-")
     srv = Server(data, "3650d")
     try:
-        filled = 0
+        filled, mid = 0, None
         while filled < EVENTS:
-            r = srv.bench("batch", 10, 4)
+            r = srv.bench("batch", 5, 4)
             filled += r["events"]
+            if mid is None and filled >= EVENTS // 2:
+                mid = datetime.datetime.now(datetime.timezone.utc)
             log(f"   filled {filled:,} events")
+        # Pruning alone: the logins of the first half of the fill (as_of = mid-fill + 90 days).
+        alone, alone_secs = srv.gc((mid + datetime.timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        log(f"   GC alone: {alone['pruned']:,} pruned in {alone_secs:.2f} s")
         size_before = du(data)
         base = srv.bench("single", BASE_SECONDS, 64)
         log(f"   without GC: {base['events_per_s']:,.0f} ev/s, p99 {base['p99_ms']:.1f} ms")
@@ -129,6 +136,8 @@ def main():
                "p99_during_ms_median": statistics.median(p99s), "p99_during_ms_max": max(p99s),
                "throughput_ratio": round(during / base["events_per_s"], 3),
                "p99_ratio": round(statistics.median(p99s) / base["p99_ms"], 3),
+               "alone_pruned": alone.get("pruned"), "alone_seconds": round(alone_secs, 2),
+               "alone_pruned_per_s": round(alone.get("pruned", 0) / max(alone_secs, 1e-9)),
                "gc_pruned": gc.get("pruned"), "gc_seconds": round(gc.get("seconds", 0), 2),
                "gc_pruned_per_s": round(gc.get("pruned", 0) / max(gc.get("seconds", 1), 1e-9)),
                "disk_before_mb": round(size_before / 2**20, 1), "disk_after_mb": round(size_after / 2**20, 1),

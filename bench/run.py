@@ -13,6 +13,8 @@ order (pick sections with TRAIL_BENCH_ONLY):
   query    query latency on a cached store of TRAIL_BENCH_EVENTS events, in process and over
            HTTP (GET /v1/events on `trail serve --store sqlite:<cached store>`), and the
            inclusion proof of a random event (GET /v1/events/{id}/proof)  (build/bench/trail_bench_query)
+  gc       bench/gc_bench.py: a GC pruning millions of events (TRAIL_BENCH_GC_EVENTS, default
+           5,000,000 in the store) under single-event load from 64 connections (issue 4)
   integrity  pipelined ingest with the tree and signed checkpoints vs without (reps
            alternating), `trail verify --data` over the cached query store (issue 6)
 Prints a table (figure | value | target | baseline | ratio | met) on stdout, progress on
@@ -31,7 +33,7 @@ Environment (all optional):
                             (default bench/.cache; reused across runs, never committed)
   TRAIL_BENCH_CACHE_KEY     overrides the query store's cache key (default: derived from the
                             store's and the workload's source files)
-  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity)
+  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity,gc)
   TRAIL_BENCH_RESULTS       results file (default bench/results.json)
 """
 
@@ -68,7 +70,8 @@ REPS = env("TRAIL_BENCH_REPS", 3)
 STORE_EVENTS = env("TRAIL_BENCH_STORE_EVENTS", 300_000)
 QUERIES = env("TRAIL_BENCH_QUERIES", 1000)
 CACHE = os.path.abspath(env("TRAIL_BENCH_CACHE", os.path.join("bench", ".cache")))
-ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity").split(","))
+ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity,gc").split(","))
+GC_EVENTS = int(env("TRAIL_BENCH_GC_EVENTS", "5000000"))
 RESULTS = env("TRAIL_BENCH_RESULTS", os.path.join("bench", "results.json"))
 TYPES = "examples/warehouse/events.toml"
 TRAIL = os.path.join(BUILD, "trail")
@@ -430,6 +433,17 @@ def section_integrity(work):
     return out
 
 
+def section_gc(work):
+    """Issue 4: bench/gc_bench.py — prune millions of events under single-event load."""
+    env = dict(os.environ, TRAIL_BIN=TRAIL)
+    log(f"== gc: prune {GC_EVENTS:,} events' worth of logins while 64 connections ingest (bench/gc_bench.py)")
+    env["TRAIL_GC_EVENTS"] = str(GC_EVENTS)
+    p = subprocess.run([sys.executable, "bench/gc_bench.py"], stdout=subprocess.PIPE, text=True, env=env)
+    if p.returncode != 0:
+        die(f"bench/gc_bench.py failed ({p.returncode})")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 def section_query(work):
     key = store_cache_key()
     os.makedirs(CACHE, exist_ok=True)
@@ -569,6 +583,22 @@ def build_figures(r):
                 add(f"query_{where}_{k}", f"query {w} ({n / 1e6:g}M): {label}, p50 / p99",
                     f["p99_ms"], "ms", f"{f['p50_ms']:.3f} / {f['p99_ms']:.3f} ms", target=lim,
                     ttext=f"p99 <= {lim:g} ms", value_target_kind="<=")
+    gcr = r.get("gc", {})
+    if gcr:
+        add("gc_ingest", f"single events, 64 conns, during a GC of {gcr['gc_pruned']:,} events (issue 4)",
+            gcr["ingest_during_gc"], "events/s", fmt_rate(gcr["ingest_during_gc"]), base_id="gc_no_gc",
+            base=gcr["ingest_without_gc"], btext=f"no GC: {fmt_rate(gcr['ingest_without_gc'])}", ratio_target=0.7)
+        add("gc_p99", "  ack p99 during GC (median of 4 s rounds)", gcr["p99_during_ms_median"], "ms",
+            f"{gcr['p99_during_ms_median']:.1f} ms (max {gcr['p99_during_ms_max']:.1f})",
+            target=3 * gcr["p99_without_ms"], ttext=f"<= 3x {gcr['p99_without_ms']:.1f} ms", value_target_kind="<=")
+        add("gc_rate", "  events pruned per second, under that load", gcr["gc_pruned_per_s"], "events/s",
+            fmt_rate(gcr["gc_pruned_per_s"]), target=200000, ttext=">= 200,000")
+        add("gc_rate_alone", f"  events pruned per second, no load ({gcr['alone_pruned']:,} events)",
+            gcr["alone_pruned_per_s"], "events/s", fmt_rate(gcr["alone_pruned_per_s"]), target=200000, ttext=">= 200,000")
+        add("gc_disk", "  data dir before GC -> after (incl. events ingested meanwhile)", gcr["disk_after_mb"], "MB",
+            f"{gcr['disk_before_mb']:,.0f} -> {gcr['disk_after_mb']:,.0f} MB (+{gcr['events_ingested_during_gc']:,} ev)")
+        add("gc_scrub", "  personal data scrubbed per second, alone", gcr["scrubbed_per_s_alone"], "events/s",
+            fmt_rate(gcr["scrubbed_per_s_alone"]))
     g = r.get("integrity", {})
     if g:
         ir = g.get("store_integrity_ratio")
@@ -632,6 +662,8 @@ def main():
             raw["http"] = section_http(work)
         if "query" in ONLY:
             raw["query"] = section_query(work)
+        if "gc" in ONLY:
+            raw["gc"] = section_gc(work)
         if "integrity" in ONLY:
             raw["integrity"] = section_integrity(work)
     finally:

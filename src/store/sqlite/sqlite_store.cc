@@ -94,6 +94,8 @@ Status SqliteStore::Init() {
   // while the previous one is being made durable. SQLite still syncs around checkpoints.
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA synchronous=NORMAL"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA cache_size=-32768"));
+  // Statement journals and RETURNING's buffers stay in memory, not in temporary files.
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA temp_store=MEMORY"));
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA wal_autocheckpoint=4000"));
   // After a checkpoint resets the WAL, truncate it to this size: a burst (a large GC) must
   // not leave a WAL file of its peak size behind.
