@@ -66,6 +66,26 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
   Counter(&out, "trail_committed_events_total", "Events made durable by group commits.", st.committed_events);
   Gauge(&out, "trail_commit_last_seconds", "Duration of the last group commit.", st.last_commit_seconds);
   Gauge(&out, "trail_store_disk_bytes", "Bytes of the store on disk (database and WAL).", static_cast<double>(st.disk_bytes));
+  if (st.shared) {  // PostgreSQL: the sequencer and the integration delay (docs/OPERATIONS.md)
+    Gauge(&out, "trail_pg_sequencer", "1 while this node is the sequencer (assigns seq, signs checkpoints).",
+          st.sequencer ? 1 : 0);
+    Gauge(&out, "trail_pg_pending_events",
+          "Committed events waiting for their seq, from every node (approximate, refreshed every 0.5 s).",
+          static_cast<double>(st.pending_events));
+    fmt::format_to(o,
+                   "# HELP trail_pg_integration_delay_seconds Commit-to-seq delay of the events this node "
+                   "sequenced since it started (0 on other nodes).\n"
+                   "# TYPE trail_pg_integration_delay_seconds summary\n"
+                   "trail_pg_integration_delay_seconds{{quantile=\"0.5\"}} {}\n"
+                   "trail_pg_integration_delay_seconds{{quantile=\"0.99\"}} {}\n"
+                   "trail_pg_integration_delay_seconds_sum {}\n"
+                   "trail_pg_integration_delay_seconds_count {}\n",
+                   st.integration_p50_seconds, st.integration_p99_seconds, st.integration_sum_seconds,
+                   st.integration_events);
+    Gauge(&out, "trail_pg_integration_delay_max_seconds",
+          "Longest commit-to-seq delay of the events this node sequenced since it started.",
+          st.integration_max_seconds);
+  }
   Counter(&out, "trail_ingest_requests_total", "POST /v1/events requests.", ingest_requests.load());
   Counter(&out, "trail_ingest_events_total", "Events acknowledged (stored or replayed).", ingest_events.load());
   Counter(&out, "trail_ingest_replayed_total", "Events answered from an idempotency key.", ingest_replayed.load());

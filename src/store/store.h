@@ -66,6 +66,14 @@ struct StoreStats {
   uint64_t committed_events = 0;
   double last_commit_seconds = 0;
   uint64_t disk_bytes = 0;
+  // A log shared by several nodes (PostgreSQL) only; `shared` is false for SQLite.
+  bool shared = false;
+  bool sequencer = false;       // this node assigns seq
+  uint64_t pending_events = 0;  // committed, not yet sequenced (all nodes; approximate)
+  // Commit → seq delay of the events this node sequenced since it started.
+  uint64_t integration_events = 0;
+  double integration_p50_seconds = 0, integration_p99_seconds = 0, integration_max_seconds = 0;
+  double integration_sum_seconds = 0;
 };
 
 // Retention (SPEC §7). Pruning deletes an event's payload (subject, actor, ip, user agent,

@@ -89,6 +89,7 @@ struct PostgresStore::DelayStats {
   std::vector<uint64_t> hist = std::vector<uint64_t>(kBuckets + 1);
   uint64_t count = 0;
   int64_t max_us = 0;
+  int64_t sum_us = 0;
   std::vector<int64_t> window;
   uint64_t window_count = 0;
   std::chrono::steady_clock::time_point window_start = std::chrono::steady_clock::now();
@@ -97,6 +98,7 @@ struct PostgresStore::DelayStats {
     if (us < 0) us = 0;
     hist[std::min<int64_t>(us / 500, kBuckets)]++;
     count++;
+    sum_us += us;
     max_us = std::max(max_us, us);
     window_count++;
     if (window.size() < 200000) window.push_back(us);

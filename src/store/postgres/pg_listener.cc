@@ -35,20 +35,25 @@ void PostgresStore::NoteCheckpoint(const std::string& note) {
 Status PostgresStore::Refresh(PgConn& c, bool with_size) {
   // The end, the checkpoint, and how far the sequencer got in arrival order (everything below
   // the oldest pending row, or everything ever numbered when none is pending).
+  // Then the last arrival numbered by any node (0 before the first: a fresh sequence's
+  // last_value is its start value).
+  const std::string last_arrival =
+      "(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM "
+      "pending_arrival_seq)";
   std::string sql =
       "SELECT (SELECT COALESCE(max(seq) + 1, 0) FROM events), (SELECT value FROM meta WHERE key = "
-      "'checkpoint'), "
-      "COALESCE((SELECT min(arrival) - 1 FROM pending), (SELECT last_value FROM "
-      "pending_arrival_seq))";
+      "'checkpoint'), COALESCE((SELECT min(arrival) - 1 FROM pending), " +
+      last_arrival + "), " + last_arrival;
   if (with_size) sql += ", pg_database_size(current_database())";
   auto r = c.Query(sql);
   if (!r.ok()) return r.status();
   NoteEnd(static_cast<uint64_t>(r->Int(0, 0)));
   if (!r->IsNull(0, 1)) NoteCheckpoint(std::string(r->Text(0, 1)));
   pg::AtomicMax(sequenced_arrival_, r->Int(0, 2));
+  pg::AtomicMax(last_arrival_, r->Int(0, 3));
   if (with_size) {
     std::lock_guard<std::mutex> l(stats_mu_);
-    stats_.disk_bytes = static_cast<uint64_t>(r->Int(0, 3));
+    stats_.disk_bytes = static_cast<uint64_t>(r->Int(0, 4));
   }
   db_ok_ = true;
   return Status::Ok();

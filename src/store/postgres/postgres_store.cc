@@ -150,6 +150,19 @@ StoreStats PostgresStore::Stats() {
   }
   out.events = readable_end_.load();
   out.queue_depth = queue_.pending();
+  out.shared = true;
+  out.sequencer = leader_.load();
+  // Arrivals are numbered by a sequence: those past the sequencer's progress are committed
+  // and waiting (or, briefly, still being committed, or lost to a rolled-back transaction).
+  out.pending_events = static_cast<uint64_t>(
+      std::max<int64_t>(0, std::max(last_arrival_.load(), acked_arrival_.load()) -
+                               sequenced_arrival_.load()));
+  const IntegrationDelay d = Delay();
+  out.integration_events = d.events;
+  out.integration_p50_seconds = d.p50_ms / 1e3;
+  out.integration_p99_seconds = d.p99_ms / 1e3;
+  out.integration_max_seconds = d.max_ms / 1e3;
+  out.integration_sum_seconds = d.sum_ms / 1e3;
   return out;
 }
 
@@ -160,6 +173,7 @@ IntegrationDelay PostgresStore::Delay() const {
   d.p50_ms = delay_->Percentile(0.50);
   d.p99_ms = delay_->Percentile(0.99);
   d.max_ms = delay_->max_us / 1000.0;
+  d.sum_ms = static_cast<double>(delay_->sum_us) / 1000.0;
   return d;
 }
 

@@ -335,6 +335,34 @@ TEST_F(PostgresStoreTest, GetFindsEventsBeforeTheyAreSequenced) {
   EXPECT_FALSE(node->Get("not-a-uuid")->has_value());
 }
 
+TEST_F(PostgresStoreTest, StatsShowTheBacklogAndTheIntegrationDelay) {
+  store_.reset();
+  auto node = Open(/*sequencer=*/false);
+  std::vector<PreparedEvent> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(Login("u" + std::to_string(i)));
+  ASSERT_TRUE(node->AppendSync(batch).ok());
+  StoreStats st = node->Stats();
+  EXPECT_TRUE(st.shared);
+  EXPECT_FALSE(st.sequencer);
+  EXPECT_EQ(st.pending_events, 30u);  // committed, waiting: no node sequences
+  EXPECT_EQ(st.integration_events, 0u);
+
+  auto sequencer = Open(true);
+  ASSERT_TRUE(node->WaitSequenced(10000));
+  for (int i = 0; i < 200 && node->Stats().pending_events > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(node->Stats().pending_events, 0u);
+  st = sequencer->Stats();
+  EXPECT_TRUE(st.sequencer);
+  EXPECT_EQ(st.pending_events, 0u);
+  EXPECT_EQ(st.integration_events, 30u);
+  EXPECT_GT(st.integration_p99_seconds, 0);
+  EXPECT_GE(st.integration_max_seconds, st.integration_p99_seconds - 0.0005);  // 0.5 ms buckets
+  EXPECT_GE(st.integration_p99_seconds, st.integration_p50_seconds);
+  EXPECT_GT(st.integration_sum_seconds, 0);
+  EXPECT_LE(st.integration_sum_seconds, 30 * st.integration_max_seconds + 1e-9);
+}
+
 TEST_F(PostgresStoreTest, TwoNodesShareOneLogAndHandOverTheSequencer) {
   auto other = Open();
   std::vector<std::thread> threads;
