@@ -59,24 +59,32 @@ class AppendQueue {
     return Status::Ok();
   }
 
-  // A store's own follow-up work (acknowledging commits once durable): ahead of maintenance
-  // tasks, and accepted after Close() too (the writer finishes what it started).
+  // A store's own follow-up work (acknowledging commits once durable): taken before requests
+  // and maintenance tasks, and accepted after Close() too (the writer finishes what it started).
   void PushCompletion(Task t) {
     std::lock_guard<std::mutex> l(mu_);
-    tasks_.push_front(std::move(t));
+    completions_.push_back(std::move(t));
     cv_.notify_one();
   }
   // Waits for requests or a task; moves whole requests into *out until max_events is reached
-  // (at least one request if any wait) and at most one task into *task. Returns false when
-  // closed and empty.
-  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out, Task* task) {
+  // (at least one request if any wait), at most one maintenance task into *task and at most
+  // one completion into *completion (merged into *task when null). Returns false when closed
+  // and empty.
+  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out, Task* task, Task* completion = nullptr) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return closed_ || !q_.empty() || !tasks_.empty(); });
-    if (!tasks_.empty()) {
+    cv_.wait(l, [&] { return closed_ || !q_.empty() || !tasks_.empty() || !completions_.empty(); });
+    if (!completions_.empty() && completion != nullptr) {
+      *completion = std::move(completions_.front());
+      completions_.pop_front();
+    } else if (!completions_.empty()) {
+      *task = std::move(completions_.front());
+      completions_.pop_front();
+    }
+    if (!*task && !tasks_.empty()) {
       *task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    if (q_.empty()) return static_cast<bool>(*task);
+    if (q_.empty()) return static_cast<bool>(*task) || (completion != nullptr && static_cast<bool>(*completion));
     size_t n = 0;
     while (!q_.empty() && (out->empty() || n + q_.front().events.size() <= max_events)) {
       n += q_.front().events.size();
@@ -85,7 +93,6 @@ class AppendQueue {
     }
     return true;
   }
-
   void Release(size_t events) {
     std::lock_guard<std::mutex> l(mu_);
     pending_ -= std::min(pending_, events);
@@ -114,6 +121,7 @@ class AppendQueue {
   std::condition_variable cv_;
   std::deque<AppendRequest> q_;
   std::deque<Task> tasks_;
+  std::deque<Task> completions_;
   size_t pending_ = 0;
   bool closed_ = false;
 };

@@ -263,49 +263,56 @@ void SqliteStore::WriterLoop() {
   std::vector<std::vector<Ack>> acks;
   while (true) {
     group.clear();
-    AppendQueue::Task task;
-    if (!queue_.PopBatch(opt_.max_commit_events, &group, &task)) break;
-    if (task) task();  // a completion or one maintenance batch, then the waiting commits
-    if (group.empty()) continue;
-    auto t0 = std::chrono::steady_clock::now();
-    Publication pub;
-    Status s = CommitGroup(group, &results, &acks, &pub);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    size_t n = 0;
-    for (const auto& r : group) n += r.events.size();
-    {
-      std::lock_guard<std::mutex> l(stats_mu_);
-      stats_.commits++;
-      stats_.last_commit_seconds = secs;
-    }
-    if (!s.ok()) {
-      healthy_.store(false);
-      queue_.Release(n);
-      for (auto& r : group) r.done(s, {});
-      continue;
-    }
-    healthy_.store(true);
-    Unsynced u;
-    u.id = ++last_commit_id_;
-    u.group = std::move(group);
-    u.results = std::move(results);
-    u.acks = std::move(acks);
-    u.pub = std::move(pub);
-    u.events = n;
-    unsynced_.push_back(std::move(u));
-    group = {};
-    results = {};
-    acks = {};
-    {
-      std::lock_guard<std::mutex> l(sync_mu_);
-      sync_requested_ = last_commit_id_;
-    }
-    sync_cv_.notify_one();
+    AppendQueue::Task task, completion;
+    if (!queue_.PopBatch(opt_.max_commit_events, &group, &task, &completion)) break;
+    // Acknowledge what is durable first, then commit the waiting requests, and only then run
+    // a maintenance batch: it overlaps the fdatasync of the group just written.
+    if (completion) completion();
+    if (!group.empty()) CommitAndHandOff(group, results, acks);
+    if (task) task();
   }
   // Draining: everything accepted is committed; make it durable, acknowledge it, and sign a
   // last checkpoint over all of it.
   SyncAndCompleteAll();
   SignFinalCheckpoint();
+}
+
+void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vector<Status>& results,
+                                 std::vector<std::vector<Ack>>& acks) {
+  auto t0 = std::chrono::steady_clock::now();
+  Publication pub;
+  Status s = CommitGroup(group, &results, &acks, &pub);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  size_t n = 0;
+  for (const auto& r : group) n += r.events.size();
+  {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    stats_.commits++;
+    stats_.last_commit_seconds = secs;
+  }
+  if (!s.ok()) {
+    healthy_.store(false);
+    queue_.Release(n);
+    for (auto& r : group) r.done(s, {});
+    return;
+  }
+  healthy_.store(true);
+  Unsynced u;
+  u.id = ++last_commit_id_;
+  u.group = std::move(group);
+  u.results = std::move(results);
+  u.acks = std::move(acks);
+  u.pub = std::move(pub);
+  u.events = n;
+  unsynced_.push_back(std::move(u));
+  group = {};
+  results = {};
+  acks = {};
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    sync_requested_ = last_commit_id_;
+  }
+  sync_cv_.notify_one();
 }
 
 // Commits every request of the group in one transaction. Per-request refusals (a client id

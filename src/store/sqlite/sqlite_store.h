@@ -92,6 +92,8 @@ class SqliteStore final : public Store {
   Status RecoverIndex();
   Status InitHourCounts();
   void WriterLoop();
+  void CommitAndHandOff(std::vector<AppendRequest>& group, std::vector<Status>& results,
+                        std::vector<std::vector<Ack>>& acks);
   // What a commit makes visible once it is durable (Publish, on the writer thread).
   struct Publication {
     std::vector<std::pair<uint64_t, const PreparedEvent*>> added;  // into the group's requests
