@@ -1,6 +1,7 @@
 #include "store/posting_index.h"
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 
 namespace trail {
@@ -127,6 +128,23 @@ void PostingIndex::RemoveKey(const std::string& key) {
     if (it == lists.end()) continue;
     entries_ -= it->second.size();
     lists.erase(it);
+  }
+}
+
+void PostingIndex::RemoveSeqs(const std::string& key, const std::vector<uint64_t>& seqs) {
+  std::unique_lock l(mu_);
+  for (auto& [seg, lists] : open_) {
+    auto it = lists.find(key);
+    if (it == lists.end()) continue;
+    std::vector<uint64_t> kept;
+    kept.reserve(it->second.size());
+    std::set_difference(it->second.begin(), it->second.end(), seqs.begin(), seqs.end(), std::back_inserter(kept));
+    entries_ -= it->second.size() - kept.size();
+    if (kept.empty()) {
+      lists.erase(it);
+    } else {
+      it->second = std::move(kept);
+    }
   }
 }
 

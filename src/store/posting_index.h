@@ -62,6 +62,8 @@ class PostingIndex {
   void DropSealed();
   // Writer: forget a key in the open segments (erasure of a subject or actor).
   void RemoveKey(const std::string& key);
+  // Removes `seqs` (ascending) from key's lists in the open segments (an erased event's keys).
+  void RemoveSeqs(const std::string& key, const std::vector<uint64_t>& seqs);
 
   // Reader: a consistent view of the open segments for the given keys.
   struct View {

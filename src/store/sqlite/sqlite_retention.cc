@@ -6,6 +6,8 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "store/histogram.h"
@@ -44,7 +46,10 @@ struct SqliteStoreGcAccess {
         w.prune_subject.Prepare(w.db, std::string(kPruneSet) + " AND subject = ?" + std::string(kPruneReturning)));
     TRAIL_RETURN_IF_ERROR(
         w.prune_actor.Prepare(w.db, std::string(kPruneSet) + " AND actor = ?" + std::string(kPruneReturning)));
-    TRAIL_RETURN_IF_ERROR(w.is_live.Prepare(w.db, "SELECT subject, actor FROM events WHERE seq = ? AND pruned = 0"));
+    TRAIL_RETURN_IF_ERROR(w.is_live.Prepare(w.db, "SELECT subject, actor, ip FROM events WHERE seq = ? AND pruned = 0"));
+    TRAIL_RETURN_IF_ERROR(w.get_posting.Prepare(w.db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
         w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND "
               "(ip IS NOT NULL OR user_agent IS NOT NULL)"));
@@ -88,6 +93,49 @@ struct SqliteStoreGcAccess {
       w.uncount_hour.Bind(2, k.first);
       w.uncount_hour.BindStatic(3, k.second);
       TRAIL_RETURN_IF_ERROR(w.uncount_hour.Run());
+    }
+    return Status::Ok();
+  }
+  // The posting keys of a row (subject, actor, ip: columns 0-2) that an erasure matching it
+  // leaves behind, to be removed with it.
+  static void CollectKeys(const sqlite::Stmt& st, const std::string* subject, const std::string* actor, uint64_t seq,
+                          std::map<std::string, std::vector<uint64_t>>* out) {
+    if (subject && st.Text(0) != *subject) return;
+    if (actor && (st.IsNull(1) || st.Text(1) != *actor)) return;
+    if (!st.IsNull(0)) (*out)[SubjectKey(st.Text(0))].push_back(seq);
+    if (!st.IsNull(1)) (*out)[ActorKey(st.Text(1))].push_back(seq);
+    if (!st.IsNull(2)) (*out)[IpKey(st.Text(2))].push_back(seq);
+  }
+  // Removes `seqs` (ascending, unique) from key's sealed posting rows; a row left empty goes.
+  static Status RemoveSealedPostings(SqliteStore::Writer& w, const PostingIndex& index, const std::string& key,
+                                     const std::vector<uint64_t>& seqs) {
+    for (size_t i = 0; i < seqs.size();) {
+      const uint64_t seg = index.SegmentOf(seqs[i]);
+      size_t j = i;
+      while (j < seqs.size() && index.SegmentOf(seqs[j]) == seg) ++j;
+      w.get_posting.Bind(1, static_cast<int64_t>(seg));
+      w.get_posting.BindBlob(2, key);
+      Status s;
+      std::vector<uint64_t> have;
+      bool found = false;
+      if (w.get_posting.Step(&s)) {
+        found = true;
+        if (!DecodePostings(w.get_posting.Blob(0), &have)) s = Status::Corruption("posting list of segment " + std::to_string(seg));
+      }
+      w.get_posting.Reset();
+      TRAIL_RETURN_IF_ERROR(s);
+      if (found) {
+        std::vector<uint64_t> kept;
+        std::set_difference(have.begin(), have.end(), seqs.begin() + static_cast<long>(i),
+                            seqs.begin() + static_cast<long>(j), std::back_inserter(kept));
+        sqlite::Stmt& st = kept.empty() ? w.drop_posting : w.set_posting;
+        int at = 1;
+        if (!kept.empty()) st.BindBlob(at++, EncodePostings(kept));
+        st.Bind(at++, static_cast<int64_t>(seg));
+        st.BindBlob(at, key);
+        TRAIL_RETURN_IF_ERROR(st.Run());
+      }
+      i = j;
     }
     return Status::Ok();
   }
@@ -352,6 +400,25 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
   uint64_t count = 0;
   auto seqs = SeqsOfKey(key, 0, index_.Snapshot({}).end);
   if (!seqs.ok()) return seqs.status();
+  // The other posting keys of the erased events (their actor, ip, subject): read before the
+  // rows are pruned, removed from the index at the end. Tag keys stay (not personal).
+  std::map<std::string, std::vector<uint64_t>> leftover;
+  {
+    Status rs;
+    auto r = AcquireReader(&rs);
+    if (!r) return rs;
+    {
+      sqlite::Stmt st;
+      rs = st.Prepare(r->db, "SELECT subject, actor, ip FROM events WHERE seq = ? AND pruned = 0");
+      for (size_t i = 0; rs.ok() && i < seqs->size(); ++i) {
+        st.Bind(1, static_cast<int64_t>((*seqs)[i]));
+        if (st.Step(&rs)) Gc::CollectKeys(st, subject, actor, (*seqs)[i], &leftover);
+        st.Reset();
+      }
+    }
+    ReleaseReader(std::move(r));
+    if (!rs.ok()) return rs;
+  }
   for (size_t i = 0; i < seqs->size(); i += kBatch) {
     std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i),
                                 seqs->begin() + static_cast<long>(std::min(seqs->size(), i + kBatch)));
@@ -372,6 +439,10 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     Status s;
     HourDelta delta;
     for (uint64_t seq : late.lists[key]) {
+      w.is_live.Bind(1, static_cast<int64_t>(seq));
+      if (w.is_live.Step(&s)) Gc::CollectKeys(w.is_live, subject, actor, seq, &leftover);
+      w.is_live.Reset();
+      if (!s.ok()) break;
       st.Bind(1, static_cast<int64_t>(seq));
       st.BindStatic(2, subject ? *subject : *actor);
       auto pruned = Gc::PruneRow(st, &delta);
@@ -386,6 +457,13 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
       w.delete_key.BindBlob(1, key);
       s = w.delete_key.Run();
     }
+    leftover.erase(key);
+    for (auto& [k, ks] : leftover) {
+      if (!s.ok()) break;
+      std::sort(ks.begin(), ks.end());
+      ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+      s = Gc::RemoveSealedPostings(w, index_, k, ks);  // segments being sealed too
+    }
     if (s.ok()) s = w.commit.Run();
     if (!s.ok()) {
       w.rollback.Run();
@@ -395,6 +473,7 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     // written are rewritten, the forgotten key's row was deleted above).
     seal_.reset();
     index_.RemoveKey(key);
+    for (const auto& [k, ks] : leftover) index_.RemoveSeqs(k, ks);
     // Reported done only when on disk, with every relaxed batch before it in the WAL.
     return SyncWal();
   }));
