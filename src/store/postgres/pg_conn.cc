@@ -139,25 +139,40 @@ Result<PgResult> PgConn::Prepared(const char* name, const std::string& sql, cons
 }
 
 Status PgConn::CopyIn(const std::string& copy_sql, std::string_view data) {
-  {
-    PgResult r(PQexec(conn_, copy_sql.c_str()));
-    if (r.status() != PGRES_COPY_IN) return Check(r, PGRES_COPY_IN, copy_sql);
-  }
+  TRAIL_RETURN_IF_ERROR(CopyBegin(copy_sql));
+  TRAIL_RETURN_IF_ERROR(CopyPut(data));
+  return CopyEnd();
+}
+
+Status PgConn::CopyBegin(const std::string& copy_sql) {
+  PgResult r(PQexec(conn_, copy_sql.c_str()));
+  if (r.status() != PGRES_COPY_IN) return Check(r, PGRES_COPY_IN, copy_sql);
+  copy_sql_ = copy_sql;
+  return Status::Ok();
+}
+
+Status PgConn::CopyPut(std::string_view data) {
   constexpr size_t kChunk = 1 << 20;
-  bool sent = true;
-  for (size_t off = 0; off < data.size() && sent; off += kChunk) {
+  for (size_t off = 0; off < data.size(); off += kChunk) {
     const size_t n = std::min(kChunk, data.size() - off);
-    sent = PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) == 1;
+    if (PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) != 1) {
+      broken_ = true;  // blocking mode: only a lost connection fails here
+      return ErrorStatus(conn_, nullptr, copy_sql_);
+    }
   }
-  if (PQputCopyEnd(conn_, sent ? nullptr : "trail could not send the rows") != 1) sent = false;
+  return Status::Ok();
+}
+
+Status PgConn::CopyEnd(const char* abort_reason) {
+  bool sent = PQputCopyEnd(conn_, abort_reason) == 1;
   Status s;
   while (PGresult* raw = PQgetResult(conn_)) {
     PgResult r(raw);
-    if (s.ok()) s = Check(r, PGRES_COMMAND_OK, copy_sql);
+    if (s.ok()) s = Check(r, PGRES_COMMAND_OK, copy_sql_);
   }
   if (s.ok() && !sent) {
     broken_ = true;
-    s = ErrorStatus(conn_, nullptr, copy_sql);
+    s = ErrorStatus(conn_, nullptr, copy_sql_);
   }
   return s;
 }

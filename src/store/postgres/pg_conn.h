@@ -90,6 +90,13 @@ class PgConn {
   Result<PgResult> Prepared(const char* name, const std::string& sql, const Params& params);
   // COPY … FROM STDIN with `data` in COPY text format (see CopyText).
   Status CopyIn(const std::string& copy_sql, std::string_view data);
+  // The same in pieces, so that PostgreSQL inserts rows while the caller makes the next ones:
+  // CopyBegin, any number of CopyPut, then CopyEnd() — or CopyEnd(reason), which makes the
+  // COPY fail (the caller rolls back). A failed CopyBegin needs no CopyEnd; a failed CopyPut
+  // means the connection is lost.
+  Status CopyBegin(const std::string& copy_sql);
+  Status CopyPut(std::string_view data);
+  Status CopyEnd(const char* abort_reason = nullptr);
   // Reads notifications that arrived (non-blocking); calls fn(channel, payload) for each.
   Status DrainNotifications(const std::function<void(std::string_view, std::string_view)>& fn);
   // Waits until the socket has input (a notification) or `ms` passes.
@@ -102,6 +109,7 @@ class PgConn {
   PGconn* conn_;
   bool broken_ = false;
   std::set<std::string> prepared_;
+  std::string copy_sql_;  // of the COPY in progress
 };
 
 // The Status for a failed result (or a null one: the connection failed).

@@ -162,6 +162,7 @@ class PostgresStore final : public Store {
   tlog::CompactRange tree_;
   uint64_t next_seq_ = 0;
   Micros last_recorded_ = 0;
+  bool took_rows_ = false;  // the last sequencing transaction took pending rows
   uint64_t signed_size_ = 0;
   bool have_signed_ = false;
   std::chrono::steady_clock::time_point last_signed_{};
