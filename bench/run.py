@@ -17,6 +17,12 @@ order (pick sections with TRAIL_BENCH_ONLY):
            5,000,000 in the store) under single-event load from 64 connections (issue 4)
   integrity  pipelined ingest with the tree and signed checkpoints vs without (reps
            alternating), `trail verify --data` over the cached query store (issue 6)
+  postgres issue 7 on a throwaway PostgreSQL cluster with fsync on (tests/pg_cluster.py; skipped
+           when no PostgreSQL server is installed): COPY 1000 rows/txn and one INSERT txn per
+           event (1 and 64 connections) with the rows and indexes trail stores
+           (build/bench/trail_bench_pg), against `trail serve --store postgresql://…` with one
+           node and two nodes on one database: NDJSON 1000/request on 4 connections, single
+           events on 64; the integration delay from the sequencer's /metrics
 Prints a table (figure | value | target | baseline | ratio | met) on stdout, progress on
 stderr, and writes bench/results.json. Python 3 standard library only.
 
@@ -33,7 +39,8 @@ Environment (all optional):
                             (default bench/.cache; reused across runs, never committed)
   TRAIL_BENCH_CACHE_KEY     overrides the query store's cache key (default: derived from the
                             store's and the workload's source files)
-  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity,gc)
+  TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity,gc,
+                            postgres)
   TRAIL_BENCH_RESULTS       results file (default bench/results.json)
 """
 
@@ -70,7 +77,7 @@ REPS = env("TRAIL_BENCH_REPS", 3)
 STORE_EVENTS = env("TRAIL_BENCH_STORE_EVENTS", 300_000)
 QUERIES = env("TRAIL_BENCH_QUERIES", 1000)
 CACHE = os.path.abspath(env("TRAIL_BENCH_CACHE", os.path.join("bench", ".cache")))
-ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity,gc").split(","))
+ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity,gc,postgres").split(","))
 GC_EVENTS = int(env("TRAIL_BENCH_GC_EVENTS", "5000000"))
 RESULTS = env("TRAIL_BENCH_RESULTS", os.path.join("bench", "results.json"))
 TYPES = "examples/warehouse/events.toml"
@@ -477,6 +484,180 @@ def section_query(work):
     return out
 
 
+def section_postgres(work):
+    """Issue 7, side by side on one throwaway PostgreSQL cluster (`tests/pg_cluster.py start
+    --durable`: fsync and synchronous_commit on): the baselines of build/bench/trail_bench_pg
+    (COPY 1000 rows/txn; one INSERT transaction per event from 1 and 64 connections) and
+    `trail serve --store postgresql://…` under `trail bench`: one node, and two nodes on one
+    database sharing the same load (NDJSON 1000/request on 4 connections; single events on 64
+    connections); a fresh database per configuration. Batched reps alternate COPY / one node /
+    two nodes, single-event reps alternate the INSERT baselines / one node / two nodes, so
+    that drift in the machine's load hits all alike. The integration delay is read from each
+    node's /metrics (the sequencer's summary since it started: this configuration's load)."""
+    import urllib.request
+    pgc = [sys.executable, "tests/pg_cluster.py"]
+    p = subprocess.run(pgc + ["start", "--durable"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode == 3:
+        log("   no PostgreSQL server binaries installed (Debian: apt-get install postgresql): section skipped")
+        return {"skipped": "no PostgreSQL server binaries"}
+    if p.returncode != 0:
+        die(f"pg_cluster.py start failed: {p.stderr.strip()[-500:]}")
+    root = p.stdout.split()[1]
+    servers = []
+    out = {}
+
+    def createdb(name):
+        r = subprocess.run(pgc + ["createdb", root, name], stdout=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            die(f"pg_cluster.py createdb {name} failed")
+        return r.stdout.strip()
+
+    def pg_cpu():
+        """CPU seconds of the postmaster and every process it started (backends, WAL writer, …)."""
+        try:
+            pm = int(open(os.path.join(root, "data", "postmaster.pid")).readline())
+        except (OSError, ValueError):
+            return 0.0
+        total = 0.0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(pid) == pm or int(fields[1]) == pm:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def start_nodes(name, count):
+        url = createdb(name)
+        nodes = []
+        for i in range(count):
+            data = os.path.join(work, f"pg-{name}-{i}")
+            if nodes:  # one deployment: the first node's secrets on every node (docs/OPERATIONS.md)
+                os.makedirs(data, mode=0o700)
+                for f in ("log.key", "admin.key", "viewer.secret"):
+                    shutil.copy2(os.path.join(nodes[0].data, f), os.path.join(data, f))
+            nodes.append(Server(data, ["--store", url]))
+            servers.append(nodes[-1])
+        return nodes
+
+    def metrics(server):
+        req = urllib.request.Request(server.url + "/metrics", headers={"Authorization": "Bearer " + server.key})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            text = resp.read().decode()
+        m = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, _, v = line.rpartition(" ")
+                try:
+                    m[k] = float(v)
+                except ValueError:
+                    pass
+        return m
+
+    def delay(nodes):
+        """The integration delay from the sequencer's /metrics (ms)."""
+        ms = [metrics(n) for n in nodes]
+        m = max(ms, key=lambda x: x.get("trail_pg_sequencer", 0))
+        return {"p50_ms": m.get('trail_pg_integration_delay_seconds{quantile="0.5"}', 0) * 1e3,
+                "p99_ms": m.get('trail_pg_integration_delay_seconds{quantile="0.99"}', 0) * 1e3,
+                "max_ms": m.get("trail_pg_integration_delay_max_seconds", 0) * 1e3,
+                "events": int(m.get("trail_pg_integration_delay_seconds_count", 0)),
+                "sequencers": sum(x.get("trail_pg_sequencer", 0) for x in ms),
+                "pending_events_after": max(x.get("trail_pg_pending_events", 0) for x in ms)}
+
+    def load(nodes, mode, connections, batch, rep, label):
+        """`trail bench` on every node at once, `connections` split evenly; one rep."""
+        per = connections // len(nodes)
+        cmds = [[TRAIL, "bench", "--url", n.url, "--key", n.key, "--json", "--mode", mode, "--connections", str(per),
+                 "--batch", str(batch), "--duration", str(SECONDS), "--seed", str(100 + 10 * rep + i)]
+                for i, n in enumerate(nodes)]
+        c0, p0 = sum(n.cpu_seconds() for n in nodes), pg_cpu()
+        t0 = time.monotonic()
+        procs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in cmds]
+        results, client_cpu = [], 0.0
+        for pr in procs:
+            text = pr.stdout.read()
+            _, status, ru = os.wait4(pr.pid, 0)
+            client_cpu += ru.ru_utime + ru.ru_stime
+            line = [l for l in text.splitlines() if l.startswith("{")]
+            if not line:
+                die(f"trail bench printed nothing (exit {os.waitstatus_to_exitcode(status)})")
+            results.append(json.loads(line[-1]))
+        wall = time.monotonic() - t0
+        events = sum(x["events"] for x in results)
+        r = {"events_per_s": events / max(x["seconds"] for x in results), "events": events,
+             "p50_ms": statistics.median(x["p50_ms"] for x in results), "p99_ms": max(x["p99_ms"] for x in results),
+             "errors": sum(x["errors"] for x in results), "throttled": sum(x["throttled"] for x in results),
+             "server_cpu_cores": (sum(n.cpu_seconds() for n in nodes) - c0) / wall,
+             "pg_cpu_cores": (pg_cpu() - p0) / wall, "client_cpu_cores": client_cpu / wall,
+             "per_node_events_per_s": [x["events_per_s"] for x in results]}
+        log(f"   {label} rep {rep + 1}: {r['events_per_s']:,.0f} events/s, ack p50 {r['p50_ms']:.1f} ms p99 "
+            f"{r['p99_ms']:.1f} ms, errors {r['errors']}, throttled {r['throttled']}; CPU cores: trail "
+            f"{r['server_cpu_cores']:.2f}, postgres {r['pg_cpu_cores']:.2f}, load generator {r['client_cpu_cores']:.2f}")
+        return r
+
+    def summary(runs, **extra):
+        med = lambda k: statistics.median(x[k] for x in runs)
+        s = {k: med(k) for k in ("events_per_s", "p50_ms", "p99_ms", "server_cpu_cores", "pg_cpu_cores",
+                                 "client_cpu_cores")}
+        s.update(errors=sum(x["errors"] for x in runs), throttled=sum(x["throttled"] for x in runs), reps=runs, **extra)
+        return s
+
+    def baseline(only, rep, label):
+        p0, t0 = pg_cpu(), time.monotonic()
+        r = run_json([bin_path("trail_bench_pg"), "--url", base_url, "--events-file", TYPES, "--only", only,
+                      "--reps", "1", "--seconds", str(SECONDS), "--single-seconds", str(SINGLE_SECONDS),
+                      "--connections", "64"], f"{label}, rep {rep + 1}")
+        cores = (pg_cpu() - p0) / (time.monotonic() - t0)  # includes the untimed row preparation
+        for v in r.values():
+            v["pg_cpu_cores"] = cores
+        return r
+
+    try:
+        base_url = createdb("baseline")
+        log(f"== PostgreSQL (issue 7): cluster {root}")
+        one = start_nodes("batch1", 1)
+        two = start_nodes("batch2", 2)
+        copy, b1, b2 = [], [], []
+        for rep in range(REPS):
+            r = baseline("copy", rep, "COPY 1000 rows/txn (baseline)")
+            out["pg_version"] = r.get("pg_version", {})
+            copy.append(r["pg_copy_batch"]["events_per_s"])
+            b1.append(load(one, "batch", 4, 1000, rep, "one node, NDJSON 1000/request, 4 connections"))
+            b2.append(load(two, "batch", 4, 1000, rep, "two nodes, NDJSON 1000/request, 2 connections each"))
+        out["pg_copy_batch"] = {"events_per_s": statistics.median(copy), "reps": copy, "batch": 1000, "connections": 1}
+        out["pg_one_batch"] = summary(b1, delay=delay(one))
+        out["pg_two_batch"] = summary(b2, delay=delay(two))
+        for n in one + two:
+            n.stop()
+        s1 = start_nodes("single1", 1)
+        s2 = start_nodes("single2", 2)
+        ins1, ins64, l1, l2 = [], [], [], []
+        for rep in range(REPS):
+            r = baseline("single,single64", rep, "one INSERT transaction per event, 1 and 64 connections (baseline)")
+            ins1.append(r["pg_insert_single"]["events_per_s"])
+            ins64.append(r["pg_insert_single_64"]["events_per_s"])
+            l1.append(load(s1, "single", 64, 1, rep, "one node, single events, 64 connections"))
+            l2.append(load(s2, "single", 64, 1, rep, "two nodes, single events, 32 connections each"))
+        out["pg_insert_single"] = {"events_per_s": statistics.median(ins1), "reps": ins1, "connections": 1}
+        out["pg_insert_single_64"] = {"events_per_s": statistics.median(ins64), "reps": ins64, "connections": 64}
+        out["pg_one_single"] = summary(l1, delay=delay(s1))
+        out["pg_two_single"] = summary(l2, delay=delay(s2))
+        for k in ("pg_one_batch", "pg_two_batch", "pg_one_single", "pg_two_single"):
+            d = out[k]["delay"]
+            log(f"   {k}: integration delay p50 / p99 / max {d['p50_ms']:.1f} / {d['p99_ms']:.1f} / {d['max_ms']:.1f} ms "
+                f"over {d['events']:,} events")
+    finally:
+        for s in servers:
+            s.stop()
+        subprocess.run(pgc + ["stop", root])
+    return out
+
+
 # ---------------------------------------------------------------- report
 
 def fmt_rate(v):
@@ -610,6 +791,54 @@ def build_figures(r):
         if vd:
             add("verify_data", f"trail verify --data ({vd['events'] / 1e6:g}M events)", vd["events_per_s"], "events/s",
                 fmt_rate(vd["events_per_s"]), target=1000000, ttext=">= 1,000,000")
+    pg = r.get("postgres", {})
+    if pg.get("skipped"):
+        add("pg_skipped", f"PostgreSQL (issue 7): skipped, {pg['skipped']}", None, "", "-")
+    elif pg:
+        cp, i1, i64 = pg["pg_copy_batch"], pg["pg_insert_single"], pg["pg_insert_single_64"]
+        b1, b2, s1, s2 = pg["pg_one_batch"], pg["pg_two_batch"], pg["pg_one_single"], pg["pg_two_single"]
+        cpv, i1v = cp["events_per_s"], i1["events_per_s"]
+        ver = pg.get("pg_version", {}).get("version", "?").split()[0]
+        pg_issues = lambda x: "".join(f", {x[k]} {k}" for k in ("errors", "throttled") if x.get(k))
+        pg_cpu = lambda x: f"{x['server_cpu_cores']:.2f} / {x['pg_cpu_cores']:.2f} / {x['client_cpu_cores']:.2f}"
+        add("pg_copy", f"(pg) PostgreSQL {ver}, fsync on: COPY, same indexes, 1000 rows/txn", cpv, "events/s",
+            fmt_rate(cpv), ttext="baseline")
+        add("pg_insert", "(pg) PostgreSQL: 1 INSERT txn per event, 1 connection", i1v, "events/s", fmt_rate(i1v),
+            ttext="baseline")
+        add("pg_insert_64", "(pg) PostgreSQL: 1 INSERT txn per event, 64 connections", i64["events_per_s"],
+            "events/s", fmt_rate(i64["events_per_s"]), base_id="pg_insert", base=i1v, btext=f"1 conn: {fmt_rate(i1v)}")
+        add("pg_one_batch", "PostgreSQL, one node: NDJSON 1000/request, 4 connections", b1["events_per_s"], "events/s",
+            fmt_rate(b1["events_per_s"]) + pg_issues(b1), base_id="pg_copy", base=cpv, btext=f"COPY {fmt_rate(cpv)}",
+            ratio_target=0.7)
+        add("pg_one_batch_cpu", "  CPU cores: trail / postgres / load generator", b1["server_cpu_cores"], "cores",
+            pg_cpu(b1))
+        add("pg_two_batch", "PostgreSQL, two nodes: the same load, 2 connections each", b2["events_per_s"], "events/s",
+            fmt_rate(b2["events_per_s"]) + pg_issues(b2), base_id="pg_one_batch", base=b1["events_per_s"],
+            btext=f"one node {fmt_rate(b1['events_per_s'])}", ratio_target=1.3)
+        add("pg_two_batch_cpu", "  CPU cores: trail (both) / postgres / load generator", b2["server_cpu_cores"],
+            "cores", pg_cpu(b2))
+        add("pg_one_single", "PostgreSQL, one node: single events, 64 connections", s1["events_per_s"], "events/s",
+            fmt_rate(s1["events_per_s"]) + pg_issues(s1), base_id="pg_insert", base=i1v,
+            btext=f"1 txn/event {fmt_rate(i1v)}", ratio_target=10)
+        add("pg_one_single_ack", "  ack latency p50 / p99", s1["p99_ms"], "ms",
+            f"{s1['p50_ms']:.2f} / {s1['p99_ms']:.2f} ms")
+        add("pg_one_single_cpu", "  CPU cores: trail / postgres / load generator", s1["server_cpu_cores"], "cores",
+            pg_cpu(s1))
+        add("pg_two_single", "PostgreSQL, two nodes: single events, 32 connections each", s2["events_per_s"],
+            "events/s", fmt_rate(s2["events_per_s"]) + pg_issues(s2), base_id="pg_insert", base=i1v,
+            btext=f"1 txn/event {fmt_rate(i1v)}", ratio_target=10)
+        add("pg_two_single_cpu", "  CPU cores: trail (both) / postgres / load generator", s2["server_cpu_cores"],
+            "cores", pg_cpu(s2))
+        for fid, label, x in (("pg_one_single_delay", "integration delay p99, single events, one node", s1),
+                              ("pg_two_single_delay", "integration delay p99, single events, two nodes", s2)):
+            d = x["delay"]
+            add(fid, label, d["p99_ms"], "ms",
+                f"{d['p99_ms']:.1f} ms (p50 {d['p50_ms']:.1f}, max {d['max_ms']:.1f})", target=1000,
+                ttext="<= 1000 ms", value_target_kind="<=")
+        for fid, label, x in (("pg_one_batch_delay", "  integration delay p50 / p99 / max, batched, one node", b1),
+                              ("pg_two_batch_delay", "  integration delay p50 / p99 / max, batched, two nodes", b2)):
+            d = x["delay"]
+            add(fid, label, d["p99_ms"], "ms", f"{d['p50_ms']:.1f} / {d['p99_ms']:.1f} / {d['max_ms']:.1f} ms")
     return rows, figs
 
 
@@ -666,6 +895,8 @@ def main():
             raw["gc"] = section_gc(work)
         if "integrity" in ONLY:
             raw["integrity"] = section_integrity(work)
+        if "postgres" in ONLY:
+            raw["postgres"] = section_postgres(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     machine["loadavg_at_end"] = os.getloadavg()[0]
