@@ -12,8 +12,9 @@ continues (run by `make bench` as its `gc` section; also standalone).
    ingest during GC is all those rounds together; the GC rate is pruned / the GC's wall time,
    every second of it under load. Personal-data scrubbing is off here (personal_data = 10
    years), so the figure is pruning alone.
-4. Disk: the data directory before the GC, and after it (the GC ends with incremental vacuum;
-   the WAL is truncated at checkpoints), with the events ingested meanwhile.
+4. Disk: the data directory once filled, after the GCs (incremental vacuum; the WAL is
+   truncated at checkpoints) with the events ingested meanwhile, and once the server has
+   stopped (the WAL checkpointed into the database and removed).
 5. Scrubbing alone: the server restarted with personal_data = 90 days, a second GC (no
    load) scrubs the ip and user agent of everything older; its rate.
 Prints one JSON line. Python 3 standard library only; TRAIL_BIN overrides build/trail.
@@ -100,6 +101,7 @@ def main():
             if mid is None and filled >= EVENTS // 2:
                 mid = datetime.datetime.now(datetime.timezone.utc)
             log(f"   filled {filled:,} events")
+        size_filled = du(data)
         # Pruning alone: the logins of the first half of the fill (as_of = mid-fill + 90 days).
         alone, alone_secs = srv.gc((mid + datetime.timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
         log(f"   GC alone: {alone['pruned']:,} pruned in {alone_secs:.2f} s")
@@ -126,6 +128,7 @@ def main():
         during = ingested / sum(x["seconds"] if "seconds" in x else x["events"] / x["events_per_s"] for x in rounds)
         p99s = [x["p99_ms"] for x in rounds]
         srv.stop()
+        size_stopped = du(data)
 
         # Scrubbing alone, on the same data: the 90-day personal-data rule, no load.
         srv = Server(data, "90d")
@@ -140,7 +143,9 @@ def main():
                "alone_pruned_per_s": round(alone.get("pruned", 0) / max(alone_secs, 1e-9)),
                "gc_pruned": gc.get("pruned"), "gc_seconds": round(gc.get("seconds", 0), 2),
                "gc_pruned_per_s": round(gc.get("pruned", 0) / max(gc.get("seconds", 1), 1e-9)),
+               "disk_filled_mb": round(size_filled / 2**20, 1),
                "disk_before_mb": round(size_before / 2**20, 1), "disk_after_mb": round(size_after / 2**20, 1),
+               "disk_stopped_mb": round(size_stopped / 2**20, 1), "events_total": filled + sum(x["events"] for x in rounds),
                "events_ingested_during_gc": ingested,
                "scrubbed": scrub.get("scrubbed"), "scrub_seconds": round(scrub_secs, 2),
                "scrubbed_per_s_alone": round(scrub.get("scrubbed", 0) / max(scrub_secs, 1e-9)),

@@ -776,8 +776,10 @@ def build_figures(r):
             fmt_rate(gcr["gc_pruned_per_s"]), target=200000, ttext=">= 200,000")
         add("gc_rate_alone", f"  events pruned per second, no load ({gcr['alone_pruned']:,} events)",
             gcr["alone_pruned_per_s"], "events/s", fmt_rate(gcr["alone_pruned_per_s"]), target=200000, ttext=">= 200,000")
-        add("gc_disk", "  data dir before GC -> after (incl. events ingested meanwhile)", gcr["disk_after_mb"], "MB",
-            f"{gcr['disk_before_mb']:,.0f} -> {gcr['disk_after_mb']:,.0f} MB (+{gcr['events_ingested_during_gc']:,} ev)")
+        add("gc_disk", "  data dir: filled -> after both GCs -> server stopped (incl. events ingested meanwhile)",
+            gcr["disk_stopped_mb"], "MB",
+            f"{gcr['disk_filled_mb']:,.0f} -> {gcr['disk_after_mb']:,.0f} -> {gcr['disk_stopped_mb']:,.0f} MB "
+            f"(+{gcr['events_ingested_during_gc']:,} ev; {gcr['disk_stopped_mb'] * 2**20 / gcr['events_total']:.0f} B/event)")
         add("gc_scrub", "  personal data scrubbed per second, alone", gcr["scrubbed_per_s_alone"], "events/s",
             fmt_rate(gcr["scrubbed_per_s_alone"]))
     g = r.get("integrity", {})
