@@ -19,7 +19,7 @@ namespace {
 
 constexpr size_t kBatch = 1000;  // rows per writer task: a few milliseconds
 constexpr uint64_t kScrubChunk = 1024;
-constexpr int kYieldFactor = 3;
+constexpr int kYieldFactor = 4;
 // A batch of one type's seqs spanning less than this many seqs per event is pruned by one
 // range statement (the type is at least 1/kDenseSpan of the events there).
 constexpr uint64_t kDenseSpan = 8;
@@ -170,8 +170,8 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   });
   if (!pushed.ok()) return pushed;
   Outcome o = fut.get();
-  // Ingest first: when requests queued behind this batch, give the writer back three times
-  // the time the batch took before the next one, so maintenance takes at most a quarter of
+  // Ingest first: when requests queued behind this batch, give the writer back four times
+  // the time the batch took before the next one, so maintenance takes at most a fifth of
   // the writer under load (and all of it when idle).
   if (o.contended) std::this_thread::sleep_for(kYieldFactor * o.took);
   return o.status;

@@ -77,6 +77,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   if (!st.ok()) return st;
   s->thread_ = std::thread([p = s.get()] { p->WriterLoop(); });
   s->syncer_ = std::thread([p = s.get()] { p->SyncerLoop(); });
+  s->checkpointer_ = std::thread([p = s.get()] { p->CheckpointerLoop(); });
   return s;
 }
 
@@ -96,7 +97,10 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA cache_size=-32768"));
   // Statement journals and RETURNING's buffers stay in memory, not in temporary files.
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA temp_store=MEMORY"));
-  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA wal_autocheckpoint=4000"));
+  // Checkpoints run on a thread of their own (sqlite_sync.cc), not in the writer's commits:
+  // the writer only signals when the WAL has grown by kCheckpointPages.
+  TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA wal_autocheckpoint=0"));
+  sqlite3_wal_hook(w.db.get(), &SqliteStore::OnWalCommit, this);
   // After a checkpoint resets the WAL, truncate it to this size: a burst (a large GC) must
   // not leave a WAL file of its peak size behind.
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_size_limit=67108864"));
@@ -312,7 +316,7 @@ void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vecto
     std::lock_guard<std::mutex> l(sync_mu_);
     sync_requested_ = last_commit_id_;
   }
-  sync_cv_.notify_one();
+  sync_cv_.notify_all();  // the syncer and the checkpointer wait on it
 }
 
 // Commits every request of the group in one transaction. Per-request refusals (a client id
@@ -631,6 +635,7 @@ void SqliteStore::Drain() {
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
   std::lock_guard<std::mutex> l(wal_mu_);
   if (wal_fd_ >= 0) close(wal_fd_);
   wal_fd_ = -1;

@@ -119,6 +119,9 @@ class SqliteStore final : public Store {
   void Publish(Publication& pub);
   void CompleteSynced();  // writer thread: acknowledges every commit the syncer has made durable
   void SyncAndCompleteAll();  // writer thread: fdatasync now and acknowledge everything
+  // WAL checkpoints on their own thread and connection (PASSIVE: they never block the writer).
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void CheckpointerLoop();
   // Writes the posting lists of complete segments. Sealing a segment is split into chunks of
   // rows, one chunk per call (one transaction each), so that ingest commits interleave with it;
   // `all` finishes every complete segment at once (start-up).
@@ -181,6 +184,9 @@ class SqliteStore final : public Store {
   Status sync_error_;
   bool sync_stop_ = false;
   std::thread syncer_;
+  std::thread checkpointer_;
+  bool checkpoint_wanted_ = false;  // under sync_mu_; sync_stop_ ends the checkpointer too
+  std::atomic<uint64_t> checkpoints_{0};
   std::mutex wal_mu_;  // the WAL file descriptor
   int wal_fd_ = -1;
   uint64_t wal_ino_ = 0;

@@ -96,6 +96,52 @@ void SqliteStore::CompleteSynced() {
   }
 }
 
+namespace {
+constexpr int kCheckpointPages = 4000;       // 16 MB of WAL: the checkpointer copies it
+constexpr int kWriterCheckpointPages = 16000;  // 64 MB: the writer finishes the job itself
+}  // namespace
+
+// Called on the writer after each commit. A checkpoint that runs while the writer keeps
+// appending never reaches the end of the WAL, and SQLite restarts the WAL only after one has;
+// so past kWriterCheckpointPages the writer checkpoints itself (what SQLite's auto-checkpoint
+// does after every commit), copying what little the checkpointer left, and the WAL restarts.
+int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char*, int wal_pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  if (wal_pages >= kWriterCheckpointPages) {
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    store->checkpoints_++;
+  } else if (wal_pages >= kCheckpointPages) {
+    {
+      std::lock_guard<std::mutex> l(store->sync_mu_);
+      store->checkpoint_wanted_ = true;
+    }
+    store->sync_cv_.notify_all();
+  }
+  return SQLITE_OK;
+}
+
+// Copies the WAL into the database while the writer goes on (a PASSIVE checkpoint takes no
+// lock the writer needs; it copies what no reader still uses). The writer restarts the WAL at
+// its next commit once a checkpoint has copied all of it.
+void SqliteStore::CheckpointerLoop() {
+  sqlite::Db db;
+  Status s = db.Open(opt_.path, false);
+  if (s.ok()) s = db.Exec("PRAGMA synchronous=NORMAL");
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(sync_mu_);
+      sync_cv_.wait(l, [&] { return sync_stop_ || checkpoint_wanted_; });
+      if (sync_stop_) return;
+      checkpoint_wanted_ = false;
+    }
+    if (!s.ok()) continue;  // no connection: the WAL grows; Healthy() reports the store as is
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    checkpoints_++;
+  }
+}
+
 void SqliteStore::SyncAndCompleteAll() {
   if (unsynced_.empty()) return;
   Status s = SyncWal();
