@@ -35,6 +35,14 @@ namespace {
 
 constexpr Micros kArchiveEvery = 60LL * 1000000;
 
+// The sequencer vacuums `pending` itself, at most every second once this many rows left it.
+// Every batch finds the oldest rows by walking the arrival index from its start, over the
+// entries of every row deleted since the last vacuum: autovacuum visits a database once a
+// minute (autovacuum_naptime), by when a busy log has left a million of them, and small
+// batches (single-event load) spent most of their DELETE stepping over them.
+constexpr uint64_t kVacuumRows = 10000;
+constexpr auto kVacuumEvery = std::chrono::seconds(1);
+
 void SleepUnless(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (!stop.load() && std::chrono::steady_clock::now() < until)
@@ -49,6 +57,8 @@ void PostgresStore::SequencerLoop() {
   p.application_name = "trail sequencer";
   std::optional<std::chrono::steady_clock::time_point> final_deadline;
   std::string last_error;
+  uint64_t unvacuumed = 0;  // rows taken from `pending` since its last vacuum here
+  auto last_vacuum = std::chrono::steady_clock::now();
   auto report = [&](const Status& s) {
     if (s.ToString() != last_error) Log("sequencer: " + s.ToString());
     last_error = s.ToString();
@@ -100,6 +110,14 @@ void PostgresStore::SequencerLoop() {
       continue;
     }
     last_error.clear();
+    unvacuumed += *n;
+    if (unvacuumed >= kVacuumRows && !stopping &&
+        std::chrono::steady_clock::now() - last_vacuum >= kVacuumEvery) {
+      // Between transactions, on this session; SKIP_LOCKED: never wait for an autovacuum.
+      if (Status s = seq_conn_->Exec("VACUUM (SKIP_LOCKED) pending"); !s.ok()) report(s);
+      unvacuumed = 0;
+      last_vacuum = std::chrono::steady_clock::now();
+    }
     {
       std::lock_guard<std::mutex> l(delay_mu_);
       std::string line = delay_->TakeWindowLine(std::chrono::seconds(60));
