@@ -495,6 +495,8 @@ def section_postgres(work):
     that drift in the machine's load hits all alike. The integration delay is read from each
     node's /metrics (the sequencer's summary since it started: this configuration's load)."""
     import urllib.request
+    if not os.path.exists(bin_path("trail_bench_pg")):
+        die(f"{bin_path('trail_bench_pg')} is missing: run `make build` (or set BUILD_DIR)")
     pgc = [sys.executable, "tests/pg_cluster.py"]
     p = subprocess.run(pgc + ["start", "--durable"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode == 3:
