@@ -420,7 +420,7 @@ def section_integrity(work):
     without (reps alternating), and `trail verify --data` over the cached query store."""
     out = run_json([bin_path("trail_bench_store"), "--integrity", "--events-file", TYPES,
                     "--workdir", os.path.join(work, "integrity"), "--events", str(STORE_EVENTS),
-                    "--reps", str(REPS)], "ingest with vs without the tree and checkpoints")
+                    "--reps", str(max(REPS, 5))], "ingest with vs without the tree and checkpoints")
     db = os.path.join(CACHE, f"store-{EVENTS}-{store_cache_key()}.db")
     if not os.path.exists(db + ".done"):
         log(f"   no cached query store at {db}: run the query section first; verify skipped")
