@@ -432,8 +432,8 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     // Events committed but not yet published are not in the index: publish them first.
     SyncAndCompleteAll();
     auto late = index_.Snapshot({key});
-    // This commit is a normal, synced one: when Redact returns, the erasure and every relaxed
-    // batch before it in the WAL are on disk.
+    // Redact returns only after the fdatasync at the end of this step: the erasure and every
+    // batch before it in the WAL are then on disk.
     TRAIL_RETURN_IF_ERROR(w.begin.Run());
     sqlite::Stmt& st = subject ? w.prune_subject : w.prune_actor;
     Status s;
@@ -474,7 +474,7 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     seal_.reset();
     index_.RemoveKey(key);
     for (const auto& [k, ks] : leftover) index_.RemoveSeqs(k, ks);
-    // Reported done only when on disk, with every relaxed batch before it in the WAL.
+    // Reported done only when on disk, with every batch before it in the WAL.
     return SyncWal();
   }));
   return count;

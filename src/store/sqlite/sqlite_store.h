@@ -1,8 +1,9 @@
 // SqliteStore: the embedded engine (SPEC §4, `--store sqlite:PATH`).
 //
-// One SQLite database in WAL mode with synchronous=FULL. A single writer thread drains the
-// AppendQueue: every request waiting at that moment joins one transaction and one fsync
-// (group commit), and each is acknowledged only after COMMIT returns. Reads use a pool of
+// One SQLite database in WAL mode. A single writer thread drains the AppendQueue: every
+// request waiting at that moment joins one transaction (group commit); a syncer thread
+// fdatasyncs the WAL and each request is acknowledged only after the sync that covers its
+// commit (sqlite_sync.cc); checkpoints run on a thread of their own. Reads use a pool of
 // separate read-only connections and never wait for the writer (WAL snapshots).
 // Secondary indexes are PostingIndex segments (see posting_index.h); the events table is the
 // truth and the open segments are rebuilt from it at Open().
