@@ -1,10 +1,10 @@
 // trail_bench_pg: the raw-PostgreSQL baselines of issue 7, in C++ with libpq, with the rows
 // PostgresStore stores. Each Workload event is prepared exactly as trail's ingest prepares it
 // (PrepareEvent: UUIDv7 id, canonical metadata, rendered description) and its leaf hash
-// computed, outside the timed sections; the table has the columns and the indexes of
-// PostgresStore's `events` (src/store/postgres/pg_schema.cc, migration 1: primary key seq,
-// unique id, (subject, seq), (actor, seq), (ip, seq), (tag, seq), (recorded_at, seq), text
-// COLLATE "C", the same storage options). The figures are PostgreSQL's alone.
+// computed, outside the timed sections; the table is PostgresStore's `events` copied (`LIKE
+// events INCLUDING ALL` after trail's migrations ran: primary key seq, unique id, (subject,
+// seq), (actor, seq), (ip, seq), (tag, seq), (recorded_at, seq), text COLLATE "C", the same
+// storage options). The figures are PostgreSQL's alone.
 //
 //   copy       COPY … FROM STDIN of --batch rows (default 1000) per transaction, one after the
 //              other on one connection, for --seconds of timed commits per rep; rows/s.
@@ -34,6 +34,7 @@
 #include "bench_common.h"
 #include "core/clock.h"
 #include "core/codec.h"
+#include "store/postgres/postgres_store.h"
 
 namespace trail::bench {
 namespace {
@@ -124,31 +125,24 @@ std::string QueryText(PGconn* c, const std::string& sql) {
   return v;
 }
 
-// PostgresStore's `events` (pg_schema.cc, migration 1) under another name: keep in step.
-void CreateTable(PGconn* c, const std::string& t, bool reset) {
+// PostgresStore's own `events` under another name: the store's migrations create the schema
+// in this database (opening a PostgresStore does that), then the table is copied with its
+// columns, collations, defaults, indexes and storage options — so the baseline follows the
+// schema when it changes. The store's `events` stays empty.
+void CreateTable(const std::string& url, PGconn* c, const std::string& t, bool reset) {
+  {
+    trail::PostgresOptions o;
+    o.url = url;
+    o.sequencer = false;
+    o.log = [](const std::string&) {};
+    auto store = trail::PostgresStore::Open(o);
+    if (!store.ok()) Die("creating trail's schema: " + store.status().ToString());
+  }
   if (reset) Exec(c, "DROP TABLE IF EXISTS " + t);
-  Exec(c, "CREATE TABLE IF NOT EXISTS " + t + R"sql((
-  seq bigint PRIMARY KEY,
-  id uuid NOT NULL,
-  recorded_at bigint NOT NULL,
-  occurred_at bigint,
-  tag text COLLATE "C" NOT NULL,
-  subject text COLLATE "C",
-  actor text COLLATE "C",
-  ip text COLLATE "C",
-  user_agent text,
-  metadata text,
-  description text,
-  leaf_hash bytea NOT NULL,
-  pruned boolean NOT NULL DEFAULT false,
-  scrubbed boolean NOT NULL DEFAULT false
-) WITH (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01))sql");
-  Exec(c, "CREATE UNIQUE INDEX IF NOT EXISTS " + t + "_id ON " + t + "(id)");
-  Exec(c, "CREATE INDEX IF NOT EXISTS " + t + "_subject ON " + t + "(subject, seq) WHERE subject IS NOT NULL");
-  Exec(c, "CREATE INDEX IF NOT EXISTS " + t + "_actor ON " + t + "(actor, seq) WHERE actor IS NOT NULL");
-  Exec(c, "CREATE INDEX IF NOT EXISTS " + t + "_ip ON " + t + "(ip, seq) WHERE ip IS NOT NULL");
-  Exec(c, "CREATE INDEX IF NOT EXISTS " + t + "_tag ON " + t + "(tag, seq)");
-  Exec(c, "CREATE INDEX IF NOT EXISTS " + t + "_recorded_at ON " + t + "(recorded_at, seq)");
+  Exec(c, "CREATE TABLE IF NOT EXISTS " + t + " (LIKE events INCLUDING ALL)");
+  const std::string options = QueryText(
+      c, "SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = 'events'::regclass");
+  if (!options.empty()) Exec(c, "ALTER TABLE " + t + " SET (" + options + ")");
 }
 
 constexpr const char* kColumns =
@@ -269,7 +263,7 @@ int main(int argc, char** argv) {
         .Str("synchronous_commit", QueryText(admin, "SHOW synchronous_commit"));
     Emit(o);
   }
-  CreateTable(admin, table, f.Has("reset"));
+  CreateTable(url, admin, table, f.Has("reset"));
   Cursor cur;
   cur.seq = static_cast<uint64_t>(std::stoull(QueryText(admin, "SELECT COALESCE(max(seq) + 1, 0) FROM " + table)));
   const double b0 = Now();
