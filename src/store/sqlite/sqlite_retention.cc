@@ -67,13 +67,12 @@ struct SqliteStoreGcAccess {
   // Retention's transactions, like every commit of the writer, do not wait for the disk
   // (sqlite_sync.cc): losing one to a power cut only means the next run redoes it (its
   // watermark is in the same transaction); the next synced ingest commit covers it.
-  static Status Begin(SqliteStore::Writer& w) { return w.begin.Run(); }
-  static Status Commit(SqliteStore::Writer& w) {
-    Status s = w.commit.Run();
+  // Ends a retention transaction: COMMIT when `s` is ok, else (or when COMMIT fails) ROLLBACK.
+  static Status Finish(SqliteStore::Writer& w, Status s) {
+    if (s.ok()) s = w.commit.Run();
     if (!s.ok()) w.rollback.Run();
     return s;
   }
-  static void Rollback(SqliteStore::Writer& w) { w.rollback.Run(); }
   // Prunes one row through st (bound by the caller); true when it was live and now is not.
   static Result<bool> PruneRow(sqlite::Stmt& st, HourDelta* delta) {
     Status s;
@@ -199,7 +198,7 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
       *count += n;
       return Status::Ok();
     }
-    TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
+    TRAIL_RETURN_IF_ERROR(w.begin.Run());
     Status s;
     HourDelta delta;
     if (tag && !seqs.empty() && seqs.back() - seqs.front() < kDenseSpan * seqs.size()) {
@@ -229,11 +228,7 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
       }
     }
     if (s.ok()) s = Gc::ApplyHourDelta(w, delta);
-    if (!s.ok()) {
-      Gc::Rollback(w);
-      return s;
-    }
-    TRAIL_RETURN_IF_ERROR(Gc::Commit(w));
+    TRAIL_RETURN_IF_ERROR(Gc::Finish(w, s));
     *count += n;
     return Status::Ok();
   });
@@ -342,7 +337,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           result.scrubbed += todo.size();
           return Status::Ok();
         }
-        TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
+        TRAIL_RETURN_IF_ERROR(w.begin.Run());
         for (uint64_t seq : todo) {
           w.scrub.Bind(1, static_cast<int64_t>(seq));
           s = w.scrub.Run();
@@ -355,11 +350,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           w.delete_ip_keys.Bind(1, static_cast<int64_t>(index_.SegmentOf(scrub_end)));
           s = w.delete_ip_keys.Run();
         }
-        if (!s.ok()) {
-          Gc::Rollback(w);
-          return s;
-        }
-        TRAIL_RETURN_IF_ERROR(Gc::Commit(w));
+        TRAIL_RETURN_IF_ERROR(Gc::Finish(w, s));
         result.scrubbed += todo.size();
         return Status::Ok();
       }));
@@ -378,13 +369,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
         Status s;
         if (fl.Step(&s)) more = fl.Int(0) > 0;
         if (!s.ok() || !more) return s;
-        TRAIL_RETURN_IF_ERROR(Gc::Begin(w));
-        s = w.vacuum.Run();
-        if (!s.ok()) {
-          Gc::Rollback(w);
-          return s;
-        }
-        return Gc::Commit(w);
+        return w.vacuum.Run();
       }));
       if (!more) break;
     }
@@ -464,11 +449,7 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
       ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
       s = Gc::RemoveSealedPostings(w, index_, k, ks);  // segments being sealed too
     }
-    if (s.ok()) s = w.commit.Run();
-    if (!s.ok()) {
-      w.rollback.Run();
-      return s;
-    }
+    TRAIL_RETURN_IF_ERROR(Gc::Finish(w, s));
     // A seal in progress points into the lists being changed: restart it (rows already
     // written are rewritten, the forgotten key's row was deleted above).
     seal_.reset();
