@@ -27,8 +27,9 @@ Status KeyRing::Reload() {
   return Status::Ok();
 }
 
-Result<Principal> KeyRing::Authenticate(std::string_view secret) {
-  const std::string h = HashSecret(secret);
+Result<Principal> KeyRing::Authenticate(std::string_view secret) { return AuthenticateHash(HashSecret(secret)); }
+
+Result<Principal> KeyRing::AuthenticateHash(const std::string& h) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool stale = false;
     {

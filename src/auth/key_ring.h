@@ -46,6 +46,8 @@ class KeyRing {
   Status Load();
   // API key -> Principal, or kUnauthenticated.
   Result<Principal> Authenticate(std::string_view secret);
+  // The same by the key's SHA-256 (HashSecret), as a viewer session keeps it.
+  Result<Principal> AuthenticateHash(const std::string& hash);
   Result<NewKey> Create(KeyRole role, std::string name);
   Status Revoke(std::string_view id);
   Result<std::vector<ApiKeyRecord>> List();

@@ -43,7 +43,10 @@ struct UiCaller;  // http/api_ui.h
 
 class Api {
  public:
-  explicit Api(ApiServices s) : s_(std::move(s)) {}
+  explicit Api(ApiServices s)
+      : s_(std::move(s)),
+        sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
+                                                     ui::SessionStore::kDefaultMaxSessions, nullptr, s_.store)) {}
   void Handle(HttpRequest req, Respond respond);
 
   // One retention run (SPEC §7) with the running types' rules, recorded as trail:gc.
@@ -78,8 +81,11 @@ class Api {
   void UiList(const HttpRequest& req, const UiCaller& caller, const std::string* subject, Respond& respond);
   void UiEvent(const std::string& id, const UiCaller& caller, Respond& respond);
 
+  // A session's credential, checked again on every page: "key:<hex SHA-256>" or a viewer token.
+  Result<Principal> AuthenticateSession(const std::string& credential);
+
   ApiServices s_;
-  std::shared_ptr<ui::SessionStore> sessions_ = std::make_shared<ui::SessionStore>();
+  std::shared_ptr<ui::SessionStore> sessions_;
 };
 
 }  // namespace trail

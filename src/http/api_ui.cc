@@ -120,20 +120,33 @@ Result<std::optional<UiCaller>> Api::UiAuthenticate(const HttpRequest& req, bool
   std::string_view id = ui::CookieValue(req.cookie, embed ? kEmbedCookie : kConsoleCookie);
   if (id.empty()) return std::optional<UiCaller>();
   auto kind = embed ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole;
-  auto session = sessions_->Find(id, kind, s_.clock->NowMicros());
-  if (!session) return std::optional<UiCaller>();
+  auto found = sessions_->Find(id, kind, s_.clock->NowMicros());
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return std::optional<UiCaller>();
+  const ui::Session& session = **found;
   // The credential is checked again: a revoked key or an expired token ends the session.
-  HttpRequest probe;
-  probe.authorization = "Bearer " + session->credential;
-  auto who = Authenticate(probe);
+  auto who = AuthenticateSession(session.credential);
   if (!who.ok()) {
-    sessions_->Remove(id);
+    if (who.status().code() != Code::kUnauthenticated) return who.status();
+    TRAIL_RETURN_IF_ERROR(sessions_->Remove(id));
     return Status::Unauthenticated("your session has ended: its key was revoked or its token expired");
   }
   c.who = std::move(who.value());
   c.session = std::string(id);
-  c.csrf = session->csrf;
+  c.csrf = session.csrf;
   return std::optional<UiCaller>(std::move(c));
+}
+
+Result<Principal> Api::AuthenticateSession(const std::string& credential) {
+  constexpr std::string_view kKey = "key:";
+  if (credential.rfind(kKey, 0) == 0) {
+    auto hash = HexDecode(std::string_view(credential).substr(kKey.size()));
+    if (!hash) return Status::Unauthenticated("invalid credential");
+    return s_.keys->AuthenticateHash(*hash);
+  }
+  HttpRequest probe;
+  probe.authorization = "Bearer " + credential;
+  return Authenticate(probe);
 }
 
 void Api::Ui(HttpRequest& req, Respond& respond) {
@@ -171,6 +184,8 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
   if (path == "/embed/history") return UiEmbed(req, respond);
 
   auto caller = UiAuthenticate(req, embed);
+  if (!caller.ok() && caller.status().code() == Code::kUnavailable)
+    return page_error(503, "Unavailable", "trail cannot reach its store just now; try again in a moment.");
   if (!caller.ok()) return page_error(401, "Not signed in", caller.status().message());
   if (!caller->has_value()) {
     if (embed)
@@ -221,16 +236,26 @@ void Api::UiLogin(const HttpRequest& req, Respond& respond) {
     return fail(401, "That key is not valid (or was revoked).");
   }
   if (Status s = NeedRead(*who); !s.ok()) return fail(403, "This key may only record events; sign in with an auditor or admin key.");
-  std::string id = sessions_->Create(key, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  // The session keeps the key's hash, never its text.
+  auto id = sessions_->Create("key:" + HexEncode(KeyRing::HashSecret(key)), ui::SessionKind::kConsole,
+                              s_.clock->NowMicros());
+  if (!id.ok()) return fail(503, "trail cannot reach its store just now; try again in a moment.");
   HttpResponse r = Redirect(page.next.empty() ? "/ui/" : page.next);
   r.status = 303;
-  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, id, false, req.tls));
+  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, *id, false, req.tls));
   respond(std::move(r));
 }
 
 void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   std::string_view id = ui::CookieValue(req.cookie, kConsoleCookie);
-  auto session = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  auto found = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  if (!found.ok()) {
+    ui::Frame f;
+    f.title = "Not signed out";
+    return respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, "trail cannot reach its store just now; try again."),
+                                false, s_.frame_ancestors));
+  }
+  const std::optional<ui::Session>& session = *found;
   auto form = ParseUrlQuery(req.body);
   const std::string csrf = form ? Param(*form, "csrf") : "";
   if (session && (!SameOrigin(req) || !ConstantTimeEqual(csrf, session->csrf))) {
@@ -239,7 +264,7 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
     return respond(HtmlResponse(403, ui::RenderErrorPage(f, 403, f.title, "Sign out from trail's own pages."), false,
                                 s_.frame_ancestors));
   }
-  if (session) sessions_->Remove(id);
+  if (session) (void)sessions_->Remove(id);  // a failed delete still ends it here: the cookie goes
   HttpResponse r = Redirect("/ui/");
   r.status = 303;
   r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, "", false, req.tls, true));
@@ -273,12 +298,13 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
     if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
     if (!HasStanding(*who->viewer, subject))
       return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
-    std::string id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros());
+    auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros());
+    if (!id.ok()) return error(503, "Unavailable", "trail cannot reach its store just now; reload in a moment.");
     ui::Params rest;
     for (const auto& [k, v] : *params)
       if (k != "token") rest.emplace_back(k, v);
     HttpResponse r = Redirect(ui::Href("/embed/history", rest));
-    r.headers.emplace_back("Set-Cookie", SessionCookie(kEmbedCookie, id, true, req.tls));
+    r.headers.emplace_back("Set-Cookie", SessionCookie(kEmbedCookie, *id, true, req.tls));
     return respond(std::move(r));
   }
   auto caller = UiAuthenticate(req, true);

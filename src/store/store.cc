@@ -23,6 +23,16 @@ std::optional<KeyRole> ParseKeyRole(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+Status NoSharedSessions() { return Status::Unavailable("this store does not keep viewer sessions"); }
+}  // namespace
+
+Status Store::PutSession(std::string_view, const StoredSession&) { return NoSharedSessions(); }
+Result<std::optional<StoredSession>> Store::GetSession(std::string_view) { return NoSharedSessions(); }
+Status Store::TouchSession(std::string_view, Micros) { return NoSharedSessions(); }
+Status Store::DeleteSession(std::string_view) { return NoSharedSessions(); }
+Result<uint64_t> Store::DeleteIdleSessions(Micros) { return NoSharedSessions(); }
+
 Result<std::vector<Ack>> Store::AppendSync(std::vector<PreparedEvent> events) {
   std::promise<Result<std::vector<Ack>>> p;
   auto f = p.get_future();

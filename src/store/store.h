@@ -119,6 +119,17 @@ struct HistogramBucket {
   bool operator==(const HistogramBucket&) const = default;
 };
 
+// A web-viewer session as a store keeps it for every node on it (SPEC §9), found by the
+// SHA-256 of its id. `credential` names what the session was opened with, never an API key's
+// text: "key:" + the hex SHA-256 of the key, or the embedding host's viewer token.
+struct StoredSession {
+  std::string credential;
+  int kind = 0;  // ui::SessionKind
+  std::string csrf;
+  Micros created = 0;
+  Micros last_used = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -162,6 +173,18 @@ class Store {
   virtual uint64_t WaitForEvents(uint64_t end, int timeout_ms) = 0;
   // One past the newest readable seq.
   virtual uint64_t ReadableEnd() = 0;
+
+  // Web-viewer sessions shared by every node on the store: the PostgreSQL store keeps them in
+  // a table, so a session opened on one node works on all of them and signing out on one ends
+  // it everywhere. A store that does not share them (the embedded one: one node) answers false
+  // and the viewer keeps its sessions in memory; the other calls then answer Unavailable.
+  virtual bool SharesSessions() { return false; }
+  virtual Status PutSession(std::string_view id_hash, const StoredSession& s);
+  virtual Result<std::optional<StoredSession>> GetSession(std::string_view id_hash);
+  virtual Status TouchSession(std::string_view id_hash, Micros last_used);
+  virtual Status DeleteSession(std::string_view id_hash);
+  // Drops the sessions not used since `before`; returns how many.
+  virtual Result<uint64_t> DeleteIdleSessions(Micros before);
 
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;

@@ -51,7 +51,7 @@ std::string RenderLoginPage(const LoginPage& page) {
        "<label for=\"key\">API key (auditor or admin)</label>"
        "<input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required "
        "aria-describedby=\"key-help\" autofocus>"
-       "<p id=\"key-help\" class=\"hint\">The key is sent in the form body and kept on the server; the browser "
+       "<p id=\"key-help\" class=\"hint\">The key is sent in the form body; the server keeps only its hash, and the browser "
        "only gets a session cookie. A fresh data directory holds an admin key in <code>admin.key</code>.</p>";
   if (!page.next.empty()) {
     m += "<input type=\"hidden\" name=\"next\" value=\"";

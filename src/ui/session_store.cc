@@ -3,42 +3,77 @@
 #include <algorithm>
 
 #include "core/codec.h"
+#include "store/store.h"
 
 namespace trail::ui {
 
-SessionStore::SessionStore(Micros idle, size_t max_sessions, std::function<std::string(size_t)> random)
-    : idle_(idle), max_sessions_(std::max<size_t>(1, max_sessions)), random_(std::move(random)) {
+SessionStore::SessionStore(Micros idle, size_t max_sessions, std::function<std::string(size_t)> random,
+                           Store* shared)
+    : idle_(idle),
+      max_sessions_(std::max<size_t>(1, max_sessions)),
+      random_(std::move(random)),
+      shared_(shared && shared->SharesSessions() ? shared : nullptr) {
   if (!random_) random_ = [](size_t n) { return RandomBytes(n); };
 }
 
-std::string SessionStore::Create(std::string credential, SessionKind kind, Micros now) {
+Result<std::string> SessionStore::Create(std::string credential, SessionKind kind, Micros now) {
   std::string id = Base64UrlEncode(random_(32));
   Session s{std::move(credential), kind, Base64UrlEncode(random_(32)), now, now};
+  if (shared_) {
+    bool sweep = false;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (now - swept_at_ >= kSweepEvery) {
+        swept_at_ = now;
+        sweep = true;
+      }
+    }
+    // A failed sweep is retried at the next one; the session itself must be stored.
+    if (sweep) (void)shared_->DeleteIdleSessions(now - idle_);
+    StoredSession stored{s.credential, static_cast<int>(kind), s.csrf, now, now};
+    TRAIL_RETURN_IF_ERROR(shared_->PutSession(Sha256(id), stored));
+    return id;
+  }
   std::lock_guard<std::mutex> l(mu_);
   if (by_hash_.size() >= max_sessions_) EvictLocked(now);
   by_hash_[Sha256(id)] = std::move(s);
   return id;
 }
 
-std::optional<Session> SessionStore::Find(std::string_view id, SessionKind kind, Micros now) {
-  if (id.empty() || id.size() > 64) return std::nullopt;
+Result<std::optional<Session>> SessionStore::Find(std::string_view id, SessionKind kind, Micros now) {
+  if (id.empty() || id.size() > 64) return std::optional<Session>();
   const std::string key = Sha256(id);
+  if (shared_) {
+    auto got = shared_->GetSession(key);
+    if (!got.ok()) return got.status();
+    if (!got->has_value()) return std::optional<Session>();
+    const StoredSession& st = **got;
+    if (now - st.last_used > idle_) {
+      TRAIL_RETURN_IF_ERROR(shared_->DeleteSession(key));
+      return std::optional<Session>();
+    }
+    if (st.kind != static_cast<int>(kind)) return std::optional<Session>();
+    if (now - st.last_used >= kTouchEvery) TRAIL_RETURN_IF_ERROR(shared_->TouchSession(key, now));
+    return std::optional<Session>(Session{st.credential, kind, st.csrf, st.created, now});
+  }
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_hash_.find(key);
-  if (it == by_hash_.end()) return std::nullopt;
+  if (it == by_hash_.end()) return std::optional<Session>();
   if (now - it->second.last_used > idle_) {
     by_hash_.erase(it);
-    return std::nullopt;
+    return std::optional<Session>();
   }
-  if (it->second.kind != kind) return std::nullopt;
+  if (it->second.kind != kind) return std::optional<Session>();
   it->second.last_used = now;
-  return it->second;
+  return std::optional<Session>(it->second);
 }
 
-void SessionStore::Remove(std::string_view id) {
+Status SessionStore::Remove(std::string_view id) {
   const std::string key = Sha256(id);
+  if (shared_) return shared_->DeleteSession(key);
   std::lock_guard<std::mutex> l(mu_);
   by_hash_.erase(key);
+  return Status::Ok();
 }
 
 size_t SessionStore::size() {

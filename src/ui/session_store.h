@@ -1,12 +1,18 @@
-// SessionStore: the web viewer's sign-in sessions (SPEC §9), kept in server memory.
+// SessionStore: the web viewer's sign-in sessions (SPEC §9).
 //
 // A session maps a random 256-bit id — the only thing its cookie carries — to the credential
-// it was opened with (an API key from the sign-in form, or the viewer token an embedding host
-// passed once in the URL), its kind (console or embed), a per-session CSRF token for the
-// forms that change state, and an idle deadline. The credential is checked again on every
-// request, so a revoked key or an expired viewer token ends its sessions at once; nothing is
-// persisted, so a restart signs everyone out. Ids are looked up by their SHA-256, and the
-// number of sessions is bounded (the least recently used goes first). Thread-safe.
+// it was opened with (the SHA-256 of an API key from the sign-in form, as "key:<hex>", or the
+// viewer token an embedding host passed once in the URL), its kind (console or embed), a
+// per-session CSRF token for the forms that change state, and an idle deadline. The credential
+// is checked again on every request, so a revoked key or an expired viewer token ends its
+// sessions at once. Ids are looked up by their SHA-256.
+//
+// Where they live: on a store that shares sessions between nodes (Store::SharesSessions, the
+// PostgreSQL store), in its table, so that a session opened on one node is served by every
+// node behind a load balancer and a sign-out on one ends it on all; the last use is written
+// back at most once a minute, and idle sessions are swept at most every ten minutes.
+// Otherwise (the embedded store: one node) in this process's memory, bounded (the least
+// recently used goes first), and a restart signs everyone out. Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +24,11 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/status.h"
+
+namespace trail {
+class Store;
+}  // namespace trail
 
 namespace trail::ui {
 
@@ -36,15 +47,22 @@ class SessionStore {
   static constexpr Micros kDefaultIdle = 12LL * 3600 * 1000000;
   static constexpr size_t kDefaultMaxSessions = 20000;
 
+  static constexpr Micros kTouchEvery = 60LL * 1000000;
+  static constexpr Micros kSweepEvery = 600LL * 1000000;
+
+  // `shared`: keep the sessions in this store when it shares them (see above).
   explicit SessionStore(Micros idle = kDefaultIdle, size_t max_sessions = kDefaultMaxSessions,
-                        std::function<std::string(size_t)> random = nullptr);
+                        std::function<std::string(size_t)> random = nullptr, Store* shared = nullptr);
 
   // Opens a session; returns its id (43 characters of base64url).
-  std::string Create(std::string credential, SessionKind kind, Micros now);
+  Result<std::string> Create(std::string credential, SessionKind kind, Micros now);
   // The live session of that id and kind, its idle deadline pushed back; nullopt otherwise.
-  std::optional<Session> Find(std::string_view id, SessionKind kind, Micros now);
-  void Remove(std::string_view id);
+  // Errors only when the shared store cannot be reached (Unavailable).
+  Result<std::optional<Session>> Find(std::string_view id, SessionKind kind, Micros now);
+  Status Remove(std::string_view id);
+  // Sessions held in memory (0 when they live in a shared store).
   size_t size();
+  bool shared() const { return shared_ != nullptr; }
 
  private:
   void EvictLocked(Micros now);
@@ -52,8 +70,10 @@ class SessionStore {
   const Micros idle_;
   const size_t max_sessions_;
   std::function<std::string(size_t)> random_;
+  Store* const shared_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> by_hash_;  // SHA-256(id) -> session
+  Micros swept_at_ = 0;                               // shared: the last sweep of idle sessions
 };
 
 // The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".

@@ -225,4 +225,61 @@ Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
   return Status::Ok();
 }
 
+// Web-viewer sessions (store.h). One indexed statement each; the viewer reads a session on
+// every page it serves and touches it at most once a minute.
+Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  return (*lease)
+      ->Prepared("put_session",
+                 "INSERT INTO viewer_sessions(id_hash, credential, kind, csrf, created_at, last_used) "
+                 "VALUES($1::bytea, $2, $3, $4, $5, $6)",
+                 {pg::ByteaHex(id_hash), s.credential, Num(static_cast<int64_t>(s.kind)), s.csrf, Num(s.created),
+                  Num(s.last_used)})
+      .status();
+}
+
+Result<std::optional<StoredSession>> PostgresStore::GetSession(std::string_view id_hash) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  auto r = (*lease)->Prepared(
+      "get_session", "SELECT credential, kind, csrf, created_at, last_used FROM viewer_sessions WHERE id_hash = $1::bytea",
+      {pg::ByteaHex(id_hash)});
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return std::optional<StoredSession>();
+  StoredSession s;
+  s.credential = std::string(r->Text(0, 0));
+  s.kind = static_cast<int>(r->Int(0, 1));
+  s.csrf = std::string(r->Text(0, 2));
+  s.created = r->Int(0, 3);
+  s.last_used = r->Int(0, 4);
+  return std::optional<StoredSession>(std::move(s));
+}
+
+Status PostgresStore::TouchSession(std::string_view id_hash, Micros last_used) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  return (*lease)
+      ->Prepared("touch_session",
+                 "UPDATE viewer_sessions SET last_used = greatest(last_used, $2) WHERE id_hash = $1::bytea",
+                 {pg::ByteaHex(id_hash), Num(last_used)})
+      .status();
+}
+
+Status PostgresStore::DeleteSession(std::string_view id_hash) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  return (*lease)
+      ->Prepared("delete_session", "DELETE FROM viewer_sessions WHERE id_hash = $1::bytea", {pg::ByteaHex(id_hash)})
+      .status();
+}
+
+Result<uint64_t> PostgresStore::DeleteIdleSessions(Micros before) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  auto r = (*lease)->Prepared("delete_idle_sessions", "DELETE FROM viewer_sessions WHERE last_used < $1", {Num(before)});
+  if (!r.ok()) return r.status();
+  return static_cast<uint64_t>(r->Affected());
+}
+
 }  // namespace trail

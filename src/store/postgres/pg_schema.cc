@@ -98,6 +98,20 @@ CREATE TRIGGER events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, lea
 CREATE TRIGGER events_append_only BEFORE DELETE OR TRUNCATE ON events
   FOR EACH STATEMENT EXECUTE FUNCTION trail_events_guard();
 )sql"},
+    {2, "viewer sessions shared by the nodes", R"sql(
+-- The web viewer's sign-in sessions (SPEC §9), so that any node serves any session and a
+-- sign-out on one node ends it on all. Keyed by the SHA-256 of the cookie's id; `credential`
+-- is "key:" + the hex SHA-256 of an API key, or a viewer token (short-lived, signed).
+CREATE TABLE viewer_sessions(
+  id_hash bytea PRIMARY KEY,
+  credential text NOT NULL,
+  kind integer NOT NULL,
+  csrf text NOT NULL,
+  created_at bigint NOT NULL,
+  last_used bigint NOT NULL
+);
+CREATE INDEX viewer_sessions_last_used ON viewer_sessions(last_used);
+)sql"},
 };
 
 }  // namespace

@@ -97,6 +97,12 @@ class PostgresStore final : public Store {
   std::unique_ptr<tlog::TileSource> Tiles() override;
   uint64_t WaitForEvents(uint64_t end, int timeout_ms) override;
   uint64_t ReadableEnd() override;
+  bool SharesSessions() override { return true; }
+  Status PutSession(std::string_view id_hash, const StoredSession& s) override;
+  Result<std::optional<StoredSession>> GetSession(std::string_view id_hash) override;
+  Status TouchSession(std::string_view id_hash, Micros last_used) override;
+  Status DeleteSession(std::string_view id_hash) override;
+  Result<uint64_t> DeleteIdleSessions(Micros before) override;
   StoreStats Stats() override;
   bool Healthy() override;
   void Drain() override;

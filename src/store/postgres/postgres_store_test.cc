@@ -482,10 +482,10 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableAndNothingAcknowledged
 }
 
 TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
-  EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), "2");
   auto second = Open();  // a second node migrates nothing
   ASSERT_TRUE(second);
-  EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), "2");
   ApiKeyRecord k{"k_1", "admin", KeyRole::kAdmin, std::string(32, 'h'), 1, std::nullopt};
   ASSERT_TRUE(store_->PutKey(k).ok());
   k.id = "k_2";  // the same admin.key registered by another node
@@ -509,6 +509,46 @@ TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
   o.log = [](const std::string&) {};
   auto r = PostgresStore::Open(o);
   EXPECT_FALSE(r.ok());
+}
+
+TEST_F(PostgresStoreTest, ViewerSessionsAreSharedByNodes) {
+  auto second = Open(false);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(store_->SharesSessions());
+  const std::string a(32, 'a'), b(32, 'b');
+  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100};
+  ASSERT_TRUE(store_->PutSession(a, s).ok());
+  EXPECT_FALSE(store_->PutSession(a, s).ok());  // ids are unique
+  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200}).ok());
+  // The other node finds it, touches it, and the first sees the touch.
+  auto got = second->GetSession(a);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();
+  EXPECT_EQ((*got)->credential, "key:00ff");
+  EXPECT_EQ((*got)->kind, 0);
+  EXPECT_EQ((*got)->csrf, "csrf-token");
+  EXPECT_EQ((*got)->created, 100);
+  ASSERT_TRUE(second->TouchSession(a, 5000).ok());
+  ASSERT_TRUE(second->TouchSession(a, 4000).ok());  // a late touch never moves it back
+  got = store_->GetSession(a);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->last_used, 5000);
+  // Idle ones are swept; a sign-out on one node ends it on the other.
+  auto swept = second->DeleteIdleSessions(1000);
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 1u);  // b, last used at 200
+  got = store_->GetSession(b);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  ASSERT_TRUE(store_->DeleteSession(a).ok());
+  got = second->GetSession(a);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  // An unreachable database is Unavailable, not "no session".
+  Cluster::Get().Pause();
+  auto down = second->GetSession(a);
+  Cluster::Get().Resume();
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().code(), Code::kUnavailable);
 }
 
 TEST_F(PostgresStoreTest, RefusesANodeWithAnotherLogKey) {
