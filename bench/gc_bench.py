@@ -36,6 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIL = os.environ.get("TRAIL_BIN", os.path.join(ROOT, "build", "trail"))
 EVENTS = int(os.environ.get("TRAIL_GC_EVENTS", "5000000"))
 BASE_SECONDS = float(os.environ.get("TRAIL_GC_BASE_SECONDS", "8"))
+# [retention] writer_share for the server ("" = trail's default, 0.2): the GC's part of the writer
+# while ingest waits; docs/PERFORMANCE.md shows the trade-off at 0.2, 0.33 and 0.5.
+WRITER_SHARE = os.environ.get("TRAIL_GC_WRITER_SHARE", "")
 TYPES = os.path.join(ROOT, "examples/warehouse/events.toml")
 
 
@@ -53,6 +56,8 @@ class Server:
         cfg = os.path.join(data, "gc-bench.toml")
         with open(cfg, "w") as f:
             f.write(f'[retention]\ninterval = "3650d"\npersonal_data = "{personal_data}"\n')
+            if WRITER_SHARE:
+                f.write(f"writer_share = {float(WRITER_SHARE)}\n")
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         self.port = s.getsockname()[1]
@@ -134,7 +139,7 @@ def main():
         srv = Server(data, "90d")
         scrub, scrub_secs = srv.gc(as_of)
         srv.stop()
-        out = {"figure": "gc", "filled_events": filled, "ingest_without_gc": base["events_per_s"],
+        out = {"figure": "gc", "writer_share": float(WRITER_SHARE or 0.2), "filled_events": filled, "ingest_without_gc": base["events_per_s"],
                "p99_without_ms": base["p99_ms"], "ingest_during_gc": round(during), "gc_rounds": len(rounds),
                "p99_during_ms_median": statistics.median(p99s), "p99_during_ms_max": max(p99s),
                "throughput_ratio": round(during / base["events_per_s"], 3),

@@ -393,7 +393,7 @@ class ServeConfig(ServerTestCase):
         cfg = self.write(f'[server]\nlisten = "127.0.0.1:{port}"\nqueue = 77\n'
                          f'[events]\nfile = "{EVENTS}"\n'
                          f'[store]\nurl = "{url}"\n'
-                         f'[retention]\ninterval = "1h"\npersonal_data = "90d"\n'
+                         f'[retention]\ninterval = "1h"\npersonal_data = "90d"\nwriter_share = 0.5\n'
                          f'[log]\nname = "e2e.example/log"\n')
         p = self.serve("--config", cfg, "--data", data, port=port, store=False)
         key = read(os.path.join(data, "admin.key"))
@@ -435,6 +435,8 @@ class ServeConfig(ServerTestCase):
             "wrong type": ('[server]\nqueue = "ten"\n', "queue"),
             "negative queue": ("[server]\nqueue = -1\n", "queue"),
             "bad duration": ('[retention]\ninterval = "often"\n', "interval"),
+            "writer share of 0": ("[retention]\nwriter_share = 0\n", "writer_share"),
+            "writer share over 1": ("[retention]\nwriter_share = 1.5\n", "writer_share"),
             "toml syntax": ("[server\n", "trail.toml"),
             "bad listen": ('[server]\nlisten = "nowhere"\n', "nowhere"),
         }

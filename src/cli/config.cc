@@ -46,7 +46,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       {"events", {"file"}},
       {"log", {"name"}},
       {"auth", {"viewer_secret_file"}},
-      {"retention", {"interval", "personal_data"}},
+      {"retention", {"interval", "personal_data", "writer_share"}},
       {"ui", {"frame_ancestors"}},
   };
   for (const auto& [section, node] : root) {
@@ -95,6 +95,12 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("auth", "viewer_secret_file", &cfg->viewer_secret_file));
   TRAIL_RETURN_IF_ERROR(dur("retention", "interval", &cfg->retention_interval));
   TRAIL_RETURN_IF_ERROR(dur("retention", "personal_data", &cfg->personal_data));
+  if (const toml::node* n = root["retention"]["writer_share"].node()) {
+    auto v = n->value<double>();
+    if (!v || !(*v > 0 && *v <= 1))
+      return Bad(path, "retention.writer_share must be a number greater than 0 and at most 1, like 0.2");
+    cfg->gc_writer_share = *v;
+  }
   if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
     const toml::array* list = n->as_array();
     if (!list) return Bad(path, "ui.frame_ancestors must be a list of origins");

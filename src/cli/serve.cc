@@ -38,6 +38,7 @@ Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::Not
     if (o.path.empty()) return Status::Invalid("invalid_config", "store: sqlite:PATH needs a path");
     o.queue_limit = cfg.queue;
     o.segment_bits = cfg.segment_bits;
+    o.gc_writer_share = cfg.gc_writer_share;
     auto s = SqliteStore::Open(o);
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(s.value()));

@@ -19,7 +19,6 @@ namespace {
 
 constexpr size_t kBatch = 1000;  // rows per writer task: a few milliseconds
 constexpr uint64_t kScrubChunk = 1024;
-constexpr int kYieldFactor = 4;
 // A batch of one type's seqs spanning less than this many seqs per event is pruned by one
 // range statement (the type is at least 1/kDenseSpan of the events there).
 constexpr uint64_t kDenseSpan = 8;
@@ -169,10 +168,14 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   });
   if (!pushed.ok()) return pushed;
   Outcome o = fut.get();
-  // Ingest first: when requests queued behind this batch, give the writer back four times
-  // the time the batch took before the next one, so maintenance takes at most a fifth of
-  // the writer under load (and all of it when idle).
-  if (o.contended) std::this_thread::sleep_for(kYieldFactor * o.took);
+  // Ingest first: when requests queued behind this batch, give the writer back (1 - share) /
+  // share times the time the batch took before the next one (four times by default), so
+  // maintenance takes at most `gc_writer_share` of the writer under load (and all of it when idle).
+  if (o.contended) {
+    const double share = std::clamp(opt_.gc_writer_share, 0.01, 1.0);
+    std::this_thread::sleep_for(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(o.took * ((1.0 - share) / share)));
+  }
   return o.status;
 }
 
