@@ -248,13 +248,14 @@ void Api::UiLogin(const HttpRequest& req, Respond& respond) {
 
 void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   std::string_view id = ui::CookieValue(req.cookie, kConsoleCookie);
-  auto found = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
-  if (!found.ok()) {
+  auto unavailable = [&] {
     ui::Frame f;
     f.title = "Not signed out";
-    return respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, "trail cannot reach its store just now; try again."),
-                                false, s_.frame_ancestors));
-  }
+    respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, "trail cannot reach its store just now; try again."),
+                         false, s_.frame_ancestors));
+  };
+  auto found = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
+  if (!found.ok()) return unavailable();
   const std::optional<ui::Session>& session = *found;
   auto form = ParseUrlQuery(req.body);
   const std::string csrf = form ? Param(*form, "csrf") : "";
@@ -264,7 +265,8 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
     return respond(HtmlResponse(403, ui::RenderErrorPage(f, 403, f.title, "Sign out from trail's own pages."), false,
                                 s_.frame_ancestors));
   }
-  if (session) (void)sessions_->Remove(id);  // a failed delete still ends it here: the cookie goes
+  // The session must end where it is kept, not only in this browser: else, 503 and try again.
+  if (session && !sessions_->Remove(id).ok()) return unavailable();
   HttpResponse r = Redirect("/ui/");
   r.status = 303;
   r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, "", false, req.tls, true));
