@@ -22,8 +22,8 @@ struct ServeConfig {
   Micros retention_interval = 3600LL * 1000000;
   Micros personal_data = 90LL * 86400 * 1000000;
   // [retention] writer_share: the part of the embedded store's writer a GC or redaction may
-  // take while ingest waits behind it (0 < share <= 1). 0.2 keeps ingest at >= 0.7 of its rate
-  // on 2 cores; 0.5 prunes ~2.4x faster and halves ingest (docs/PERFORMANCE.md).
+  // take while ingest waits behind it (0 < share <= 1). 0.2 keeps ingest at >= 0.77 of its rate
+  // on 2 cores; 0.5 prunes ~2.5x faster at ~0.63 (docs/PERFORMANCE.md).
   double gc_writer_share = 0.2;
   int segment_bits = 16;
   // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"

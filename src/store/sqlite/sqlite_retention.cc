@@ -1,7 +1,8 @@
 // Retention on the embedded store (SPEC §7): pruning by type, scrubbing personal data, and
 // erasure. Planning (which seqs) reads a snapshot; every change runs on the writer thread in
-// batches of kBatch rows between group commits, so ingest never waits more than one batch
-// (a few milliseconds) and reads never wait at all. Watermarks in `meta` remember how far
+// batches between group commits — kBatch rows, kBatchUnderLoad while requests queue behind
+// them — so ingest never waits more than one batch (a few milliseconds, under load less than
+// one) and reads never wait at all. Watermarks in `meta` remember how far
 // each rule has pruned, so a run touches only what is new since the last.
 #include <chrono>
 #include <future>
@@ -17,7 +18,11 @@
 namespace trail {
 namespace {
 
-constexpr size_t kBatch = 1000;  // rows per writer task: a few milliseconds
+constexpr size_t kBatch = 1000;  // rows per writer task: ~3 ms
+// Under load: smaller batches wait less behind and put less into each commit's fdatasync.
+// Measured (docs/PERFORMANCE.md) at writer_share 0.5: 250 rows keep ingest at 0.61x where
+// 1,000 kept 0.44x, at nearly the same pruning rate; 100 rows cost a third of the rate.
+constexpr size_t kBatchUnderLoad = 250;
 constexpr uint64_t kScrubChunk = 1024;
 // A batch of one type's seqs spanning less than this many seqs per event is pruned by one
 // range statement (the type is at least 1/kDenseSpan of the events there).
@@ -164,6 +169,7 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
     o.took = std::chrono::steady_clock::now() - t0;
     // Read on the writer, before it takes the next batch: did requests queue up behind us?
     o.contended = queue_.waiting();
+    gc_contended_.store(o.contended, std::memory_order_relaxed);
     done->set_value(std::move(o));
   });
   if (!pushed.ok()) return pushed;
@@ -177,6 +183,10 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
         std::chrono::duration_cast<std::chrono::nanoseconds>(o.took * ((1.0 - share) / share)));
   }
   return o.status;
+}
+
+size_t SqliteStore::GcBatchRows() const {
+  return gc_contended_.load(std::memory_order_relaxed) ? kBatchUnderLoad : kBatch;
 }
 
 // Prunes (or, dry, counts) the live events among `seqs` in one transaction on the writer.
@@ -301,9 +311,9 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
     if (cut <= from) continue;
     auto seqs = SeqsOfKey(TagKey(tag), from, cut);
     if (!seqs.ok()) return seqs.status();
-    for (size_t i = 0; i < seqs->size(); i += kBatch) {
-      std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i),
-                                  seqs->begin() + static_cast<long>(std::min(seqs->size(), i + kBatch)));
+    for (size_t i = 0, n = 0; i < seqs->size(); i += n) {
+      n = std::min(seqs->size() - i, GcBatchRows());
+      std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i), seqs->begin() + static_cast<long>(i + n));
       TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, req.dry_run, nullptr, nullptr, &tag, &result.pruned));
       report();
     }
@@ -407,9 +417,9 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     ReleaseReader(std::move(r));
     if (!rs.ok()) return rs;
   }
-  for (size_t i = 0; i < seqs->size(); i += kBatch) {
-    std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i),
-                                seqs->begin() + static_cast<long>(std::min(seqs->size(), i + kBatch)));
+  for (size_t i = 0, n = 0; i < seqs->size(); i += n) {
+    n = std::min(seqs->size() - i, GcBatchRows());
+    std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i), seqs->begin() + static_cast<long>(i + n));
     TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, false, subject, actor, nullptr, &count));
   }
   // Last step on the writer, with no append in between: prune what arrived meanwhile, then

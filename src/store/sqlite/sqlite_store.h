@@ -140,6 +140,8 @@ class SqliteStore final : public Store {
   class TileReader;
   // Runs fn on the writer thread between commits and waits for it.
   Status OnWriter(const std::function<Status()>& fn);
+  // Rows in the next retention batch: fewer while requests queue behind the batches.
+  size_t GcBatchRows() const;
   Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
                    const std::string* actor, const std::string* tag, uint64_t* count);
   Result<std::vector<uint64_t>> SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi);
@@ -152,6 +154,7 @@ class SqliteStore final : public Store {
   PostingIndex index_;
   std::thread thread_;
   std::atomic<bool> drained_{false};
+  std::atomic<bool> gc_contended_{false};  // requests queued behind the last retention batch
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<ReadConn>> readers_;
