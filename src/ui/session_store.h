@@ -62,7 +62,6 @@ class SessionStore {
   Status Remove(std::string_view id);
   // Sessions held in memory (0 when they live in a shared store).
   size_t size();
-  bool shared() const { return shared_ != nullptr; }
 
  private:
   void EvictLocked(Micros now);

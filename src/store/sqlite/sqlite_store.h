@@ -42,10 +42,10 @@ struct SqliteOptions {
   // the tree is still maintained, but nothing is signed.
   const tlog::NoteSigner* signer = nullptr;
   std::string origin;
-  double checkpoint_interval_seconds = 1.0;
+  double checkpoint_interval_seconds = 1.0;  // under continuous load, at most this often
   // The part of the writer a GC or redaction takes while requests wait behind it: after a
   // batch that requests queued behind, it sleeps (1 - share) / share times the batch's length.
-  double gc_writer_share = 0.2;  // under continuous load, at most this often
+  double gc_writer_share = 0.2;
   // Benchmarks only (the baseline of issue 6's ingest ratio): false skips the tree, its tiles
   // and checkpoints at commit. Leaf hashes are still computed and stored. A store written so
   // has no usable tree; trail itself always keeps it.
