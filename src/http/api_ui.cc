@@ -30,6 +30,9 @@ std::string Csp(bool embed, const std::vector<std::string>& frame_ancestors) {
          "form-action 'self'; frame-ancestors " + ancestors + "; base-uri 'none'";
 }
 
+// What a page says when a session cannot be read, stored or ended because the store is down.
+constexpr std::string_view kStoreUnreachable = "trail cannot reach its store just now; try again in a moment.";
+
 HttpResponse Redirect(std::string location) {
   HttpResponse r;
   r.status = 302;
@@ -185,7 +188,7 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
 
   auto caller = UiAuthenticate(req, embed);
   if (!caller.ok() && caller.status().code() == Code::kUnavailable)
-    return page_error(503, "Unavailable", "trail cannot reach its store just now; try again in a moment.");
+    return page_error(503, "Unavailable", kStoreUnreachable);
   if (!caller.ok()) return page_error(401, "Not signed in", caller.status().message());
   if (!caller->has_value()) {
     if (embed)
@@ -239,7 +242,7 @@ void Api::UiLogin(const HttpRequest& req, Respond& respond) {
   // The session keeps the key's hash, never its text.
   auto id = sessions_->Create("key:" + HexEncode(KeyRing::HashSecret(key)), ui::SessionKind::kConsole,
                               s_.clock->NowMicros());
-  if (!id.ok()) return fail(503, "trail cannot reach its store just now; try again in a moment.");
+  if (!id.ok()) return fail(503, std::string(kStoreUnreachable));
   HttpResponse r = Redirect(page.next.empty() ? "/ui/" : page.next);
   r.status = 303;
   r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, *id, false, req.tls));
@@ -251,7 +254,7 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   auto unavailable = [&] {
     ui::Frame f;
     f.title = "Not signed out";
-    respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, "trail cannot reach its store just now; try again."),
+    respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, kStoreUnreachable),
                          false, s_.frame_ancestors));
   };
   auto found = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
@@ -301,7 +304,7 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
     if (!HasStanding(*who->viewer, subject))
       return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
     auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros());
-    if (!id.ok()) return error(503, "Unavailable", "trail cannot reach its store just now; reload in a moment.");
+    if (!id.ok()) return error(503, "Unavailable", kStoreUnreachable);
     ui::Params rest;
     for (const auto& [k, v] : *params)
       if (k != "token") rest.emplace_back(k, v);

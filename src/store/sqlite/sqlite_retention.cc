@@ -185,8 +185,14 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   return o.status;
 }
 
-size_t SqliteStore::GcBatchRows() const {
-  return gc_contended_.load(std::memory_order_relaxed) ? kBatchUnderLoad : kBatch;
+Status SqliteStore::ForEachGcBatch(const std::vector<uint64_t>& seqs,
+                                   const std::function<Status(const std::vector<uint64_t>&)>& fn) {
+  for (size_t i = 0, n = 0; i < seqs.size(); i += n) {
+    n = std::min(seqs.size() - i, gc_contended_.load(std::memory_order_relaxed) ? kBatchUnderLoad : kBatch);
+    TRAIL_RETURN_IF_ERROR(fn(std::vector<uint64_t>(seqs.begin() + static_cast<long>(i),
+                                                   seqs.begin() + static_cast<long>(i + n))));
+  }
+  return Status::Ok();
 }
 
 // Prunes (or, dry, counts) the live events among `seqs` in one transaction on the writer.
@@ -311,12 +317,11 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
     if (cut <= from) continue;
     auto seqs = SeqsOfKey(TagKey(tag), from, cut);
     if (!seqs.ok()) return seqs.status();
-    for (size_t i = 0, n = 0; i < seqs->size(); i += n) {
-      n = std::min(seqs->size() - i, GcBatchRows());
-      std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i), seqs->begin() + static_cast<long>(i + n));
+    TRAIL_RETURN_IF_ERROR(ForEachGcBatch(*seqs, [&](const std::vector<uint64_t>& batch) -> Status {
       TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, req.dry_run, nullptr, nullptr, &tag, &result.pruned));
       report();
-    }
+      return Status::Ok();
+    }));
     if (!req.dry_run) {
       TRAIL_RETURN_IF_ERROR(OnWriter([&]() -> Status {
         TRAIL_RETURN_IF_ERROR(Gc::Prepare(*writer_));
@@ -417,11 +422,9 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     ReleaseReader(std::move(r));
     if (!rs.ok()) return rs;
   }
-  for (size_t i = 0, n = 0; i < seqs->size(); i += n) {
-    n = std::min(seqs->size() - i, GcBatchRows());
-    std::vector<uint64_t> batch(seqs->begin() + static_cast<long>(i), seqs->begin() + static_cast<long>(i + n));
-    TRAIL_RETURN_IF_ERROR(PruneSeqs(batch, false, subject, actor, nullptr, &count));
-  }
+  TRAIL_RETURN_IF_ERROR(ForEachGcBatch(*seqs, [&](const std::vector<uint64_t>& batch) {
+    return PruneSeqs(batch, false, subject, actor, nullptr, &count);
+  }));
   // Last step on the writer, with no append in between: prune what arrived meanwhile, then
   // forget the key itself, which names the person.
   TRAIL_RETURN_IF_ERROR(OnWriter([&]() -> Status {

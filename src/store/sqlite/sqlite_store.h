@@ -140,8 +140,10 @@ class SqliteStore final : public Store {
   class TileReader;
   // Runs fn on the writer thread between commits and waits for it.
   Status OnWriter(const std::function<Status()>& fn);
-  // Rows in the next retention batch: fewer while requests queue behind the batches.
-  size_t GcBatchRows() const;
+  // Calls fn with `seqs` in consecutive retention batches, each on the writer through fn:
+  // fewer rows per batch while requests queue behind the batches.
+  Status ForEachGcBatch(const std::vector<uint64_t>& seqs,
+                        const std::function<Status(const std::vector<uint64_t>&)>& fn);
   Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
                    const std::string* actor, const std::string* tag, uint64_t* count);
   Result<std::vector<uint64_t>> SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi);
