@@ -112,8 +112,8 @@ class VerifyDataAcrossChunks(ServerTestCase):
                "DELETE FROM events WHERE seq IN (16383, 16384)",
                "UPDATE events SET subject = 'project:forged' WHERE seq = 32768",
                "UPDATE events SET actor = 'mallory' WHERE seq = 32767",
-               "INSERT INTO events (seq, id, recorded_at, tag, subject, leaf_hash) "
-               "SELECT -5, 'x', recorded_at, tag, subject, leaf_hash FROM events WHERE seq = 1")
+               "INSERT INTO events (seq, id, recorded_at, tag, subject, body_hash, leaf_hash) "
+               "SELECT -5, 'x', recorded_at, tag, subject, body_hash, leaf_hash FROM events WHERE seq = 1")
         r = run_cli("verify", "--data", d, timeout=120)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("seq 16383..16384: missing", r.stdout)
@@ -121,6 +121,83 @@ class VerifyDataAcrossChunks(ServerTestCase):
         self.assertRegex(r.stdout, r"seq 32768\b.*altered")
         self.assertIn("negative seq", r.stdout)
         self.assertNotRegex(r.stdout, r"seq (1|16382|16385|32766|32769)\b")
+
+
+@sqlite_only("the tampering edits DATA/trail.db")
+class VerifyEveryColumnAtEveryAge(ServerTestCase):
+    """SPEC §5 leaf format 2: every stored byte of every event is covered, whole, scrubbed
+    (ip, user agent, location and salt deleted) and pruned (only id, tag, recorded_at and
+    body_hash kept). One column changed on one event makes `verify --data` fail naming its seq."""
+
+    def setUp(self):
+        self.srv = self.new_server()
+        c = self.srv.client()
+        logins = [dict(ev("account:login:success", f"user:u{i}", f"u{i}", auth_method="password"),
+                       location={"country": "NZ"})
+                  for i in range(5)]
+        roles = [dict(ev("project:role:add", "project:p", "alice", target_user=f"u{i}", role_name="Owner"),
+                      location={"country": "NZ", "city": "Wellington"}) for i in range(5)]
+        self.assertEqual(c.record(logins + roles).status, 201)
+        # 100 days on: the logins (90d) are pruned, the role events (forever) scrubbed (90d).
+        import datetime
+        as_of = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=100)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000000Z")
+        r = c.post("/v1/admin/gc", {"as_of": as_of})
+        self.assertEqual(r.status, 200, r)
+        self.assertGreaterEqual(r.json["pruned"], 5)
+        whole = [dict(ev("project:role:add", "project:q", "bob", target_user="x", role_name="Owner"),
+                      location={"country": "DE", "region": "BE", "city": "Berlin"},
+                      occurred_at="2026-01-02T03:04:05.000006Z")]
+        self.assertEqual(c.record(whole).status, 201)
+        self.assertEqual(self.srv.stop(), 0)
+        con = sqlite3.connect(os.path.join(self.srv.data, "trail.db"))
+        self.pruned = con.execute("SELECT seq FROM events WHERE pruned = 1 ORDER BY seq").fetchone()[0]
+        self.scrubbed = con.execute("SELECT seq FROM events WHERE scrubbed = 1 AND pruned = 0 AND tag = 'project:role:add' "
+                                    "ORDER BY seq").fetchone()[0]
+        self.whole = con.execute("SELECT seq FROM events WHERE scrubbed = 0 AND pruned = 0 AND location IS NOT NULL "
+                                 "ORDER BY seq DESC").fetchone()[0]
+        con.close()
+
+    def caught(self, seq, assignment):
+        d = os.path.join(tempfile.mkdtemp(prefix="trail-tamper-"), "data")
+        self.addCleanup(shutil.rmtree, os.path.dirname(d), True)
+        shutil.copytree(self.srv.data, d, ignore=shutil.ignore_patterns("*.log"))
+        tamper(os.path.join(d, "trail.db"), f"UPDATE events SET {assignment} WHERE seq = {seq}")
+        r = run_cli("verify", "--data", d, timeout=120)
+        self.assertNotEqual(r.returncode, 0, f"{assignment} on seq {seq} passed: {r.stdout}")
+        self.assertRegex(r.stdout, rf"seq {seq}\b", assignment)
+
+    def test_intact_log_verifies_in_all_three_forms(self):
+        r = run_cli("verify", "--data", self.srv.data, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"\(\d+ whole, [1-9]\d* scrubbed .*, [1-9]\d* pruned")
+
+    def test_every_column_of_a_whole_event(self):
+        for a in ["subject = 'project:forged'", "actor = 'mallory'", "actor = NULL", "ip = '198.51.100.1'",
+                  "ip = NULL", "user_agent = 'x'", "location = '{\"country\":\"AU\"}'", "location = NULL",
+                  "metadata = '{\"role_name\":\"Owner\",\"target_user\":\"y\"}'", "metadata = NULL",
+                  "occurred_at = occurred_at + 1", "occurred_at = NULL", "salt = zeroblob(16)", "salt = NULL",
+                  "personal_hash = zeroblob(32)", "body_hash = zeroblob(32)", "leaf_hash = zeroblob(32)",
+                  "id = '00000000-0000-7000-8000-000000000000'", "tag = 'project:role:remove'",
+                  "recorded_at = recorded_at - 1", "pruned = 1", "scrubbed = 1"]:
+            with self.subTest(a):
+                self.caught(self.whole, a)
+
+    def test_every_column_of_a_scrubbed_event(self):
+        for a in ["subject = 'project:forged'", "actor = 'mallory'",
+                  "metadata = '{\"role_name\":\"Owner\",\"target_user\":\"y\"}'",
+                  "personal_hash = zeroblob(32)", "personal_hash = NULL", "body_hash = zeroblob(32)",
+                  "occurred_at = recorded_at - 1",
+                  "ip = '203.0.113.7'", "salt = zeroblob(16)", "scrubbed = 0", "tag = 'project:role:remove'"]:
+            with self.subTest(a):
+                self.caught(self.scrubbed, a)
+
+    def test_every_kept_column_of_a_pruned_event(self):
+        for a in ["body_hash = zeroblob(32)", "body_hash = X'00'", "tag = 'account:login:failure'",
+                  "recorded_at = recorded_at + 1", "id = '00000000-0000-7000-8000-000000000000'",
+                  "actor = 'mallory'", "subject = 'user:forged'", "metadata = '{}'", "pruned = 0"]:
+            with self.subTest(a):
+                self.caught(self.pruned, a)
 
 
 class VerifyUrl(ServerTestCase):

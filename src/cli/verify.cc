@@ -1,7 +1,8 @@
 // `trail verify` (SPEC §5) and `trail keys verifier`.
 //
 // --data DIR: offline, from the database file alone. Recomputes every leaf hash from the
-// stored fields (pruned and scrubbed events are checked by their kept leaf hash), finds gaps
+// stored fields (leaf format 2, core/leaf.h: whole events from every field, scrubbed ones from
+// their fields and personal_hash, pruned ones from id, tag, recorded_at and body_hash), finds gaps
 // and reordering in seq, rebuilds the tree from the leaves, compares it with the stored tree
 // nodes (what the tiles serve) and with every stored checkpoint, and checks each checkpoint's
 // signature. Reports every mismatch by seq; exit 1 when there is any.
@@ -29,6 +30,7 @@
 #include "client/http_connection.h"
 #include "core/codec.h"
 #include "core/event.h"
+#include "core/leaf.h"
 #include "store/sqlite/db.h"
 #include "tlog/hasher.h"
 #include "tlog/note.h"
@@ -95,7 +97,7 @@ class ChunkReader {
   };
   struct Chunk {
     std::vector<Row> rows;
-    std::vector<std::string> altered_ids;  // one per kAltered row, in order
+    std::vector<std::string> altered;  // one per kAltered row, in order: the event id and what differs
     std::string error;
   };
 
@@ -132,8 +134,8 @@ class ChunkReader {
     Status s = db.Open(path_, true);
     if (s.ok()) s = db.Exec("PRAGMA mmap_size = 1099511627776");
     if (s.ok()) s = st.Prepare(db, "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-                                   "metadata, leaf_hash, pruned, scrubbed FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
-    std::string text;
+                                   "metadata, leaf_hash, pruned, scrubbed, location, salt, personal_hash, body_hash "
+                                   "FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
     for (;;) {
       uint64_t i;
       {
@@ -151,7 +153,7 @@ class ChunkReader {
         st.Bind(1, static_cast<int64_t>(i * kRows));
         st.Bind(2, static_cast<int64_t>((i + 1) * kRows));
         Status rs;
-        while (st.Step(&rs)) c.rows.push_back(Check(st, &text, &c.altered_ids));
+        while (st.Step(&rs)) c.rows.push_back(Check(st, &c.altered));
         if (!rs.ok()) c.error = rs.message();
       }
       {
@@ -162,7 +164,8 @@ class ChunkReader {
     }
   }
 
-  static Row Check(const sqlite::Stmt& st, std::string* text, std::vector<std::string>* altered_ids) {
+  static Row Check(const sqlite::Stmt& st, std::vector<std::string>* altered) {
+    auto opt = [&st](int col) { return st.IsNull(col) ? std::nullopt : OptView(st.Text(col)); };
     Row row;
     row.seq = static_cast<uint64_t>(st.Int(0));
     row.recorded_at = st.Int(2);
@@ -171,29 +174,33 @@ class ChunkReader {
     std::copy_n(leaf.data(), std::min(leaf.size(), row.leaf.size()), row.leaf.data());
     if (leaf.size() != 32) {
       row.state = kBadLeafSize;
-    } else if (st.Int(11) != 0) {
-      row.state = kPruned;
-    } else if (st.Int(12) != 0) {
-      row.state = kScrubbed;
+      return row;
+    }
+    StoredLeaf f;
+    f.id = st.Text(1);
+    f.recorded_at = row.recorded_at;
+    if (!st.IsNull(3)) f.occurred_at = st.Int(3);
+    f.tag = st.Text(4);
+    f.subject = opt(5);
+    f.actor = opt(6);
+    f.ip = opt(7);
+    f.user_agent = opt(8);
+    f.pruned = st.Int(11) != 0;
+    f.scrubbed = st.Int(12) != 0;
+    // The store keeps an empty metadata object as NULL; the leaf holds "{}" (what reads return).
+    f.metadata_json = st.IsNull(9) ? (f.pruned ? std::nullopt : OptView("{}")) : OptView(st.Text(9));
+    f.location_json = opt(13);
+    if (!st.IsNull(14)) f.salt = st.Blob(14);
+    f.personal_hash = st.Blob(15);
+    f.body_hash = st.Blob(16);
+    std::string problem;
+    const std::string computed = RecomputeLeafHash(f, &problem);
+    if (problem.empty() && computed != leaf) problem = "fields do not match the leaf hash";
+    if (!problem.empty()) {
+      row.state = kAltered;
+      altered->push_back("event " + std::string(f.id) + ": " + problem);
     } else {
-      LeafFields f;
-      f.id = st.Text(1);
-      f.recorded_at = row.recorded_at;
-      f.occurred_at = st.IsNull(3) ? row.recorded_at : st.Int(3);
-      f.tag = st.Text(4);
-      if (!st.IsNull(5)) f.subject = st.Text(5);
-      if (!st.IsNull(6)) f.actor = st.Text(6);
-      if (!st.IsNull(7)) f.ip = st.Text(7);
-      if (!st.IsNull(8)) f.user_agent = st.Text(8);
-      f.metadata_json = st.IsNull(9) ? std::string_view("{}") : st.Text(9);
-      text->clear();
-      AppendLeafText(f, text);
-      if (tlog::LeafHashOf(*text) == leaf) {
-        row.state = kFields;
-      } else {
-        row.state = kAltered;
-        altered_ids->emplace_back(f.id);
-      }
+      row.state = f.pruned ? kPruned : f.scrubbed ? kScrubbed : kFields;
     }
     return row;
   }
@@ -219,6 +226,11 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   sqlite::Db db;
   if (Status s = db.Open(db_path, true); !s.ok()) {
     std::fprintf(stderr, "trail: %s\n", s.message().c_str());
+    return 2;
+  }
+  if (auto version = MetaValue(db, "schema_version"); version.ok() && *version != "2") {
+    std::fprintf(stderr, "trail: %s is schema %s (leaf format %s); this trail verifies leaf format 2 only\n",
+                 db_path.c_str(), version->c_str(), version->c_str());
     return 2;
   }
   Report rep;
@@ -318,7 +330,7 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
       if (row.state == ChunkReader::kPruned) ++pruned;
       if (row.state == ChunkReader::kScrubbed) ++scrubbed;
       if (row.state == ChunkReader::kAltered)
-        rep.Bad("seq " + std::to_string(seq) + ": fields do not match the leaf hash (event " + chunk.altered_ids[next_altered++] + " altered)");
+        rep.Bad("seq " + std::to_string(seq) + ": altered (" + chunk.altered[next_altered++] + ")");
       completed.clear();
       (void)tree.Append(std::string_view(row.leaf.data(), row.leaf.size()), &completed);
       for (const auto& n : completed) {
@@ -345,11 +357,12 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     auto range = bytes ? tlog::CompactRange::Parse(*bytes) : Result<tlog::CompactRange>(Status::Corruption("x"));
     if (!range.ok() || !(range.value() == tree)) rep.Bad("the stored tree state differs from the tree of the stored leaves");
   }
-  std::printf("%llu events: %llu leaf hashes recomputed from their fields, %llu pruned and %llu scrubbed events "
-              "verified by their kept leaf hash; %llu signed checkpoints and %llu stored tree nodes checked; root %s\n",
+  std::printf("%llu events: every leaf hash recomputed (%llu whole, %llu scrubbed from their fields and "
+              "personal_hash, %llu pruned from their body_hash); %llu signed checkpoints and %llu stored tree nodes "
+              "checked; root %s\n",
               static_cast<unsigned long long>(expect),
-              static_cast<unsigned long long>(expect - pruned - scrubbed), static_cast<unsigned long long>(pruned),
-              static_cast<unsigned long long>(scrubbed), static_cast<unsigned long long>(checked_roots),
+              static_cast<unsigned long long>(expect - pruned - scrubbed), static_cast<unsigned long long>(scrubbed),
+              static_cast<unsigned long long>(pruned), static_cast<unsigned long long>(checked_roots),
               static_cast<unsigned long long>(checked_nodes), Base64Encode(tree.Root()).c_str());
   if (rep.problems) {
     std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));

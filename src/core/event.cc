@@ -8,6 +8,7 @@
 #include "core/codec.h"
 #include "core/jcs.h"
 #include "core/json_text.h"
+#include "core/leaf.h"
 #include "core/names.h"
 #include "core/time_format.h"
 #include "core/uuid7.h"
@@ -18,6 +19,9 @@ namespace {
 constexpr size_t kMaxActorBytes = 1024;
 constexpr size_t kMaxUserAgentBytes = 4096;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
+constexpr size_t kMaxLocationPartBytes = 128;
+
+OptView Opt(const std::optional<std::string>& v) { return v ? OptView(*v) : std::nullopt; }
 
 Status Invalid(std::string msg) { return Status::Invalid("invalid_event", std::move(msg)); }
 
@@ -39,39 +43,6 @@ Status OptionalString(const boost::json::object& o, std::string_view key, size_t
   return Status::Ok();
 }
 
-void AppendField(std::string_view key, const std::optional<std::string>& v, std::string* out) {
-  if (!v) return;
-  AppendJsonKey(key, out);
-  AppendJsonString(*v, out);
-  out->push_back(',');
-}
-
-// Fills the canonical leaf parts. Keys in RFC 8785 order: actor, id, ip, metadata,
-// occurred_at, recorded_at, subject, tag, user_agent.
-void BuildLeafParts(PreparedEvent* e) {
-  std::string& h = e->leaf_head;
-  h.clear();
-  h.push_back('{');
-  AppendField("actor", e->actor, &h);
-  AppendJsonKey("id", &h);
-  AppendJsonString(e->id, &h);
-  h.push_back(',');
-  AppendField("ip", e->ip, &h);
-  AppendJsonKey("metadata", &h);
-  h.append(e->metadata_json);
-  h.push_back(',');
-  std::string& t = e->leaf_tail;
-  t.clear();
-  t.append(",\"subject\":");
-  AppendJsonString(e->subject, &t);
-  t.append(",\"tag\":");
-  AppendJsonString(e->tag, &t);
-  if (e->user_agent) {
-    t.append(",\"user_agent\":");
-    AppendJsonString(*e->user_agent, &t);
-  }
-  t.push_back('}');
-}
 
 // JSON text can hold numbers no double can (1e400): refuse them rather than store null.
 // Returns the path of the first one, or "" when all are finite.
@@ -102,7 +73,9 @@ Status CheckFinite(const boost::json::object& metadata) {
 }
 
 Status CheckSize(const PreparedEvent& e) {
-  size_t n = e.leaf_head.size() + e.leaf_tail.size() + e.description.size() + 80;
+  auto len = [](const std::optional<std::string>& v) { return v ? v->size() : 0; };
+  size_t n = e.id.size() + e.tag.size() + e.subject.size() + len(e.actor) + len(e.ip) + len(e.user_agent) +
+             len(e.location_json) + e.metadata_json.size() + e.description.size() + 80;
   if (n > kMaxEventBytes)
     return Status::TooLarge("event is " + std::to_string(n) + " bytes; the limit is 65536");
   return Status::Ok();
@@ -112,10 +85,31 @@ Result<PreparedEvent> Finish(PreparedEvent e, const EventType& type,
                              const boost::json::object& metadata) {
   e.metadata_json.clear();
   AppendCanonicalJson(boost::json::value(metadata), &e.metadata_json);
-  e.description = type.Render(e.actor.value_or(""), SubjectId(e.subject), e.ip.value_or(""), metadata);
-  BuildLeafParts(&e);
+  e.description = type.Render(e.actor.value_or(""), SubjectId(e.subject), metadata);
   TRAIL_RETURN_IF_ERROR(CheckSize(e));
+  e.salt = RandomBytes(kSaltBytes);
+  e.personal_hash = PersonalHash(e.salt, Opt(e.ip), Opt(e.user_agent), Opt(e.location_json));
+  if (e.occurred_at) e.body_hash = CompleteBodyHash(e, *e.occurred_at);
   return e;
+}
+
+// SPEC §3: an optional object of four optional strings; country is an ISO 3166-1 alpha-2 code.
+Status CheckLocation(const boost::json::value& v) {
+  if (!v.is_object()) return Invalid("location: expected an object");
+  for (const auto& kv : v.get_object()) {
+    std::string_view k = kv.key();
+    if (k != "country" && k != "country_name" && k != "region" && k != "city")
+      return Invalid("location." + std::string(k) + ": not a location field (country, country_name, region, city)");
+    if (!kv.value().is_string()) return Invalid("location." + std::string(k) + ": expected a string");
+    const auto& s = kv.value().get_string();
+    if (s.empty() || s.size() > kMaxLocationPartBytes)
+      return Invalid("location." + std::string(k) + ": must be 1 to " + std::to_string(kMaxLocationPartBytes) +
+                     " bytes");
+    if (k == "country" && (s.size() != 2 || !std::isupper(static_cast<unsigned char>(s[0])) ||
+                           !std::isupper(static_cast<unsigned char>(s[1]))))
+      return Invalid("location.country: '" + std::string(s) + "' is not an ISO 3166-1 alpha-2 code (e.g. NZ)");
+  }
+  return Status::Ok();
 }
 
 Status CheckTagAndSubject(const std::string& tag, const std::string& subject,
@@ -141,7 +135,7 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   for (const auto& kv : o) {
     std::string_view k = kv.key();
     if (k != "tag" && k != "subject" && k != "actor" && k != "ip" && k != "user_agent" &&
-        k != "metadata" && k != "occurred_at" && k != "idempotency_key" && k != "id")
+        k != "metadata" && k != "occurred_at" && k != "idempotency_key" && k != "id" && k != "location")
       return Invalid(std::string(k) + ": not an event field");
   }
   PreparedEvent e;
@@ -162,6 +156,13 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   if (e.ip && !IsIpAddress(*e.ip)) return Invalid("ip: '" + *e.ip + "' is not an IPv4 or IPv6 address");
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "user_agent", kMaxUserAgentBytes, &e.user_agent));
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "idempotency_key", kMaxIdempotencyKeyBytes, &e.idempotency_key));
+  if (auto l = o.find("location"); l != o.end() && !l->value().is_null()) {
+    TRAIL_RETURN_IF_ERROR(CheckLocation(l->value()));
+    if (!l->value().get_object().empty()) {
+      e.location_json.emplace();
+      AppendCanonicalJson(l->value(), &*e.location_json);
+    }
+  }
 
   std::optional<std::string> occurred;
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "occurred_at", 64, &occurred));
@@ -206,68 +207,36 @@ Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
   return Finish(std::move(e), *type, metadata);
 }
 
-std::string LeafText(const PreparedEvent& e, Micros recorded_at) {
-  std::string leaf;
-  leaf.reserve(e.leaf_head.size() + e.leaf_tail.size() + 80);
-  leaf.append(e.leaf_head);
-  leaf.append("\"occurred_at\":\"");
-  leaf.append(FormatRfc3339Micros(e.occurred_at.value_or(recorded_at)));
-  leaf.append("\",\"recorded_at\":\"");
-  leaf.append(FormatRfc3339Micros(recorded_at));
-  leaf.push_back('"');
-  leaf.append(e.leaf_tail);
-  return leaf;
+std::string CompleteBodyHash(const PreparedEvent& e, Micros recorded_at) {
+  if (!e.body_hash.empty()) return e.body_hash;
+  return BodyHash(e.subject, Opt(e.actor), e.occurred_at.value_or(recorded_at), e.metadata_json, e.personal_hash);
 }
 
 std::string LeafHash(const PreparedEvent& e, Micros recorded_at) {
-  std::string data(1, '\0');
-  data += LeafText(e, recorded_at);
-  return Sha256(data);
+  return LeafHash(e.id, recorded_at, e.tag, CompleteBodyHash(e, recorded_at));
 }
 
-std::string LeafText(const Event& ev) {
-  PreparedEvent e;
-  e.id = ev.id;
-  e.tag = ev.tag;
-  e.subject = ev.subject.value_or("");
-  e.actor = ev.actor;
-  e.ip = ev.ip;
-  e.user_agent = ev.user_agent;
-  e.metadata_json = ev.metadata_json;
-  e.occurred_at = ev.occurred_at;
-  BuildLeafParts(&e);
-  return LeafText(e, ev.recorded_at);
-}
-
-void AppendLeafText(const LeafFields& f, std::string* out) {
-  // The same text as BuildLeafParts + LeafText(PreparedEvent), in one pass.
-  auto field = [out](std::string_view key, const std::optional<std::string_view>& v) {
-    if (!v) return;
-    AppendJsonKey(key, out);
-    AppendJsonString(*v, out);
-    out->push_back(',');
-  };
-  out->push_back('{');
-  field("actor", f.actor);
-  AppendJsonKey("id", out);
-  AppendJsonString(f.id, out);
-  out->push_back(',');
-  field("ip", f.ip);
-  AppendJsonKey("metadata", out);
-  out->append(f.metadata_json);
-  out->append(",\"occurred_at\":\"");
-  AppendRfc3339Micros(f.occurred_at, out);
-  out->append("\",\"recorded_at\":\"");
-  AppendRfc3339Micros(f.recorded_at, out);
-  out->append("\",\"subject\":");
-  AppendJsonString(f.subject, out);
-  out->append(",\"tag\":");
-  AppendJsonString(f.tag, out);
-  if (f.user_agent) {
-    out->append(",\"user_agent\":");
-    AppendJsonString(*f.user_agent, out);
+std::string RecomputeLeafHash(const Event& e, std::string* problem) {
+  StoredLeaf l;
+  l.id = e.id;
+  l.tag = e.tag;
+  l.recorded_at = e.recorded_at;
+  l.pruned = e.pruned;
+  l.scrubbed = !e.pruned && !e.salt;
+  if (!e.pruned) {
+    l.subject = Opt(e.subject);
+    l.actor = Opt(e.actor);
+    l.metadata_json = e.metadata_json;
+    l.occurred_at = e.occurred_at;
   }
-  out->push_back('}');
+  l.salt = Opt(e.salt);
+  l.ip = Opt(e.ip);
+  l.user_agent = Opt(e.user_agent);
+  l.location_json = Opt(e.location_json);
+  l.personal_hash = e.personal_hash;
+  l.body_hash = e.body_hash;
+  std::string ignored;
+  return RecomputeLeafHash(l, problem ? problem : &ignored);
 }
 
 void AppendEventJson(const Event& e, std::string* out, bool redact_network) {
@@ -302,6 +271,10 @@ void AppendEventJson(const Event& e, std::string* out, bool redact_network) {
   opt("actor", e.actor, false);
   opt("ip", e.ip, redact_network);
   opt("user_agent", e.user_agent, redact_network);
+  if (e.location_json && !redact_network) {
+    out->append(",\"location\":");
+    out->append(*e.location_json);
+  }
   out->append(",\"metadata\":");
   out->append(e.pruned ? "null" : e.metadata_json);
   out->append(",\"description\":");
@@ -310,9 +283,23 @@ void AppendEventJson(const Event& e, std::string* out, bool redact_network) {
   } else {
     AppendJsonString(e.description, out);
   }
-  out->append(",\"leaf_hash\":\"");
-  out->append(Base64Encode(e.leaf_hash));
-  out->append(e.pruned ? "\",\"pruned\":true}" : "\",\"pruned\":false}");
+  auto hash = [&](std::string_view key, std::string_view raw) {
+    out->push_back(',');
+    AppendJsonKey(key, out);
+    if (raw.empty()) {
+      out->append("null");
+    } else {
+      out->push_back('"');
+      out->append(Base64Encode(raw));
+      out->push_back('"');
+    }
+  };
+  hash("leaf_hash", e.leaf_hash);
+  hash("body_hash", e.body_hash);
+  hash("personal_hash", e.personal_hash);
+  // The salt lets a reader recompute personal_hash, so it goes only where the ip is shown.
+  if (e.salt && !redact_network) hash("salt", *e.salt);
+  out->append(e.pruned ? ",\"pruned\":true}" : ",\"pruned\":false}");
 }
 
 }  // namespace trail

@@ -1,9 +1,10 @@
 // The event model (SPEC §1, §3, §5).
 //
 // An application's request becomes a PreparedEvent in the request thread: parsed, checked
-// against its type, description rendered, and the canonical (RFC 8785) leaf text built except
-// for `recorded_at`, which only the writer knows. The writer completes it into a stored Event:
-// it assigns `seq` and `recorded_at` and computes `leaf_hash` (LeafHash below).
+// against its type, description rendered, a salt drawn, and the personal and (when
+// occurred_at is given) body layers of the leaf hashed. The writer completes it into a stored
+// Event: it assigns `seq` and `recorded_at` and computes `leaf_hash` (LeafHash below; the
+// format is core/leaf.h).
 // Plain values; no shared state.
 #pragma once
 
@@ -29,14 +30,15 @@ struct PreparedEvent {
   std::string tag;
   std::string subject;
   std::optional<std::string> actor, ip, user_agent;
+  std::optional<std::string> location_json;  // canonical JSON of the location object (SPEC §3)
   std::string metadata_json;  // RFC 8785 canonical text of the metadata object ("{}" if none)
   std::optional<Micros> occurred_at;  // nullopt: the same as recorded_at
   std::optional<std::string> idempotency_key;
   std::string description;
-  // Canonical leaf JSON split around the writer-assigned times:
-  //   "{" + leaf_head + ["occurred_at":"…",] "recorded_at":"…" + leaf_tail + "}"
-  std::string leaf_head;  // `"actor":…,"id":…,"ip":…,"metadata":…,` (ends with ',')
-  std::string leaf_tail;  // `,"subject":…,"tag":…[,"user_agent":…]` (starts with ',')
+  // Leaf format 2 (core/leaf.h), built in the request thread: the salt (16 random bytes) and
+  // personal_hash always; body_hash when occurred_at is known. Otherwise the body is hashed by
+  // the writer once it has assigned recorded_at (CompleteBodyHash).
+  std::string salt, personal_hash, body_hash;
 };
 
 struct Event {
@@ -47,10 +49,14 @@ struct Event {
   Micros occurred_at = 0;
   std::string tag;
   std::optional<std::string> subject, actor, ip, user_agent;
+  std::optional<std::string> location_json;  // canonical JSON text of the location object
   std::string metadata_json = "{}";
   std::string description;
-  std::string leaf_hash;  // 32 raw bytes
-  bool pruned = false;
+  // Leaf format 2 (SPEC §5), raw bytes: salt (absent once scrubbed or pruned), personal_hash
+  // (absent once pruned), body_hash and leaf_hash (always).
+  std::optional<std::string> salt;
+  std::string personal_hash, body_hash, leaf_hash;
+  bool pruned = false;  // scrubbed: not pruned and no salt
 };
 
 // Turns one JSON event object of a request into a PreparedEvent, or the precise 400/413
@@ -64,23 +70,17 @@ Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
                                    const boost::json::object& metadata, const TypeRegistry& types,
                                    Uuid7Generator& ids);
 
-// The full canonical leaf text and its RFC 9162 leaf hash SHA-256(0x00 || leaf).
-std::string LeafText(const PreparedEvent& e, Micros recorded_at);
+// The body hash of a prepared event once its recorded_at is known (the stored body_hash when
+// the request thread could compute it), and the RFC 9162 leaf hash that commits to it.
+std::string CompleteBodyHash(const PreparedEvent& e, Micros recorded_at);
 std::string LeafHash(const PreparedEvent& e, Micros recorded_at);
-// Recomputes the leaf text of a stored (unpruned) event, for verification.
-std::string LeafText(const Event& e);
 
-// The stored fields of one event as views (a database row), for verifying many events without
-// copying them: AppendLeafText writes exactly LeafText of the same event.
-struct LeafFields {
-  std::string_view id, tag, subject, metadata_json;
-  std::optional<std::string_view> actor, ip, user_agent;
-  Micros occurred_at = 0, recorded_at = 0;
-};
-void AppendLeafText(const LeafFields& f, std::string* out);
+// The leaf hash a stored event's fields commit to (core/leaf.h RecomputeLeafHash over its
+// columns); `problem`, when given, says what is inconsistent.
+std::string RecomputeLeafHash(const Event& e, std::string* problem = nullptr);
 
 // The JSON representation every read returns (SPEC §3). `redact_network` writes ip and
-// user_agent as "redacted" (viewer rules, SPEC §6).
+// user_agent as "redacted", leaves location and salt out (viewer rules, SPEC §6).
 void AppendEventJson(const Event& e, std::string* out, bool redact_network = false);
 
 }  // namespace trail

@@ -8,6 +8,7 @@
 
 #include "core/codec.h"
 #include "core/jcs.h"
+#include "core/leaf.h"
 #include "core/time_format.h"
 #include "core/uuid7.h"
 
@@ -29,7 +30,7 @@ visible_to = ["owner", "maintainer"]
 [[event]]
 tag = "account:login:success"
 subject = "user"
-description = "Logged in from {ip}"
+description = "{actor} logged in"
 
 [[event]]
 tag = "project:release:add"
@@ -75,26 +76,34 @@ class EventTest : public ::testing::Test {
     return r.ok() ? Status::Ok() : r.status();
   }
 
-  // The leaf object of SPEC §5 built independently from the request JSON and the writer's
-  // recorded_at; its canonical form is what LeafText must produce.
-  std::string ExpectedLeaf(std::string_view request_json, const std::string& id, Micros recorded) {
-    boost::json::object req = Json(request_json).as_object();
-    boost::json::object leaf;
-    leaf["id"] = id;
-    leaf["recorded_at"] = FormatRfc3339Micros(recorded);
-    if (auto* o = req.if_contains("occurred_at")) {
-      leaf["occurred_at"] = FormatRfc3339Micros(*ParseRfc3339(o->as_string()));
+  // What an external verifier does (SPEC §5, format 2): from an event as a read returns it,
+  // drop nulls, canonicalize each layer with the JCS of core/jcs.h (not the hand-written
+  // texts of core/leaf.cc), hash up to the leaf.
+  static std::string LeafHashFromReadJson(const boost::json::object& read) {
+    auto b64sha = [](const std::string& text) { return Base64Encode(Sha256(text)); };
+    std::string body_hash;
+    if (read.at("pruned").as_bool()) {
+      body_hash = std::string(read.at("body_hash").as_string());
     } else {
-      leaf["occurred_at"] = FormatRfc3339Micros(recorded);  // absent: the same as recorded_at
+      std::string personal_hash;
+      if (auto* salt = read.if_contains("salt"); salt && !salt->is_null()) {
+        boost::json::object personal{{"salt", *salt}};
+        for (const char* k : {"ip", "user_agent", "location"}) {
+          if (auto* v = read.if_contains(k); v && !v->is_null()) personal[k] = *v;
+        }
+        personal_hash = b64sha(CanonicalJson(personal));
+      } else {
+        personal_hash = std::string(read.at("personal_hash").as_string());
+      }
+      boost::json::object body{{"personal_hash", personal_hash}};
+      for (const char* k : {"subject", "actor", "occurred_at", "metadata"}) {
+        if (auto* v = read.if_contains(k); v && !v->is_null()) body[k] = *v;
+      }
+      body_hash = b64sha(CanonicalJson(body));
     }
-    leaf["tag"] = req["tag"];
-    leaf["subject"] = req["subject"];
-    for (const char* k : {"actor", "ip", "user_agent"}) {
-      if (auto* v = req.if_contains(k); v && !v->is_null()) leaf[k] = *v;
-    }
-    auto* m = req.if_contains("metadata");
-    leaf["metadata"] = m && !m->is_null() ? *m : boost::json::object();
-    return CanonicalJson(leaf);
+    boost::json::object leaf{{"v", 2}, {"id", read.at("id")}, {"recorded_at", read.at("recorded_at")},
+                             {"tag", read.at("tag")}, {"body_hash", body_hash}};
+    return Sha256(std::string(1, '\0') + CanonicalJson(leaf));
   }
 
   // The stored event a writer would produce from `e` at `recorded`.
@@ -109,21 +118,14 @@ class EventTest : public ::testing::Test {
     ev.actor = e.actor;
     ev.ip = e.ip;
     ev.user_agent = e.user_agent;
+    ev.location_json = e.location_json;
     ev.metadata_json = e.metadata_json;
     ev.description = e.description;
+    ev.salt = e.salt;
+    ev.personal_hash = e.personal_hash;
+    ev.body_hash = CompleteBodyHash(e, recorded);
     ev.leaf_hash = LeafHash(e, recorded);
     return ev;
-  }
-
-  // What an external verifier does (SPEC §5): take the leaf fields of an event as a read
-  // returns it, drop nulls, canonicalize.
-  static std::string LeafFromReadJson(const boost::json::object& read) {
-    boost::json::object leaf;
-    for (const char* k : {"id", "recorded_at", "occurred_at", "tag", "subject", "actor", "ip",
-                          "user_agent", "metadata"}) {
-      if (auto* v = read.if_contains(k); v && !v->is_null()) leaf[k] = *v;
-    }
-    return CanonicalJson(leaf);
   }
 
   FakeClock clock_{kRecorded - 5'000'000};
@@ -142,7 +144,7 @@ TEST_F(EventTest, MinimalEventNeedsOnlyTagAndSubject) {
   EXPECT_TRUE(IsUuid(e.id));
   EXPECT_EQ(e.id[14], '7');
   EXPECT_FALSE(e.id_from_client);
-  EXPECT_EQ(e.description, "Logged in from ");
+  EXPECT_EQ(e.description, " logged in");
 }
 
 TEST_F(EventTest, FullEventKeepsEveryField) {
@@ -174,8 +176,7 @@ TEST_F(EventTest, SubjectIdMayContainColons) {
 
 TEST_F(EventTest, Ipv6IsAccepted) {
   EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})").ip, "2001:db8::1");
-  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"::1"})").description,
-            "Logged in from ::1");
+  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"::1"})").ip, "::1");
 }
 
 TEST_F(EventTest, OccurredAtWithAnOffsetIsStoredInUtc) {
@@ -366,9 +367,9 @@ TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
   EXPECT_EQ(r->description, "alice added bob as Owner");
   EXPECT_EQ(r->metadata_json, R"({"role_name":"Owner","target_user":"bob"})");
   EXPECT_FALSE(r->id_from_client);
-  EXPECT_EQ(LeafText(*r, kRecorded),
-            ExpectedLeaf(R"({"tag":"project:role:add","subject":"project:flask","actor":"alice",
-                "metadata":{"target_user":"bob","role_name":"Owner"}})", r->id, kRecorded));
+  std::string out;
+  AppendEventJson(Stored(*r, kRecorded, 1), &out);
+  EXPECT_EQ(LeafHashFromReadJson(Json(out).as_object()), LeafHash(*r, kRecorded)) << out;
 
   EXPECT_EQ(PrepareEvent("no:such", "project:x", std::nullopt, {}, *types_, ids_).status().error_code(),
             "unknown_tag");
@@ -378,63 +379,63 @@ TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
               HasSubstr("metadata.target_user"));
 }
 
-// --- Leaf text and hash (SPEC §5) ---
+// --- Leaf hash, format 2 (SPEC §5; the layers themselves are tested in leaf_test.cc) ---
 
-class LeafTextTest : public EventTest, public ::testing::WithParamInterface<const char*> {};
+class LeafHashTest : public EventTest, public ::testing::WithParamInterface<const char*> {};
 
-TEST_P(LeafTextTest, IsTheCanonicalJsonOfTheLeafObject) {
+TEST_P(LeafHashTest, AnExternalVerifierRecomputesItFromTheRead) {
   const std::string request = GetParam();
   PreparedEvent e = Ok(request);
-  const std::string leaf = LeafText(e, kRecorded);
-  EXPECT_EQ(leaf, ExpectedLeaf(request, e.id, kRecorded)) << request;
-
-  // Hash: SHA-256(0x00 || leaf).
-  EXPECT_EQ(LeafHash(e, kRecorded), Sha256(std::string(1, '\0') + leaf));
-  EXPECT_EQ(LeafHash(e, kRecorded).size(), 32u);
-
-  // The stored event recomputes the same leaf.
+  ASSERT_EQ(e.salt.size(), 16u);
+  ASSERT_EQ(e.personal_hash.size(), 32u);
+  const std::string leaf = LeafHash(e, kRecorded);
+  EXPECT_EQ(leaf.size(), 32u);
   Event stored = Stored(e, kRecorded, 41);
-  EXPECT_EQ(LeafText(stored), leaf);
 
-  // So do the row's fields as views (what `trail verify --data` reads).
-  LeafFields f;
-  f.id = stored.id;
-  f.tag = stored.tag;
-  f.subject = *stored.subject;
-  f.metadata_json = stored.metadata_json;
-  if (stored.actor) f.actor = *stored.actor;
-  if (stored.ip) f.ip = *stored.ip;
-  if (stored.user_agent) f.user_agent = *stored.user_agent;
-  f.occurred_at = stored.occurred_at;
-  f.recorded_at = stored.recorded_at;
-  std::string viewed = "prefix";
-  AppendLeafText(f, &viewed);
-  EXPECT_EQ(viewed, "prefix" + leaf);
-
-  // An external verifier working from the read JSON gets the same leaf.
+  // From the read JSON, as an auditor sees it (salt included) and as a viewer who is not the
+  // actor sees it (no salt: from personal_hash).
+  for (bool redact : {false, true}) {
+    std::string out;
+    AppendEventJson(stored, &out, redact);
+    boost::json::value read = Json(out);
+    ASSERT_TRUE(read.is_object()) << out;
+    EXPECT_EQ(read.as_object().contains("salt"), !redact) << out;
+    EXPECT_EQ(LeafHashFromReadJson(read.as_object()), leaf) << out;
+  }
+  // The stored event recomputes it with no problem, whole, scrubbed and pruned.
+  std::string problem = "unset";
+  EXPECT_EQ(RecomputeLeafHash(stored, &problem), leaf);
+  EXPECT_EQ(problem, "");
+  Event scrubbed = stored;
+  scrubbed.salt = scrubbed.ip = scrubbed.user_agent = scrubbed.location_json = std::nullopt;
+  EXPECT_EQ(RecomputeLeafHash(scrubbed, &problem), leaf);
+  EXPECT_EQ(problem, "");
+  Event pruned = scrubbed;
+  pruned.pruned = true;
+  pruned.subject = pruned.actor = std::nullopt;
+  pruned.personal_hash.clear();
+  EXPECT_EQ(RecomputeLeafHash(pruned, &problem), leaf);
+  EXPECT_EQ(problem, "");
   std::string out;
-  AppendEventJson(stored, &out);
-  boost::json::value read = Json(out);
-  ASSERT_TRUE(read.is_object()) << out;
-  EXPECT_EQ(LeafFromReadJson(read.as_object()), leaf) << out;
-
-  // The leaf is itself canonical: re-canonicalizing it changes nothing.
-  EXPECT_EQ(CanonicalJson(Json(leaf)), leaf);
+  AppendEventJson(pruned, &out);
+  EXPECT_EQ(LeafHashFromReadJson(Json(out).as_object()), leaf) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Events, LeafTextTest,
+    Events, LeafHashTest,
     ::testing::Values(
         // Bare minimum: no actor, ip, user agent, occurred_at, metadata.
         R"({"tag":"account:login:success","subject":"user:alice"})",
         // Everything present.
         R"({"tag":"project:role:add","subject":"project:requests","actor":"alice","ip":"203.0.113.7",
             "user_agent":"warehouse/1.0","metadata":{"target_user":"bob","role_name":"Maintainer",
-            "submitted_by":"carol"},"occurred_at":"2026-11-27T22:03:07.123456Z","idempotency_key":"k1"})",
+            "submitted_by":"carol"},"occurred_at":"2026-11-27T22:03:07.123456Z","idempotency_key":"k1",
+            "location":{"country":"NZ","city":"Wellington","region":"WGN","country_name":"New Zealand"}})",
         // Each optional alone.
         R"({"tag":"account:login:success","subject":"user:a","actor":"a"})",
         R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})",
         R"({"tag":"account:login:success","subject":"user:a","user_agent":"curl/8.0"})",
+        R"({"tag":"account:login:success","subject":"user:a","location":{"country":"DE"}})",
         R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2020-02-29T23:59:59.999999Z"})",
         R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00.5+05:30"})",
         // A client id, uppercase.
@@ -442,53 +443,91 @@ INSTANTIATE_TEST_SUITE_P(
         // Unicode and escapes in every string.
         R"({"tag":"account:login:success","subject":"user:j\u00fcrgen \u2603 \ud83d\ude00",
             "actor":"\"quoted\" \\back\\slash\/ \u0000\u0001\u001f\u007f \b\f\n\r\t",
-            "user_agent":"Mozilla/5.0 \u2028\u2029 \u00e9\u00e8 \ue000 \ud800\udc00"})",
+            "user_agent":"Mozilla/5.0 \u2028\u2029 \u00e9\u00e8 \ue000 \ud800\udc00",
+            "location":{"city":"Z\u00fcrich \ud83d\ude00","country":"CH"}})",
         // Nested metadata with keys that sort differently in UTF-16 and UTF-8, numbers,
         // literals and nulls.
         R"({"tag":"project:release:add","subject":"project:requests","actor":"alice",
             "metadata":{"version":"2.32.0","files":[{"name":"a.whl","size":1},{"z":null,"a":[true,false]}],
             "details":{"\ud83d\ude00":1,"\ue000":2,"b":{"y":[1.5,-0,1e21,1e-7,333333333.33333329]},"a":"\u20ac"},
-            "size":9007199254740993,"extra":{"deep":{"deeper":{"deepest":[[[]]]}}},"neg":-12}})"));
+            "size":9007199254740991,"extra":{"deep":{"deeper":{"deepest":[[[]]]}}},"neg":-12}})"));
 
-TEST_F(EventTest, LeafKeysAppearInCanonicalOrder) {
-  PreparedEvent e = Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
-      "ip":"203.0.113.7","user_agent":"ua","metadata":{"target_user":"bob","role_name":"M"},
-      "occurred_at":"2026-11-27T22:03:07.123456Z"})");
-  EXPECT_EQ(LeafText(e, kRecorded),
-            std::string(R"({"actor":"alice","id":")") + e.id +
-                R"(","ip":"203.0.113.7","metadata":{"role_name":"M","target_user":"bob"},)"
-                R"("occurred_at":"2026-11-27T22:03:07.123456Z","recorded_at":"2026-11-27T22:06:27.123456Z",)"
-                R"("subject":"project:requests","tag":"project:role:add","user_agent":"ua"})");
+TEST_F(EventTest, EachEventGetsItsOwnSalt) {
+  const char* req = R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1",
+      "occurred_at":"2026-01-01T00:00:00Z","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})";
+  PreparedEvent a = Ok(req), b = Ok(req);
+  EXPECT_NE(a.salt, b.salt);
+  // So the same ip never hashes alike: personal_hash does not reveal a guessable ip.
+  EXPECT_NE(a.personal_hash, b.personal_hash);
+  EXPECT_NE(LeafHash(a, kRecorded), LeafHash(b, kRecorded));
+}
+
+TEST_F(EventTest, BodyIsHashedInTheRequestThreadWhenOccurredAtIsKnown) {
+  PreparedEvent given = Ok(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})");
+  EXPECT_EQ(given.body_hash.size(), 32u);
+  EXPECT_EQ(CompleteBodyHash(given, kRecorded), given.body_hash);
+  EXPECT_EQ(CompleteBodyHash(given, kRecorded + 1), given.body_hash);
+  // Without occurred_at the body holds recorded_at, which only the writer knows.
+  PreparedEvent later = Ok(R"({"tag":"account:login:success","subject":"user:a"})");
+  EXPECT_TRUE(later.body_hash.empty());
+  EXPECT_NE(CompleteBodyHash(later, kRecorded), CompleteBodyHash(later, kRecorded + 1));
 }
 
 TEST_F(EventTest, IdempotencyKeyIsNotPartOfTheLeaf) {
   PreparedEvent a = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})");
   PreparedEvent b = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b","idempotency_key":"k"})");
-  EXPECT_EQ(LeafText(a, kRecorded), LeafText(b, kRecorded));
+  b.salt = a.salt;
+  b.personal_hash = a.personal_hash;
   EXPECT_EQ(LeafHash(a, kRecorded), LeafHash(b, kRecorded));
 }
 
-TEST_F(EventTest, LeafHashDependsOnEveryLeafField) {
+TEST_F(EventTest, LeafHashDependsOnEveryStoredField) {
   const char* base = R"({"tag":"project:role:add","subject":"project:r","actor":"a","ip":"10.0.0.1",
       "user_agent":"u","metadata":{"target_user":"b","role_name":"r"},"occurred_at":"2026-01-01T00:00:00Z",
-      "id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})";
-  const std::string h = LeafHash(Ok(base), kRecorded);
-  EXPECT_NE(LeafHash(Ok(base), kRecorded + 1), h);
+      "id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b","location":{"country":"NZ"}})";
+  PreparedEvent first = Ok(base);
+  auto with_salt = [&](PreparedEvent e) {  // the same salt, so only the field differs
+    e.salt = first.salt;
+    e.personal_hash = PersonalHash(e.salt, e.ip, e.user_agent, e.location_json);
+    e.body_hash.clear();
+    return LeafHash(e, kRecorded);
+  };
+  const std::string h = with_salt(first);
+  EXPECT_NE(LeafHash(first, kRecorded + 1), h);
   boost::json::object o = Json(base).as_object();
   auto variant = [&](const char* key, boost::json::value v) {
     boost::json::object c = o;
     c[key] = std::move(v);
-    return LeafHash(Ok(boost::json::serialize(c)), kRecorded);
+    return with_salt(Ok(boost::json::serialize(c)));
   };
   EXPECT_NE(variant("subject", "project:s"), h);
   EXPECT_NE(variant("actor", "b"), h);
   EXPECT_NE(variant("actor", nullptr), h);
   EXPECT_NE(variant("ip", "10.0.0.2"), h);
   EXPECT_NE(variant("user_agent", "v"), h);
+  EXPECT_NE(variant("location", Json(R"({"country":"AU"})")), h);
   EXPECT_NE(variant("occurred_at", "2026-01-01T00:00:00.000001Z"), h);
   EXPECT_NE(variant("id", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6c"), h);
   EXPECT_NE(variant("metadata", Json(R"({"target_user":"b","role_name":"s"})")), h);
   EXPECT_EQ(variant("idempotency_key", "x"), h);
+}
+
+TEST_F(EventTest, LocationIsCheckedStrictly) {
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":"NZ"})").message(),
+              HasSubstr("location: expected an object"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"nz"}})").message(),
+              HasSubstr("ISO 3166-1"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"NZL"}})").message(),
+              HasSubstr("ISO 3166-1"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"planet":"Earth"}})").message(),
+              HasSubstr("location.planet"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":1}})").message(),
+              HasSubstr("location.city: expected a string"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":""}})").message(),
+              HasSubstr("location.city"));
+  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","location":{"region":"WGN","city":"Wellington"}})");
+  EXPECT_EQ(e.location_json, R"({"city":"Wellington","region":"WGN"})");
+  EXPECT_FALSE(Ok(R"({"tag":"account:login:success","subject":"user:a","location":{}})").location_json);
 }
 
 // --- AppendEventJson (SPEC §3) ---
@@ -501,7 +540,7 @@ TEST_F(EventTest, EventJsonHasEveryFieldOfTheSpec) {
   std::string out;
   AppendEventJson(ev, &out);
   boost::json::object o = Json(out).as_object();
-  EXPECT_EQ(o.size(), 13u) << out;
+  EXPECT_EQ(o.size(), 16u) << out;
   EXPECT_EQ(o.at("id").as_string(), e.id);
   EXPECT_EQ(o.at("seq").as_int64(), 41);
   EXPECT_EQ(o.at("recorded_at").as_string(), "2026-11-27T22:06:27.123456Z");
@@ -516,6 +555,9 @@ TEST_F(EventTest, EventJsonHasEveryFieldOfTheSpec) {
   auto hash = Base64Decode(o.at("leaf_hash").as_string());
   ASSERT_TRUE(hash);
   EXPECT_EQ(*hash, LeafHash(e, kRecorded));
+  EXPECT_EQ(Base64Decode(o.at("body_hash").as_string()), e.body_hash);
+  EXPECT_EQ(Base64Decode(o.at("personal_hash").as_string()), e.personal_hash);
+  EXPECT_EQ(Base64Decode(o.at("salt").as_string()), e.salt);
   EXPECT_EQ(o.at("pruned").as_bool(), false);
 }
 
@@ -541,6 +583,9 @@ TEST_F(EventTest, EventJsonRedactsNetworkFieldsOnRequest) {
   boost::json::object o = Json(out).as_object();
   EXPECT_EQ(o.at("ip").as_string(), "redacted");
   EXPECT_EQ(o.at("user_agent").as_string(), "redacted");
+  // The salt would let a reader test guesses of the ip against personal_hash.
+  EXPECT_FALSE(o.contains("salt")) << out;
+  EXPECT_TRUE(o.contains("personal_hash")) << out;
   // The description keeps what the template put in; redaction covers the fields only.
   EXPECT_EQ(o.at("leaf_hash").as_string(), Base64Encode(LeafHash(e, kRecorded)));
   // Absent values stay null rather than "redacted".
@@ -559,11 +604,15 @@ TEST_F(EventTest, EventJsonOfAPrunedEvent) {
   ev.recorded_at = kRecorded;
   ev.tag = "account:login:success";
   ev.leaf_hash = std::string(32, '\x01');
+  ev.body_hash = std::string(32, '\x02');
   ev.pruned = true;
   std::string out;
   AppendEventJson(ev, &out);
   boost::json::object o = Json(out).as_object();
-  EXPECT_EQ(o.size(), 13u);
+  EXPECT_EQ(o.size(), 15u) << out;
+  EXPECT_EQ(o.at("body_hash").as_string(), Base64Encode(ev.body_hash));
+  EXPECT_TRUE(o.at("personal_hash").is_null());
+  EXPECT_FALSE(o.contains("salt"));
   EXPECT_EQ(o.at("seq").as_int64(), 7);
   EXPECT_EQ(o.at("tag").as_string(), "account:login:success");
   for (const char* k : {"occurred_at", "subject", "actor", "ip", "user_agent", "metadata", "description"})
@@ -592,14 +641,20 @@ TEST_F(EventTest, EventJsonEscapesStrings) {
   EXPECT_EQ(o.at("user_agent").as_string(), "\xf0\x9f\x98\x80");
 }
 
-TEST_F(EventTest, EventJsonAppends) {
+TEST_F(EventTest, EventJsonAppendsToWhatIsThere) {
   Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a"})"), kRecorded, 0);
+  std::string one;
+  AppendEventJson(ev, &one);
   std::string out = "[";
   AppendEventJson(ev, &out);
   out += ",";
   AppendEventJson(ev, &out);
   out += "]";
-  EXPECT_EQ(Json(out).as_array().size(), 2u);
+  EXPECT_EQ(out, "[" + one + "," + one + "]");
+  boost::json::array a = Json(out).as_array();
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0], a[1]);
+  EXPECT_EQ(a[0].as_object().at("id").as_string(), ev.id);
 }
 
 }  // namespace

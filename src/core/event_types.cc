@@ -185,9 +185,12 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
     for (const auto& p : tmpl->parts) {
       if (!p.placeholder) continue;
       // Render() fills these itself; {subject} is not one of them (only {subject_id} is), so
-      // like any other name it must be a declared field.
-      if (p.text == "actor" || p.text == "subject_id" || p.text == "ip" || p.text == "tag")
-        continue;
+      // like any other name it must be a declared field. {ip} and {user_agent} are personal
+      // data, shown only by the rules of SPEC §6, never in a description that every reader sees
+      // and that scrubbing would not reach (SPEC §2).
+      if (p.text == "ip" || p.text == "user_agent")
+        return Bad(at_node(*d), "description uses {" + p.text + "}: personal data is never part of a description");
+      if (p.text == "actor" || p.text == "subject_id" || p.text == "tag") continue;
       if (!t->Field(p.text))
         return Bad(at_node(*d), "description uses {" + p.text + "}, which is not a declared field");
     }
@@ -329,7 +332,7 @@ Status EventType::ValidateMetadata(const boost::json::object& metadata) const {
 }
 
 std::string EventType::Render(std::string_view actor, std::string_view subject_id,
-                              std::string_view ip, const boost::json::object& metadata) const {
+                              const boost::json::object& metadata) const {
   std::string out;
   for (const auto& p : description.parts) {
     if (!p.placeholder) {
@@ -338,8 +341,6 @@ std::string EventType::Render(std::string_view actor, std::string_view subject_i
       out += actor;
     } else if (p.text == "subject_id") {
       out += subject_id;
-    } else if (p.text == "ip") {
-      out += ip;
     } else if (p.text == "tag") {
       out += tag;
     } else if (auto it = metadata.find(p.text); it != metadata.end()) {

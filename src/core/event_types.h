@@ -56,7 +56,7 @@ struct EventType {
   // Checks `metadata` against the fields. Messages read "metadata.role_name: expected string".
   Status ValidateMetadata(const boost::json::object& metadata) const;
   // Renders the description; absent values render as "".
-  std::string Render(std::string_view actor, std::string_view subject_id, std::string_view ip,
+  std::string Render(std::string_view actor, std::string_view subject_id,
                      const boost::json::object& metadata) const;
 };
 

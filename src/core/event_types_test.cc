@@ -250,10 +250,20 @@ TEST(TypeRegistryTest, DescriptionTemplateIsSplitIntoParts) {
 }
 
 TEST(TypeRegistryTest, DescriptionMayUseBuiltInPlaceholders) {
-  auto reg = Load(OneType(R"(description = "{actor} on {subject_id} from {ip}")"));
+  auto reg = Load(OneType(R"x(description = "{actor} on {subject_id} ({tag})")x"));
   ASSERT_TRUE(reg);
-  EXPECT_EQ(Only(*reg).Render("alice", "requests", "203.0.113.7", {}),
-            "alice on requests from 203.0.113.7");
+  EXPECT_EQ(Only(*reg).Render("alice", "requests", {}), "alice on requests (project:role:add)");
+}
+
+// SPEC §2: personal data never reaches a description (every reader sees it, scrubbing does
+// not reach it), even when a field of that name is declared.
+TEST(TypeRegistryTest, PersonalDataPlaceholdersAreRefused) {
+  for (const char* p : {"ip", "user_agent"}) {
+    Status s = LoadError(OneType(std::string("description = \"from {") + p + "}\"\nfields = { " + p +
+                                 " = \"string\" }"));
+    EXPECT_THAT(s.message(), HasSubstr(std::string("{") + p + "}")) << p;
+    EXPECT_THAT(s.message(), HasSubstr("personal data")) << p;
+  }
 }
 
 TEST(TypeRegistryTest, UndeclaredPlaceholderIsRefused) {
@@ -262,14 +272,14 @@ TEST(TypeRegistryTest, UndeclaredPlaceholderIsRefused) {
   EXPECT_THAT(s.message(), HasSubstr("not a declared field"));
 }
 
-// {subject} is not a placeholder of SPEC §2 ({actor}, {subject_id}, {ip}, {field}); it used to
+// {subject} is not a placeholder of SPEC §2 ({actor}, {subject_id}, {field}); it used to
 // be accepted without a declared field and then rendered as "".
 TEST(TypeRegistryTest, UndeclaredSubjectPlaceholderIsRefused) {
   Status s = LoadError(OneType(R"(description = "{actor} changed {subject}")"));
   EXPECT_THAT(s.message(), HasSubstr("{subject}"));
   auto declared = Load(OneType("description = \"on {subject}\"\nfields = { subject = \"string\" }"));
   ASSERT_TRUE(declared);
-  EXPECT_EQ(Only(*declared).Render("", "", "", Obj(R"({"subject":"user:bob"})")), "on user:bob");
+  EXPECT_EQ(Only(*declared).Render("", "", Obj(R"({"subject":"user:bob"})")), "on user:bob");
 }
 
 TEST(TypeRegistryTest, UnmatchedBracesAreRefused) {
@@ -284,10 +294,10 @@ TEST(TypeRegistryTest, UnmatchedBracesAreRefused) {
 TEST(TypeRegistryTest, DescriptionMayBeAbsentOrPlainText) {
   auto absent = Load(OneType(""));
   ASSERT_TRUE(absent);
-  EXPECT_EQ(Only(*absent).Render("a", "b", "c", {}), "");
+  EXPECT_EQ(Only(*absent).Render("a", "b", {}), "");
   auto plain = Load(OneType(R"(description = "Logged out")"));
   ASSERT_TRUE(plain);
-  EXPECT_EQ(Only(*plain).Render("a", "b", "c", {}), "Logged out");
+  EXPECT_EQ(Only(*plain).Render("a", "b", {}), "Logged out");
 }
 
 // --- strictness ---
@@ -409,7 +419,7 @@ TEST(TypeRegistryTest, BuiltinOnlyHasNoUserTypes) {
   EXPECT_NE(reg->Find("trail:redact"), nullptr);
   const EventType* gc = reg->Find("trail:gc");
   ASSERT_NE(gc, nullptr);
-  EXPECT_EQ(gc->Render("", "", "", Obj(R"({"pruned":3,"scrubbed":4})")),
+  EXPECT_EQ(gc->Render("", "", Obj(R"({"pruned":3,"scrubbed":4})")),
             "Retention run pruned 3 and scrubbed 4 events");
 }
 
@@ -478,36 +488,36 @@ TEST(ValidateMetadataMessageTest, MatchesTheSpecExample) {
 
 TEST(RenderTest, FillsEveryKindOfPlaceholder) {
   auto reg = Load(OneType(
-      "description = \"{actor}|{subject_id}|{ip}|{s}|{i}|{b}|{n}|{o}|{a}|{opt}|{tag}\"\n"
+      "description = \"{actor}|{subject_id}|{s}|{i}|{b}|{n}|{o}|{a}|{opt}|{tag}\"\n"
       "fields = { s = \"string\", i = \"int\", b = \"bool\", n = \"number\", o = \"object\", "
       "a = \"array\", opt = \"string?\" }"));
   ASSERT_TRUE(reg);
   const EventType& t = Only(*reg);
-  EXPECT_EQ(t.Render("alice", "requests", "::1",
+  EXPECT_EQ(t.Render("alice", "requests",
                      Obj(R"({"s":"Maintainer","i":-3,"b":false,"n":2.5,"o":{"k":"v"},"a":[1,"x"]})")),
-            R"(alice|requests|::1|Maintainer|-3|false|2.5|{"k":"v"}|[1,"x"]||project:role:add)");
+            R"(alice|requests|Maintainer|-3|false|2.5|{"k":"v"}|[1,"x"]||project:role:add)");
   // Non-string values are written as canonical JSON: sorted keys, ECMAScript numbers.
-  EXPECT_EQ(t.Render("", "", "", Obj(R"({"n":1e21,"o":{"b":0.1,"a":[1.0]}})")),
-            R"(||||||1e+21|{"a":[1],"b":0.1}|||project:role:add)");
+  EXPECT_EQ(t.Render("", "", Obj(R"({"n":1e21,"o":{"b":0.1,"a":[1.0]}})")),
+            R"(|||||1e+21|{"a":[1],"b":0.1}|||project:role:add)");
   // Absent values render as "".
-  EXPECT_EQ(t.Render("", "", "", {}), "||||||||||project:role:add");
+  EXPECT_EQ(t.Render("", "", {}), "|||||||||project:role:add");
   // A null optional renders as "" too.
-  EXPECT_EQ(t.Render("", "", "", Obj(R"({"opt":null})")), "||||||||||project:role:add");
+  EXPECT_EQ(t.Render("", "", Obj(R"({"opt":null})")), "|||||||||project:role:add");
 }
 
 // boost::json::serialize() wrote doubles as "2.5E0" in descriptions.
 TEST(RenderTest, NumbersRenderAsPeopleWriteThem) {
   auto reg = Load(OneType("description = \"{n} MiB\"\nfields = { n = \"number\" }"));
   ASSERT_TRUE(reg);
-  EXPECT_EQ(Only(*reg).Render("", "", "", Obj(R"({"n":2.5})")), "2.5 MiB");
-  EXPECT_EQ(Only(*reg).Render("", "", "", Obj(R"({"n":100.0})")), "100 MiB");
-  EXPECT_EQ(Only(*reg).Render("", "", "", Obj(R"({"n":7})")), "7 MiB");
+  EXPECT_EQ(Only(*reg).Render("", "", Obj(R"({"n":2.5})")), "2.5 MiB");
+  EXPECT_EQ(Only(*reg).Render("", "", Obj(R"({"n":100.0})")), "100 MiB");
+  EXPECT_EQ(Only(*reg).Render("", "", Obj(R"({"n":7})")), "7 MiB");
 }
 
 TEST(RenderTest, StringsAreInsertedVerbatim) {
   auto reg = Load(OneType("description = \"{actor} added {u}\"\nfields = { u = \"string\" }"));
   ASSERT_TRUE(reg);
-  EXPECT_EQ(Only(*reg).Render("al\"ice", "", "", Obj(R"({"u":"b\u00f6b {x} \n"})")),
+  EXPECT_EQ(Only(*reg).Render("al\"ice", "", Obj(R"({"u":"b\u00f6b {x} \n"})")),
             "al\"ice added b\xc3\xb6" "b {x} \n");
 }
 
@@ -525,7 +535,7 @@ TEST(TypeRegistryFileTest, LoadsTheWarehouseExample) {
   EXPECT_EQ(add->visible_to, (std::vector<std::string>{"owner", "maintainer"}));
   EXPECT_FALSE(add->retention.has_value());
   EXPECT_TRUE(add->Field("submitted_by")->optional);
-  EXPECT_EQ(add->Render("alice", "requests", "", Obj(R"({"target_user":"bob","role_name":"Maintainer"})")),
+  EXPECT_EQ(add->Render("alice", "requests", Obj(R"({"target_user":"bob","role_name":"Maintainer"})")),
             "alice added bob as Maintainer");
   const EventType* login = reg.Find("account:login:success");
   ASSERT_NE(login, nullptr);

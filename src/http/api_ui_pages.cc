@@ -214,7 +214,8 @@ void Api::UiEvent(const std::string& id, const UiCaller& c, Respond& respond) {
   page.frame = FrameFor(c, e.tag);
   page.event = &e;
   page.redact_network = Redacts(c.who, e);
-  if (!e.pruned) page.leaf_matches = Sha256(std::string(1, '\0') + LeafText(e)) == e.leaf_hash;
+  std::string problem;
+  page.leaf_matches = RecomputeLeafHash(e, &problem) == e.leaf_hash && problem.empty();
 
   auto cp = s_.store->LatestCheckpoint();
   if (!cp) {

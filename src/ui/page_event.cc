@@ -40,6 +40,21 @@ void Metadata(const std::string& json, std::string* out) {
   *out += "</pre></details>";
 }
 
+// "Wellington, WGN, NZ" from the canonical location object: city, region, country code.
+std::string LocationText(const std::string& location_json) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(location_json, ec);
+  if (ec || !v.is_object()) return location_json;
+  std::string out;
+  for (const char* k : {"city", "region", "country"}) {
+    const auto* part = v.as_object().if_contains(k);
+    if (!part || !part->is_string()) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(part->get_string());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderEventPage(const EventPage& p) {
@@ -58,6 +73,7 @@ std::string RenderEventPage(const EventPage& p) {
   if (e.actor) Field("Actor", *e.actor, &m, p.actor_href);
   if (e.ip) Field("IP address", p.redact_network ? "redacted" : *e.ip, &m);
   if (e.user_agent) Field("User agent", p.redact_network ? "redacted" : *e.user_agent, &m);
+  if (e.location_json && !p.redact_network) Field("Location", LocationText(*e.location_json), &m);
   if (!e.pruned) Field("Occurred at", FormatRfc3339Micros(e.occurred_at), &m);
   Field("Recorded at", FormatRfc3339Micros(e.recorded_at), &m);
   Field("Seq", e.has_seq ? std::to_string(e.seq) : "not yet sequenced", &m);
@@ -72,12 +88,21 @@ std::string RenderEventPage(const EventPage& p) {
 
   m += "<h2>Integrity</h2><dl class=\"fields\"><dt>Leaf hash</dt><dd><code>" + Base64Encode(e.leaf_hash) +
        "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd><dt>Content</dt><dd>";
+  // What the recomputation covered (SPEC §5, leaf format 2).
+  std::string covered;
   if (e.pruned) {
-    m += "<span class=\"muted\">pruned: only the leaf hash is kept</span>";
+    covered = "the kept body hash, id, tag and time (retention pruned the payload)";
+  } else if (!e.salt) {
+    covered = "every field shown and the kept personal-data hash (retention scrubbed ip, user agent and location)";
+  } else if (p.redact_network) {
+    covered = "every field shown and the personal-data hash (ip and user agent are not shown to you)";
   } else {
-    m += p.leaf_matches ? "<span class=\"ok\">matches the leaf hash</span> (SHA-256 of 0x00 and the canonical JSON)"
-                        : "<span class=\"bad\">does not match the leaf hash</span>";
+    covered = "every field shown, ip, user agent and location included";
   }
+  m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
+                      : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
+  AppendEscaped(covered, &m);
+  if (p.leaf_matches) m += " hash to the leaf hash";
   m += "</dd><dt>Inclusion proof</dt><dd>";
   switch (p.proof) {
     case EventPage::Proof::kVerified:

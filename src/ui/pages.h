@@ -69,7 +69,9 @@ struct EventPage {
   const Event* event = nullptr;
   bool redact_network = false;
   std::string back_href, subject_href, actor_href;
-  bool leaf_matches = false;  // SHA-256(0x00 || canonical leaf) of the shown fields = leaf hash
+  // The stored fields recompute the leaf hash (format 2, core/leaf.h): from every field, from the
+  // fields and personal_hash once scrubbed, from body_hash once pruned.
+  bool leaf_matches = false;
   enum class Proof { kVerified, kFailed, kNotYet, kUnavailable } proof = Proof::kUnavailable;
   std::string proof_message;
   uint64_t tree_size = 0;

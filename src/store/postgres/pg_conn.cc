@@ -291,4 +291,6 @@ std::string TextArray(const std::vector<std::string>& items) {
 
 std::string ByteaHex(std::string_view bytes) { return "\\x" + HexEncode(bytes); }
 
+std::string CopyBytea(std::string_view bytes) { return "\\\\x" + HexEncode(bytes); }
+
 }  // namespace trail::pg

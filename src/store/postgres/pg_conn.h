@@ -183,5 +183,7 @@ void CopyText(std::string_view v, std::string* out);
 std::string TextArray(const std::vector<std::string>& items);
 // bytea input in hex format: \x0a1b…
 std::string ByteaHex(std::string_view bytes);
+// A bytea value in COPY text format: the hex input form with its backslash escaped.
+std::string CopyBytea(std::string_view bytes);
 
 }  // namespace trail::pg

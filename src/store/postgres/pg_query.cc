@@ -155,8 +155,8 @@ Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
                          std::string("SELECT ") + pg::kEventColumns +
                              " FROM events WHERE id = $1::uuid UNION ALL "
                              "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, "
-                             "subject, actor, ip, user_agent, metadata, "
-                             "description, NULL::bytea, false FROM pending WHERE id = $1::uuid",
+                             "subject, actor, ip, user_agent, metadata, description, NULL::bytea, false, "
+                             "location, salt, personal_hash, body_hash FROM pending WHERE id = $1::uuid",
                          {std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<Event>();

@@ -29,9 +29,8 @@ constexpr int kBatch = 2000;
 constexpr int64_t kScrubChunk = 4096;
 
 constexpr const char* kPruneSet =
-    "subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, description = "
-    "NULL, "
-    "occurred_at = NULL, pruned = true";
+    "subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, metadata = NULL, "
+    "description = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = true";
 
 // Holds the retention lock for the lifetime of the run.
 class RetentionLock {
@@ -160,8 +159,7 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
       if (req.dry_run) {
         auto r = c.Prepared(
             "gc_scrub_scan",
-            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND "
-            "(ip IS NOT NULL OR user_agent IS NOT NULL)",
+            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND NOT scrubbed",
             {Num(lo), Num(hi)});
         if (!r.ok()) return r.status();
         for (int i = 0; i < r->rows(); ++i) {
@@ -174,8 +172,9 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
         TRAIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
         auto r = c.Prepared(
             "gc_scrub",
-            "UPDATE events SET ip = NULL, user_agent = NULL, scrubbed = true WHERE seq >= $1 AND "
-            "seq < $2 AND NOT pruned AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+            // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
+            "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = true "
+            "WHERE seq >= $1 AND seq < $2 AND NOT pruned AND NOT scrubbed",
             {Num(lo), Num(hi)});
         Status s = r.status();
         if (s.ok()) s = SetMark(c, "gc:scrub", hi);

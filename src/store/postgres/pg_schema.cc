@@ -112,6 +112,38 @@ CREATE TABLE viewer_sessions(
 );
 CREATE INDEX viewer_sessions_last_used ON viewer_sessions(last_used);
 )sql"},
+    {3, "leaf format 2: location, salt, personal_hash, body_hash", R"sql(
+-- SPEC §5 format 2. Events hashed in format 1 cannot be re-hashed (they have no salt), and
+-- nothing was released with it: a database that holds any is refused, never mixed.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM pending) THEN
+    RAISE EXCEPTION 'this database holds events in leaf format 1, which this trail does not read; '
+                    'start from an empty database';
+  END IF;
+END $$;
+-- body_hash is NULL in pending when the client sent no occurred_at: the body then holds the
+-- recorded_at that the sequencer assigns, and the sequencer hashes it.
+ALTER TABLE pending ADD COLUMN location text, ADD COLUMN salt bytea NOT NULL,
+  ADD COLUMN personal_hash bytea NOT NULL, ADD COLUMN body_hash bytea;
+ALTER TABLE events ADD COLUMN location text, ADD COLUMN salt bytea, ADD COLUMN personal_hash bytea,
+  ADD COLUMN body_hash bytea NOT NULL;
+CREATE OR REPLACE FUNCTION trail_events_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.seq IS DISTINCT FROM OLD.seq OR NEW.id IS DISTINCT FROM OLD.id
+       OR NEW.tag IS DISTINCT FROM OLD.tag OR NEW.recorded_at IS DISTINCT FROM OLD.recorded_at
+       OR NEW.body_hash IS DISTINCT FROM OLD.body_hash OR NEW.leaf_hash IS DISTINCT FROM OLD.leaf_hash THEN
+      RAISE EXCEPTION 'an event''s seq, id, tag, recorded_at, body_hash and leaf_hash never change';
+    END IF;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'events are append-only';
+END $$;
+DROP TRIGGER events_leaf_fixed ON events;
+CREATE TRIGGER events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, body_hash, leaf_hash ON events
+  FOR EACH ROW EXECUTE FUNCTION trail_events_guard();
+)sql"},
 };
 
 }  // namespace

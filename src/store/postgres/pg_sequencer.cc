@@ -16,14 +16,15 @@
 //
 // Each batch, in one transaction: DELETE … RETURNING up to max_sequence_events pending rows
 // (oldest arrival first), give them seq next_seq…, recorded_at = max(clock, previous), compute
-// leaf hashes (core/event.h LeafText over the stored fields), COPY them into `events`, store
-// the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range, sign a
+// leaf hashes (core/leaf.h: the body when the node could not, then the leaf), COPY them into
+// `events`, store the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range, sign a
 // checkpoint when the backlog is drained or a second has passed, NOTIFY "<end> <checkpoint
 // size> <last arrival>" to every node, and COMMIT. A failed batch is rolled back in memory too.
 #include <map>
 #include <numeric>
 
 #include "core/codec.h"
+#include "core/leaf.h"
 #include "store/postgres/pg_internal.h"
 
 namespace trail {
@@ -260,7 +261,8 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
       "DELETE FROM pending WHERE arrival = ANY(ARRAY(SELECT arrival FROM pending ORDER BY "
       "arrival LIMIT $1)) "
       "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-      "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
+      "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at, "
+      "location, salt, personal_hash, body_hash",
       {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
   if (!rows.ok()) return fail(rows.status());
   const int n = rows->rows();
@@ -286,35 +288,39 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   if (n > 0) {
     Status s = c.CopyBegin(
         "COPY events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-        "metadata, description, leaf_hash) FROM STDIN");
+        "metadata, description, leaf_hash, location, salt, personal_hash, body_hash) FROM STDIN");
     if (!s.ok()) return fail(s);
   }
   for (int k : order) {
-    Event ev;
-    ev.id = std::string(rows->Text(k, 1));
-    ev.recorded_at = now;
-    ev.occurred_at = rows->IsNull(k, 2) ? now : rows->Int(k, 2);
-    ev.tag = std::string(rows->Text(k, 3));
-    ev.subject = rows->OptText(k, 4);
-    ev.actor = rows->OptText(k, 5);
-    ev.ip = rows->OptText(k, 6);
-    ev.user_agent = rows->OptText(k, 7);
-    ev.metadata_json = rows->IsNull(k, 8) ? "{}" : std::string(rows->Text(k, 8));
-    const std::string leaf_hash = Sha256(std::string(1, '\0') + LeafText(ev));
+    // Leaf format 2 (core/leaf.h): the node hashed the personal layer, and the body too when
+    // the client gave occurred_at; otherwise the body holds recorded_at, known only now.
+    const std::string id(rows->Text(k, 1));
+    const std::string tag(rows->Text(k, 3));
+    std::string body_hash = rows->Bytes(k, 14);
+    if (rows->IsNull(k, 14)) {
+      auto actor = rows->OptText(k, 5);
+      std::string metadata = rows->IsNull(k, 8) ? "{}" : std::string(rows->Text(k, 8));
+      body_hash = BodyHash(rows->Text(k, 4), actor ? OptView(*actor) : std::nullopt,
+                           rows->IsNull(k, 2) ? now : rows->Int(k, 2), metadata, rows->Bytes(k, 13));
+    }
+    const std::string leaf_hash = LeafHash(id, now, tag, body_hash);
     if (Status s = tree_.Append(leaf_hash, &nodes); !s.ok()) {
       if (c.ok()) c.CopyEnd("trail: sequencing failed");
       return fail(s);
     }
     const uint64_t seq = next_seq_++;
     copy += std::to_string(seq);
-    copy += '\t' + ev.id + '\t' + std::to_string(now) + '\t';
+    copy += '\t' + id + '\t' + std::to_string(now) + '\t';
     copy += rows->IsNull(k, 2) ? "\\N" : std::string(rows->Text(k, 2));
     for (int col = 3; col <= 9; ++col) {
       copy.push_back('\t');
       pg::CopyOpt(rows->OptText(k, col), &copy);
     }
-    copy += "\t\\\\x" + HexEncode(leaf_hash) + "\n";
-    tags[ev.tag]++;
+    copy += '\t' + pg::CopyBytea(leaf_hash) + '\t';
+    pg::CopyOpt(rows->OptText(k, 11), &copy);
+    copy += '\t' + pg::CopyBytea(rows->Bytes(k, 12)) + '\t' + pg::CopyBytea(rows->Bytes(k, 13)) + '\t' +
+            pg::CopyBytea(body_hash) + '\n';
+    tags[tag]++;
     delays.push_back(rows->Int(k, 10));
     if (copy.size() >= kCopyChunk) {
       if (Status s = c.CopyPut(copy); !s.ok()) return fail(s);

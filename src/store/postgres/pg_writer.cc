@@ -36,6 +36,7 @@ Status Storable(const PreparedEvent& e) {
   if (e.actor) TRAIL_RETURN_IF_ERROR(check("actor", *e.actor));
   if (e.ip) TRAIL_RETURN_IF_ERROR(check("ip", *e.ip));
   if (e.user_agent) TRAIL_RETURN_IF_ERROR(check("user_agent", *e.user_agent));
+  if (e.location_json) TRAIL_RETURN_IF_ERROR(check("location", *e.location_json));
   if (e.idempotency_key) TRAIL_RETURN_IF_ERROR(check("idempotency_key", *e.idempotency_key));
   TRAIL_RETURN_IF_ERROR(check("metadata", e.metadata_json));
   return check("description", e.description);
@@ -63,6 +64,14 @@ void AppendPendingRow(const PreparedEvent& e, std::string* out) {
   }
   out->push_back('\t');
   pg::CopyText(e.description, out);
+  out->push_back('\t');
+  pg::CopyOpt(e.location_json, out);
+  out->push_back('\t');
+  out->append(pg::CopyBytea(e.salt));
+  out->push_back('\t');
+  out->append(pg::CopyBytea(e.personal_hash));
+  out->push_back('\t');
+  out->append(e.body_hash.empty() ? "\\N" : pg::CopyBytea(e.body_hash));
   out->push_back('\n');
 }
 
@@ -182,8 +191,8 @@ Status PostgresStore::CommitGroup(std::vector<AppendRequest>& group, std::vector
   }
   if (n > 0) {
     Status s = c.CopyIn(
-        "COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, description) "
-        "FROM STDIN",
+        "COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, description, "
+        "location, salt, personal_hash, body_hash) FROM STDIN",
         rows);
     if (!s.ok()) return abort(s);
     auto a =

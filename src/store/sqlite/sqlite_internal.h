@@ -18,7 +18,7 @@ inline constexpr Micros kMicrosPerHour = 3600LL * 1000000;
 
 inline constexpr std::string_view kEventColumns =
     "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-    "description, leaf_hash, pruned";
+    "description, leaf_hash, pruned, location, salt, personal_hash, body_hash";
 
 inline std::optional<std::string> OptText(const sqlite::Stmt& st, int col) {
   if (st.IsNull(col)) return std::nullopt;
@@ -40,6 +40,10 @@ inline void ReadEvent(const sqlite::Stmt& st, Event* e) {
   e->description = std::string(st.Text(10));
   e->leaf_hash = std::string(st.Blob(11));
   e->pruned = st.Int(12) != 0;
+  e->location_json = OptText(st, 13);
+  e->salt = st.IsNull(14) ? std::nullopt : std::optional<std::string>(st.Blob(14));
+  e->personal_hash = std::string(st.Blob(15));
+  e->body_hash = std::string(st.Blob(16));
 }
 
 

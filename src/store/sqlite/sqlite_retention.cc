@@ -29,8 +29,9 @@ constexpr uint64_t kScrubChunk = 1024;
 constexpr uint64_t kDenseSpan = 8;
 
 constexpr std::string_view kPruneSet =
-    "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, metadata = NULL, "
-    "description = NULL, occurred_at = NULL, pruned = 1 WHERE seq = ? AND pruned = 0";
+    "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, "
+    "metadata = NULL, description = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = 1 "
+    "WHERE seq = ? AND pruned = 0";
 // What a pruned row gives back: the chart's hour x tag-prefix count it leaves.
 constexpr std::string_view kPruneReturning = " RETURNING recorded_at, tag";
 
@@ -55,9 +56,10 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
-        w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND "
-              "(ip IS NOT NULL OR user_agent IS NOT NULL)"));
-    TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(w.db, "UPDATE events SET ip = NULL, user_agent = NULL, scrubbed = 1 WHERE seq = ?"));
+        w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND scrubbed = 0"));
+    // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
+    TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(
+        w.db, "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = 1 WHERE seq = ?"));
     TRAIL_RETURN_IF_ERROR(w.meta_set.Prepare(
         w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
     TRAIL_RETURN_IF_ERROR(w.delete_key.Prepare(w.db, "DELETE FROM postings WHERE key = ?"));

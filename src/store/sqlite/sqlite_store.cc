@@ -8,12 +8,15 @@
 #include "store/histogram.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_internal.h"
+#include "core/leaf.h"
 #include "tlog/hasher.h"
 
 namespace trail {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: leaf format 2 (SPEC §5): location, salt, personal_hash and body_hash columns. A store
+// written in format 1 (schema 1; nothing was released with it) is refused, never mixed.
+constexpr int kSchemaVersion = 2;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -27,8 +30,12 @@ CREATE TABLE IF NOT EXISTS events(
   actor TEXT,
   ip TEXT,
   user_agent TEXT,
+  location TEXT,
   metadata TEXT,
   description TEXT,
+  salt BLOB,
+  personal_hash BLOB,
+  body_hash BLOB NOT NULL,
   leaf_hash BLOB NOT NULL,
   pruned INTEGER NOT NULL DEFAULT 0,
   scrubbed INTEGER NOT NULL DEFAULT 0);
@@ -46,8 +53,8 @@ CREATE TABLE IF NOT EXISTS tree_nodes(level INTEGER NOT NULL, idx INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, leaf_hash ON events
-  BEGIN SELECT RAISE(ABORT, 'an event''s seq, id, tag, recorded_at and leaf_hash never change'); END;
+CREATE TRIGGER IF NOT EXISTS events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, body_hash, leaf_hash ON events
+  BEGIN SELECT RAISE(ABORT, 'an event''s seq, id, tag, recorded_at, body_hash and leaf_hash never change'); END;
 CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
   hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )sql";
@@ -110,8 +117,13 @@ Status SqliteStore::Init() {
     TRAIL_RETURN_IF_ERROR(v.Prepare(w.db, "SELECT value FROM meta WHERE key='schema_version'"));
     Status s;
     if (v.Step(&s)) {
-      if (std::string(v.Text(0)) != std::to_string(kSchemaVersion))
-        return Status::Corruption("schema version " + std::string(v.Text(0)) + " is not supported");
+      const std::string have(v.Text(0));
+      if (have == "1")
+        return Status::Corruption(opt_.path + " was written in leaf format 1 (schema 1), which this trail does "
+                                  "not read: its events were hashed without salt, personal_hash and body_hash (SPEC "
+                                  "\u00a75). Start from an empty data directory.");
+      if (have != std::to_string(kSchemaVersion))
+        return Status::Corruption("schema version " + have + " is not supported");
     } else {
       TRAIL_RETURN_IF_ERROR(s);
       TRAIL_RETURN_IF_ERROR(w.db.Exec("INSERT INTO meta VALUES('schema_version','" +
@@ -135,8 +147,9 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.commit.Prepare(w.db, "COMMIT"));
   TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
   TRAIL_RETURN_IF_ERROR(w.insert.Prepare(
-      w.db, "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, "
-            "user_agent, metadata, description, leaf_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+      w.db, "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+            "location, metadata, description, salt, personal_hash, body_hash, leaf_hash) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.find_idem.Prepare(
       w.db, "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
   TRAIL_RETURN_IF_ERROR(w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
@@ -395,7 +408,8 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       const uint64_t seq = next_seq_++;
       const Micros recorded = now;
       last_recorded_ = recorded;
-      std::string leaf_hash = tlog::LeafHashOf(LeafText(e, recorded));
+      const std::string body_hash = CompleteBodyHash(e, recorded);
+      const std::string leaf_hash = LeafHash(e.id, recorded, e.tag, body_hash);
       auto& st = w.insert;
       st.Bind(1, static_cast<int64_t>(seq));
       st.BindStatic(2, e.id);
@@ -410,13 +424,17 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       BindOpt(st, 7, e.actor);
       BindOpt(st, 8, e.ip);
       BindOpt(st, 9, e.user_agent);
+      BindOpt(st, 10, e.location_json);
       if (e.metadata_json == "{}") {
-        st.BindNull(10);
+        st.BindNull(11);
       } else {
-        st.BindStatic(10, e.metadata_json);
+        st.BindStatic(11, e.metadata_json);
       }
-      st.BindStatic(11, e.description);
-      st.BindBlob(12, leaf_hash);
+      st.BindStatic(12, e.description);
+      st.BindBlob(13, e.salt);
+      st.BindBlob(14, e.personal_hash);
+      st.BindBlob(15, body_hash);
+      st.BindBlob(16, leaf_hash);
       s = st.Run();
       if (s.ok() && opt_.maintain_tree) s = ExtendTree(leaf_hash);
       if (!s.ok()) break;

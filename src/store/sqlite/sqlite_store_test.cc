@@ -40,7 +40,12 @@ TEST_F(SqliteStoreTest, AppendThenReadBackEveryField) {
     EXPECT_EQ(e.metadata_json, CanonicalJson(md));
     EXPECT_EQ(e.description, "alice added bob as Maintainer");
     EXPECT_EQ(e.leaf_hash, LeafHash(batch[0], kStart));
-    EXPECT_EQ(e.leaf_hash, Sha256(std::string(1, '\0') + LeafText(e)));
+    EXPECT_EQ(e.salt, batch[0].salt);
+    EXPECT_EQ(e.personal_hash, batch[0].personal_hash);
+    EXPECT_EQ(e.body_hash, CompleteBodyHash(batch[0], kStart));
+    std::string problem = "unset";
+    EXPECT_EQ(e.leaf_hash, RecomputeLeafHash(e, &problem));
+    EXPECT_EQ(problem, "");
     EXPECT_FALSE(e.pruned);
 
     Event b = GetOk("0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b");
@@ -52,7 +57,8 @@ TEST_F(SqliteStoreTest, AppendThenReadBackEveryField) {
     EXPECT_EQ(b.metadata_json, "{}");
     EXPECT_EQ(b.description, " logged in");
     EXPECT_EQ(b.leaf_hash, LeafHash(batch[1], kStart));
-    EXPECT_EQ(b.leaf_hash, Sha256(std::string(1, '\0') + LeafText(b)));
+    EXPECT_EQ(b.leaf_hash, RecomputeLeafHash(b, &problem));
+    EXPECT_EQ(problem, "");
 
     std::vector<Event> all = All();
     ASSERT_EQ(all.size(), 2u);

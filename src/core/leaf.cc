@@ -1,0 +1,132 @@
+#include "core/leaf.h"
+
+#include "core/codec.h"
+#include "core/json_text.h"
+#include "core/time_format.h"
+
+namespace trail {
+namespace {
+
+// `"key":"value",` with the value JSON-escaped; nothing when absent.
+void Member(std::string_view key, OptView v, std::string* out) {
+  if (!v) return;
+  AppendJsonKey(key, out);
+  AppendJsonString(*v, out);
+  out->push_back(',');
+}
+
+// `"key":<json>,` with the value already canonical JSON; nothing when absent.
+void RawMember(std::string_view key, OptView json, std::string* out) {
+  if (!json) return;
+  AppendJsonKey(key, out);
+  out->append(*json);
+  out->push_back(',');
+}
+
+void Base64Member(std::string_view key, std::string_view raw, std::string* out) {
+  AppendJsonKey(key, out);
+  out->push_back('"');
+  out->append(Base64Encode(raw));
+  out->append("\",");
+}
+
+// Replaces the trailing ',' of the last member with the closing brace.
+void Close(std::string* out) {
+  if (out->back() == ',') {
+    out->back() = '}';
+  } else {
+    out->push_back('}');
+  }
+}
+
+}  // namespace
+
+void AppendPersonalText(std::string_view salt, OptView ip, OptView user_agent, OptView location_json,
+                        std::string* out) {
+  out->push_back('{');
+  Member("ip", ip, out);
+  RawMember("location", location_json, out);
+  Base64Member("salt", salt, out);
+  Member("user_agent", user_agent, out);
+  Close(out);
+}
+
+std::string PersonalHash(std::string_view salt, OptView ip, OptView user_agent, OptView location_json) {
+  std::string text;
+  text.reserve(128);
+  AppendPersonalText(salt, ip, user_agent, location_json, &text);
+  return Sha256(text);
+}
+
+void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
+                    std::string_view personal_hash, std::string* out) {
+  out->push_back('{');
+  Member("actor", actor, out);
+  RawMember("metadata", metadata_json, out);
+  if (occurred_at) {
+    out->append("\"occurred_at\":\"");
+    AppendRfc3339Micros(*occurred_at, out);
+    out->append("\",");
+  }
+  Base64Member("personal_hash", personal_hash, out);
+  Member("subject", subject, out);
+  Close(out);
+}
+
+std::string BodyHash(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
+                     std::string_view personal_hash) {
+  std::string text;
+  text.reserve(160 + (metadata_json ? metadata_json->size() : 0));
+  AppendBodyText(subject, actor, occurred_at, metadata_json, personal_hash, &text);
+  return Sha256(text);
+}
+
+void AppendLeafText(std::string_view id, Micros recorded_at, std::string_view tag, std::string_view body_hash,
+                    std::string* out) {
+  out->push_back('{');
+  Base64Member("body_hash", body_hash, out);
+  Member("id", id, out);
+  out->append("\"recorded_at\":\"");
+  AppendRfc3339Micros(recorded_at, out);
+  out->append("\",");
+  Member("tag", tag, out);
+  out->append("\"v\":2}");
+}
+
+std::string LeafHash(std::string_view id, Micros recorded_at, std::string_view tag, std::string_view body_hash) {
+  std::string text(1, '\0');
+  text.reserve(200);
+  AppendLeafText(id, recorded_at, tag, body_hash, &text);
+  return Sha256(text);
+}
+
+std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
+  problem->clear();
+  auto fail = [problem](std::string why) {
+    if (problem->empty()) *problem = std::move(why);
+  };
+  const bool personal_left = e.salt || e.ip || e.user_agent || e.location_json;
+  if (e.pruned) {
+    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left)
+      fail("marked pruned but still holds payload");
+    if (e.body_hash.size() != kSha256Size) fail("pruned without a 32-byte body_hash");
+    return LeafHash(e.id, e.recorded_at, e.tag, e.body_hash);
+  }
+  if (!e.subject) fail("no subject on an event that is not pruned");
+  std::string personal_hash;
+  if (e.scrubbed) {
+    if (personal_left) fail("marked scrubbed but still holds personal data");
+    if (e.personal_hash.size() != kSha256Size) fail("scrubbed without a 32-byte personal_hash");
+    personal_hash = std::string(e.personal_hash);
+  } else {
+    if (!e.salt || e.salt->size() != kSaltBytes) fail("no 16-byte salt on an event that is not scrubbed");
+    personal_hash = PersonalHash(e.salt.value_or(""), e.ip, e.user_agent, e.location_json);
+    if (personal_hash != e.personal_hash) fail("ip, user_agent, location or salt differ from personal_hash");
+  }
+  std::string body_hash = BodyHash(e.subject.value_or(""), e.actor, e.occurred_at.value_or(e.recorded_at),
+                                   e.metadata_json, personal_hash);
+  if (body_hash != e.body_hash) fail("subject, actor, occurred_at or metadata differ from body_hash");
+  return LeafHash(e.id, e.recorded_at, e.tag, body_hash);
+}
+
+}  // namespace trail
