@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
-#include <cmath>
 
 #include "core/codec.h"
 #include "core/jcs.h"
@@ -44,31 +43,9 @@ Status OptionalString(const boost::json::object& o, std::string_view key, size_t
 }
 
 
-// JSON text can hold numbers no double can (1e400): refuse them rather than store null.
-// Returns the path of the first one, or "" when all are finite.
-std::string NonFinitePath(const boost::json::value& v, const std::string& path) {
-  if (v.is_double()) return std::isfinite(v.get_double()) ? "" : path;
-  if (v.is_object()) {
-    for (const auto& kv : v.get_object()) {
-      if (!kv.value().is_structured() && !kv.value().is_double()) continue;
-      if (auto p = NonFinitePath(kv.value(), path + "." + std::string(kv.key())); !p.empty()) return p;
-    }
-  } else if (v.is_array()) {
-    const auto& a = v.get_array();
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!a[i].is_structured() && !a[i].is_double()) continue;
-      if (auto p = NonFinitePath(a[i], path + "[" + std::to_string(i) + "]"); !p.empty()) return p;
-    }
-  }
-  return "";
-}
-
-Status CheckFinite(const boost::json::object& metadata) {
-  for (const auto& kv : metadata) {
-    if (!kv.value().is_structured() && !kv.value().is_double()) continue;
-    if (auto p = NonFinitePath(kv.value(), "metadata." + std::string(kv.key())); !p.empty())
-      return Invalid(p + ": number out of range");
-  }
+// SPEC §2: numbers every JCS implementation reads alike (I-JSON), at any depth.
+Status CheckIJsonNumbers(const boost::json::object& metadata) {
+  if (auto e = IJsonNumberError(metadata, "metadata"); !e.empty()) return Invalid(std::move(e));
   return Status::Ok();
 }
 
@@ -188,7 +165,7 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
     metadata = &m->value().get_object();
   }
   TRAIL_RETURN_IF_ERROR(type->ValidateMetadata(*metadata));
-  TRAIL_RETURN_IF_ERROR(CheckFinite(*metadata));
+  TRAIL_RETURN_IF_ERROR(CheckIJsonNumbers(*metadata));
   return Finish(std::move(e), *type, *metadata);
 }
 
@@ -203,6 +180,7 @@ Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
   const EventType* type = nullptr;
   TRAIL_RETURN_IF_ERROR(CheckTagAndSubject(e.tag, e.subject, types, &type));
   TRAIL_RETURN_IF_ERROR(type->ValidateMetadata(metadata));
+  TRAIL_RETURN_IF_ERROR(CheckIJsonNumbers(metadata));
   e.id = ids.Next();
   return Finish(std::move(e), *type, metadata);
 }

@@ -269,6 +269,49 @@ TEST_F(EventTest, MetadataIsCheckedAgainstTheType) {
   EXPECT_THAT(s.message(), HasSubstr("metadata.more: not a field"));
 }
 
+// SPEC §2: numbers every JCS verifier reads alike (I-JSON), at any depth of the metadata.
+TEST_F(EventTest, NumbersOutsideIJsonAreRefusedNamingTheirPath) {
+  const std::string head = R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":"1",)";
+  const struct {
+    const char* metadata;
+    const char* message;
+  } cases[] = {
+      {R"("n":9007199254740993)",
+       "metadata.n: integer 9007199254740993 is outside ±(2^53−1) (I-JSON); send it as a string"},
+      {R"("n":-9007199254740993)",
+       "metadata.n: integer -9007199254740993 is outside ±(2^53−1) (I-JSON); send it as a string"},
+      {R"("n":9007199254740992)",
+       "metadata.n: integer 9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string"},
+      {R"("size":12345678901234567890)",
+       "metadata.size: integer 12345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a string"},
+      {R"("details":{"a":[1,{"b":[0,-9223372036854775808]}]})",
+       "metadata.details.a[1].b[1]: integer -9223372036854775808 is outside ±(2^53−1) (I-JSON); send it as a "
+       "string"},
+      {R"("files":[1e400])",
+       "metadata.files[0]: number is not a finite IEEE-754 double (I-JSON); send it as a string"},
+      {R"("x":{"y":-1e999})", "metadata.x.y: number is not a finite IEEE-754 double (I-JSON); send it as a string"},
+  };
+  for (const auto& c : cases) {
+    Status s = Error(head + c.metadata + "}}");
+    EXPECT_EQ(s.error_code(), "invalid_event") << c.metadata;
+    EXPECT_EQ(s.message(), c.message) << c.metadata;
+  }
+  // The bounds themselves, and every finite double, are I-JSON.
+  PreparedEvent e = Ok(head + R"("a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e308,)" +
+                       R"("d":5e-324,"e":1e21,"f":123456789012345680000.0,"g":-0,"h":1e-400}})");
+  EXPECT_EQ(e.metadata_json,
+            R"({"a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e+308,"d":5e-324,"e":1e+21,)"
+            R"("f":123456789012345680000,"g":0,"h":0,"version":"1"})");
+}
+
+TEST_F(EventTest, TypedPrepareEventRefusesNumbersOutsideIJsonToo) {
+  boost::json::object m{{"version", "1"}, {"size", uint64_t{1} << 60}};
+  auto r = PrepareEvent("project:release:add", "project:r", std::nullopt, m, *types_, ids_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "metadata.size: integer 1152921504606846976 is outside ±(2^53−1) (I-JSON); send it as a string");
+}
+
 TEST_F(EventTest, UnknownTopLevelFieldIsRefused) {
   Status s = Error(R"({"tag":"account:login:success","subject":"user:a","metdata":{}})");
   EXPECT_EQ(s.error_code(), "invalid_event");

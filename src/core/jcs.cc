@@ -10,7 +10,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,11 @@ namespace {
 // surrogates that encode everything from U+10000 (lead bytes 0xF0..0xF4), so they must rank
 // above those; every other pair of lead bytes already compares as UTF-16 does.
 inline unsigned Utf16Rank(unsigned char b) { return (b == 0xee || b == 0xef) ? b + 0x10u : b; }
+
+constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // I-JSON's integer bound
+
+// A JSON number written without fraction or exponent.
+bool IsIntegerLiteral(std::string_view text) { return text.find_first_of(".eE") == std::string_view::npos; }
 
 
 template <typename Int>
@@ -147,11 +154,13 @@ struct ExactNumberHandler {
   }
   bool on_int64(int64_t i, sv_t, ec_t&) {
     number_text.clear();
+    if (i > kMaxSafeInteger || i < -kMaxSafeInteger) not_ijson = true;
     st.push_int64(i);
     return true;
   }
   bool on_uint64(uint64_t u, sv_t, ec_t&) {
     number_text.clear();
+    if (u > static_cast<uint64_t>(kMaxSafeInteger)) not_ijson = true;
     st.push_uint64(u);
     return true;
   }
@@ -167,6 +176,8 @@ struct ExactNumberHandler {
     auto r = std::from_chars(first, last, exact);
     // Out of range (overflow, or underflow to zero): keep the parser's value.
     if (r.ec == std::errc() && r.ptr == last) d = exact;
+    // An integer literal only comes here when it is too wide for 64 bits.
+    if (!std::isfinite(d) || IsIntegerLiteral({first, static_cast<size_t>(last - first)})) not_ijson = true;
     number_text.clear();
     st.push_double(d);
     return true;
@@ -184,19 +195,222 @@ struct ExactNumberHandler {
 
   boost::json::value_stack st;
   std::string number_text;
+  bool not_ijson = false;
 };
+
+// Finds the first number literal that is not I-JSON, keeping the path to it; builds nothing.
+// Only run on the rare texts ParseJsonExact flagged, so it may be plain rather than fast.
+struct IJsonFinder {
+  static constexpr size_t max_object_size = boost::json::object::max_size();
+  static constexpr size_t max_array_size = boost::json::array::max_size();
+  static constexpr size_t max_key_size = boost::json::string::max_size();
+  static constexpr size_t max_string_size = boost::json::string::max_size();
+
+  using ec_t = boost::json::error_code;
+  using sv_t = boost::json::string_view;
+
+  struct Level {
+    bool array;
+    size_t index = 0;  // arrays: the element being read
+    std::string key;   // objects: the member being read
+  };
+
+  std::string Path() const {
+    std::string p;
+    for (const Level& l : levels) {
+      if (l.array) {
+        p += "[" + std::to_string(l.index) + "]";
+      } else {
+        if (!p.empty()) p.push_back('.');
+        p += l.key;
+      }
+    }
+    return p;
+  }
+  // A scalar or container ended: the enclosing array moves to its next element.
+  void ValueDone() {
+    if (!levels.empty() && levels.back().array) ++levels.back().index;
+    key_done = true;
+  }
+  bool Found(std::string what, ec_t& ec) {
+    problem = JsonTextProblem{Path(), std::move(what) + " (I-JSON); send it as a string"};
+    ec = boost::json::error::extra_data;  // stops the parse; the caller ignores it
+    return false;
+  }
+  bool WideInteger(std::string_view text, ec_t& ec) {
+    return Found("integer " + std::string(text) + " is outside ±(2^53−1)", ec);
+  }
+  std::string_view Text(sv_t s) {
+    if (number_text.empty()) return {s.data(), s.size()};
+    number_text.append(s.data(), s.size());
+    return number_text;
+  }
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    levels.push_back(Level{false, 0, {}});
+    return true;
+  }
+  bool on_object_end(size_t, ec_t&) {
+    levels.pop_back();
+    ValueDone();
+    return true;
+  }
+  bool on_array_begin(ec_t&) {
+    levels.push_back(Level{true, 0, {}});
+    return true;
+  }
+  bool on_array_end(size_t, ec_t&) {
+    levels.pop_back();
+    ValueDone();
+    return true;
+  }
+  bool on_key_part(sv_t s, size_t, ec_t&) {
+    if (key_done) levels.back().key.clear();
+    key_done = false;
+    levels.back().key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv_t s, size_t n, ec_t& ec) {
+    on_key_part(s, n, ec);
+    return true;
+  }
+  bool on_string_part(sv_t, size_t, ec_t&) { return true; }
+  bool on_string(sv_t, size_t, ec_t&) {
+    ValueDone();
+    return true;
+  }
+  bool on_number_part(sv_t s, ec_t&) {
+    number_text.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(int64_t i, sv_t s, ec_t& ec) {
+    if (i > kMaxSafeInteger || i < -kMaxSafeInteger) return WideInteger(Text(s), ec);
+    number_text.clear();
+    ValueDone();
+    return true;
+  }
+  bool on_uint64(uint64_t u, sv_t s, ec_t& ec) {
+    if (u > static_cast<uint64_t>(kMaxSafeInteger)) return WideInteger(Text(s), ec);
+    number_text.clear();
+    ValueDone();
+    return true;
+  }
+  bool on_double(double d, sv_t s, ec_t& ec) {
+    std::string_view text = Text(s);
+    if (IsIntegerLiteral(text)) return WideInteger(text, ec);
+    double exact;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), exact);
+    if (r.ec == std::errc()) d = exact;
+    if (!std::isfinite(d)) return Found(std::string(text) + " is not a finite IEEE-754 double", ec);
+    number_text.clear();
+    ValueDone();
+    return true;
+  }
+  bool on_bool(bool, ec_t&) {
+    ValueDone();
+    return true;
+  }
+  bool on_null(ec_t&) {
+    ValueDone();
+    return true;
+  }
+  bool on_comment_part(sv_t, ec_t&) { return true; }
+  bool on_comment(sv_t, ec_t&) { return true; }
+
+  std::vector<Level> levels;
+  bool key_done = true;
+  std::string number_text;
+  std::optional<JsonTextProblem> problem;
+};
+
+std::string IJsonError(const boost::json::value& v, std::string* path);
+
+std::string IJsonMembersError(const boost::json::object& o, std::string* path) {
+  const size_t n = path->size();
+  for (const auto& kv : o) {
+    if (!kv.value().is_structured() && !kv.value().is_number()) continue;
+    path->push_back('.');
+    path->append(kv.key());
+    if (auto e = IJsonError(kv.value(), path); !e.empty()) return e;
+    path->resize(n);
+  }
+  return "";
+}
+
+std::string IJsonError(const boost::json::value& v, std::string* path) {
+  auto integer = [&](const std::string& text) {
+    return *path + ": integer " + text + " is outside ±(2^53−1) (I-JSON); send it as a string";
+  };
+  switch (v.kind()) {
+    case boost::json::kind::int64:
+      if (v.get_int64() > kMaxSafeInteger || v.get_int64() < -kMaxSafeInteger)
+        return integer(std::to_string(v.get_int64()));
+      return "";
+    case boost::json::kind::uint64:
+      if (v.get_uint64() > static_cast<uint64_t>(kMaxSafeInteger)) return integer(std::to_string(v.get_uint64()));
+      return "";
+    case boost::json::kind::double_:
+      if (!std::isfinite(v.get_double()))
+        return *path + ": number is not a finite IEEE-754 double (I-JSON); send it as a string";
+      return "";
+    case boost::json::kind::object:
+      return IJsonMembersError(v.get_object(), path);
+    case boost::json::kind::array: {
+      const size_t n = path->size();
+      const auto& a = v.get_array();
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!a[i].is_structured() && !a[i].is_number()) continue;
+        path->append("[" + std::to_string(i) + "]");
+        if (auto e = IJsonError(a[i], path); !e.empty()) return e;
+        path->resize(n);
+      }
+      return "";
+    }
+    default:
+      return "";
+  }
+}
+
+boost::json::value ParseExact(std::string_view s, boost::json::error_code& ec, boost::json::storage_ptr sp,
+                              const boost::json::parse_options& opt, bool* not_ijson) {
+  boost::json::basic_parser<ExactNumberHandler> p(opt, boost::json::storage_ptr());
+  p.handler().st.reset(std::move(sp));
+  const size_t n = p.write_some(false, s.data(), s.size(), ec);
+  if (!ec && n < s.size()) ec = boost::json::error::extra_data;
+  if (ec) return nullptr;
+  if (not_ijson) *not_ijson = p.handler().not_ijson;
+  return p.handler().st.release();
+}
 
 }  // namespace
 
 boost::json::value ParseJsonExact(std::string_view s, boost::json::error_code& ec,
                                   boost::json::storage_ptr sp,
                                   const boost::json::parse_options& opt) {
-  boost::json::basic_parser<ExactNumberHandler> p(opt, boost::json::storage_ptr());
-  p.handler().st.reset(std::move(sp));
-  const size_t n = p.write_some(false, s.data(), s.size(), ec);
-  if (!ec && n < s.size()) ec = boost::json::error::extra_data;
-  if (ec) return nullptr;
-  return p.handler().st.release();
+  return ParseExact(s, ec, std::move(sp), opt, nullptr);
+}
+
+boost::json::value ParseJsonExact(std::string_view s, boost::json::error_code& ec, bool* not_ijson) {
+  return ParseExact(s, ec, {}, {}, not_ijson);
+}
+
+std::string IJsonNumberError(const boost::json::value& v, const std::string& path) {
+  std::string p = path;
+  return IJsonError(v, &p);
+}
+
+std::string IJsonNumberError(const boost::json::object& v, const std::string& path) {
+  std::string p = path;
+  return IJsonMembersError(v, &p);
+}
+
+std::optional<JsonTextProblem> FindNonIJsonNumber(std::string_view json) {
+  boost::json::basic_parser<IJsonFinder> p(boost::json::parse_options{});
+  boost::json::error_code ec;
+  p.write_some(false, json.data(), json.size(), ec);
+  return std::move(p.handler().problem);
 }
 
 bool JcsKeyLess(std::string_view a, std::string_view b) {

@@ -162,6 +162,105 @@ TEST(JcsTest, IntegersPrintExactly) {
   EXPECT_EQ(Canon("-1.25E+2"), "-125");
 }
 
+// The numbers interop suites try (RFC 8785 §3.2.2.3, ECMAScript Number.prototype.toString),
+// from their JSON text as a client sends it.
+TEST(JcsTest, ClassicNumbersFromTextAsEcmaScriptWritesThem) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0", "0"},
+      {"-0", "0"},
+      {"0.0", "0"},
+      {"-0.0", "0"},
+      {"1.0", "1"},
+      {"100", "100"},
+      {"1e+2", "100"},
+      {"1E2", "100"},
+      {"1e21", "1e+21"},
+      {"1e20", "100000000000000000000"},
+      {"1.2345678901234568e20", "123456789012345680000"},
+      {"123456789012345680000.0", "123456789012345680000"},
+      {"1e-7", "1e-7"},
+      {"1e-6", "0.000001"},
+      {"0.000001", "0.000001"},
+      {"0.0000001", "1e-7"},
+      {"0.1", "0.1"},
+      {"0.3333333333333333", "0.3333333333333333"},
+      {"4.35", "4.35"},
+      {"4.350", "4.35"},
+      {"5e-324", "5e-324"},
+      {"-5e-324", "-5e-324"},
+      {"1.7976931348623157e308", "1.7976931348623157e+308"},
+      {"9007199254740991", "9007199254740991"},
+      {"-9007199254740991", "-9007199254740991"},
+      {"9007199254740991.0", "9007199254740991"},
+      {"9.007199254740993e15", "9007199254740992"},  // a double: rounds like any verifier's
+      {"1e-400", "0"},
+      {"333333333.33333329", "333333333.3333333"},
+  };
+  for (const auto& [in, want] : cases) EXPECT_EQ(Canon(in), want) << in;
+}
+
+TEST(JcsTest, IJsonNumberErrorNamesThePathOfTheFirstOffender) {
+  EXPECT_EQ(IJsonNumberError(Parse(R"({"a":[1,-9007199254740991,9007199254740991,1e308,"9007199254740993"],
+                                      "b":{"c":null,"d":true,"e":0.5}})"),
+                             "m"),
+            "");
+  EXPECT_EQ(IJsonNumberError(Parse("9007199254740992"), "n"),
+            "n: integer 9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string");
+  EXPECT_EQ(IJsonNumberError(Parse("-9007199254740992"), "n"),
+            "n: integer -9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string");
+  EXPECT_EQ(IJsonNumberError(Parse(R"({"a":{"b":[0,[1,18446744073709551615]]}})"), "m"),
+            "m.a.b[1][1]: integer 18446744073709551615 is outside ±(2^53−1) (I-JSON); send it as a string");
+  EXPECT_EQ(IJsonNumberError(Parse(R"({"a":1,"b":[1e400]})").as_object(), "metadata"),
+            "metadata.b[0]: number is not a finite IEEE-754 double (I-JSON); send it as a string");
+  // The first in member order, and the path does not keep what earlier members added.
+  EXPECT_EQ(IJsonNumberError(Parse(R"({"x":{"y":[1,2]},"z":-9223372036854775808,"w":1e999})").as_object(), "m"),
+            "m.z: integer -9223372036854775808 is outside ±(2^53−1) (I-JSON); send it as a string");
+}
+
+TEST(JcsTest, FindNonIJsonNumberSeesWhatTheValueHides) {
+  // Integer literals too wide for 64 bits parse as doubles; the text still shows them.
+  bool flagged = false;
+  boost::json::error_code ec;
+  boost::json::value v = ParseJsonExact(R"({"n":123456789012345678901234567890})", ec, &flagged);
+  ASSERT_FALSE(ec);
+  EXPECT_TRUE(v.at("n").is_double());
+  EXPECT_EQ(IJsonNumberError(v, "m"), "");
+  EXPECT_TRUE(flagged);
+  auto p = FindNonIJsonNumber(R"({"n":123456789012345678901234567890})");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->path, "n");
+  EXPECT_EQ(p->why, "integer 123456789012345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a string");
+
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"events":[{"metadata":{"a":[1,{"b\u0063":123456789012345680000}]}}]})", "events[0].metadata.a[1].bc"},
+      {R"({"a":{"x":1,"y":{}},"b":[[],[9007199254740992]]})", "b[1][0]"},
+      {R"([1, 2, -9007199254740992])", "[2]"},
+      {R"({"a":"9007199254740993","b":1e400})", "b"},
+      {R"({"k":[{"long key \"quoted\"":-1E+999}]})", "k[0].long key \"quoted\""},
+      {"18446744073709551615", ""},
+  };
+  for (const auto& [json, path] : bad) {
+    flagged = false;
+    ParseJsonExact(json, ec, &flagged);
+    ASSERT_FALSE(ec) << json;
+    EXPECT_TRUE(flagged) << json;
+    auto q = FindNonIJsonNumber(json);
+    ASSERT_TRUE(q) << json;
+    EXPECT_EQ(q->path, path) << json;
+  }
+  EXPECT_EQ(FindNonIJsonNumber(R"({"b":[-1e400]})")->why,
+            "-1e400 is not a finite IEEE-754 double (I-JSON); send it as a string");
+
+  for (const char* good : {R"({"a":[9007199254740991,-9007199254740991,1.2345678901234568e20,1e308,5e-324]})",
+                           R"({"s":"123456789012345678901234567890","t":[1e-400,0.1,-0]})", "[]", "0"}) {
+    flagged = true;
+    ParseJsonExact(good, ec, &flagged);
+    ASSERT_FALSE(ec) << good;
+    EXPECT_FALSE(flagged) << good;
+    EXPECT_FALSE(FindNonIJsonNumber(good)) << good;
+  }
+}
+
 TEST(JcsTest, StringEscaping) {
   std::string all_controls;
   for (int c = 0; c < 0x20; ++c) all_controls.push_back(static_cast<char>(c));

@@ -61,6 +61,9 @@ class Api {
   void Ingest(HttpRequest& req, const Principal& who, Respond respond);
   void ListEvents(const HttpRequest& req, const Principal& who, Respond& respond);
   void GetEvent(const std::string& id, const Principal& who, Respond& respond);
+  // The event `id` as `who` may read it, or the 403/404 that GET /v1/events/{id} answers;
+  // its inclusion proof answers exactly the same (SPEC §5).
+  Result<Event> ReadableEvent(const std::string& id, const Principal& who);
   void Export(const HttpRequest& req, const Principal& who, Respond& respond);
   void Stream(const HttpRequest& req, const Principal& who, Respond& respond);
   void ListTypes(Respond& respond);

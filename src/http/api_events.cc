@@ -157,20 +157,24 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   respond(JsonResponse(200, std::move(b)));
 }
 
-void Api::GetEvent(const std::string& id, const Principal& who, Respond& respond) {
-  if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
-  if (!IsUuid(id)) return respond(ErrorResponse(Status::NotFound("no event " + id)));
+Result<Event> Api::ReadableEvent(const std::string& id, const Principal& who) {
+  TRAIL_RETURN_IF_ERROR(NeedRead(who));
+  if (!IsUuid(id)) return Status::NotFound("no event " + id);
   std::string lower = id;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto e = s_.store->Get(lower);
-  if (!e.ok()) return respond(ErrorResponse(e.status()));
-  if (!e->has_value()) return respond(ErrorResponse(Status::NotFound("no event " + id)));
-  const Event& ev = **e;
-  // An event a viewer may not see does not exist for that viewer.
-  if (!who.ReadsAll() && !(ev.subject && MaySee(*who.viewer, s_.types->Get()->Find(ev.tag), *ev.subject)))
-    return respond(ErrorResponse(Status::NotFound("no event " + id)));
+  if (!e.ok()) return e.status();
+  // An event a viewer may not see (a pruned one included, unless the viewer is admin) does
+  // not exist for that viewer.
+  if (!e->has_value() || !MaySeeEvent(who, *s_.types->Get(), **e)) return Status::NotFound("no event " + id);
+  return std::move(**e);
+}
+
+void Api::GetEvent(const std::string& id, const Principal& who, Respond& respond) {
+  auto ev = ReadableEvent(id, who);
+  if (!ev.ok()) return respond(ErrorResponse(ev.status()));
   std::string b;
-  AppendEventJson(ev, &b, Redacts(who, ev));
+  AppendEventJson(*ev, &b, Redacts(who, *ev));
   respond(JsonResponse(200, std::move(b)));
 }
 

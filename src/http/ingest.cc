@@ -1,6 +1,9 @@
 #include "http/ingest.h"
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <optional>
+#include <string>
 
 #include "core/jcs.h"
 
@@ -20,7 +23,29 @@ bool IsNdjson(std::string_view content_type) {
 
 // Parses the body of POST /v1/events into prepared events: one object, {"events":[…]}, or
 // NDJSON. All-or-nothing: the first bad event refuses the request, naming its index.
+
+Status NotIJson(const JsonTextProblem& p, std::string_view path, int index) {
+  return Status::Invalid("invalid_event", std::string(path) + ": " + p.why, index);
+}
+
+// Where a number of the body that is not I-JSON (SPEC §2) lies: the index of its event in
+// {"events":[…]} and the path inside that event. False when it is outside every event.
+bool InBatchEvent(std::string_view path, int* index, std::string_view* rest) {
+  constexpr std::string_view kEvents = "events[";
+  if (path.substr(0, kEvents.size()) != kEvents) return false;
+  size_t close = path.find(']');
+  if (close == std::string_view::npos || close + 1 >= path.size() || path[close + 1] != '.') return false;
+  std::string_view digits = path.substr(kEvents.size(), close - kEvents.size());
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), *index).ec != std::errc()) return false;
+  *rest = path.substr(close + 2);
+  return true;
+}
+
 }  // namespace
+
+// The parsed value cannot show every number that is not I-JSON (an integer too wide for 64
+// bits reads as a double), so when the parser flags one, the text is searched for it and it
+// is refused with its literal text and path; PrepareEvent checks the values again.
 
 Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::string_view content_type,
                                                    const TypeRegistry& types, Uuid7Generator& ids, bool* batch) {
@@ -46,8 +71,12 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
       if (line.size() > kMaxEventBytes)
         return Status::TooLarge("event is over 65536 bytes", index);
       boost::json::error_code ec;
-      boost::json::value v = ParseJsonExact(line, ec);
+      bool not_ijson = false;
+      boost::json::value v = ParseJsonExact(line, ec, &not_ijson);
       if (ec) return JsonError(ec, index);
+      if (not_ijson) {
+        if (auto p = FindNonIJsonNumber(line)) return NotIJson(*p, p->path, index);
+      }
       TRAIL_RETURN_IF_ERROR(add(v, index));
       ++index;
     }
@@ -57,8 +86,11 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return Status::Invalid("invalid_json", "empty body: send an event object, {\"events\":[…]}, or NDJSON");
   boost::json::error_code ec;
-  boost::json::value v = ParseJsonExact(body, ec);
+  bool not_ijson = false;
+  boost::json::value v = ParseJsonExact(body, ec, &not_ijson);
   if (ec) return JsonError(ec, -1);
+  std::optional<JsonTextProblem> problem;
+  if (not_ijson) problem = FindNonIJsonNumber(body);
   if (v.is_array())
     return Status::Invalid("invalid_json", "a JSON array is not accepted: send {\"events\":[…]} or NDJSON");
   if (!v.is_object()) return Status::Invalid("invalid_json", "the body must be a JSON object");
@@ -69,10 +101,17 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
     if (!it->value().is_array()) return Status::Invalid("invalid_event", "events: expected an array");
     const auto& arr = it->value().get_array();
     if (arr.empty()) return Status::Invalid("invalid_event", "events: the batch is empty");
-    for (size_t i = 0; i < arr.size(); ++i) TRAIL_RETURN_IF_ERROR(add(arr[i], static_cast<int>(i)));
+    int bad = -1;
+    std::string_view bad_path;
+    if (problem && !InBatchEvent(problem->path, &bad, &bad_path)) bad = -1;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (static_cast<int>(i) == bad) return NotIJson(*problem, bad_path, bad);  // earlier events first
+      TRAIL_RETURN_IF_ERROR(add(arr[i], static_cast<int>(i)));
+    }
     return out;
   }
   *batch = false;
+  if (problem) return NotIJson(*problem, problem->path, -1);
   auto e = PrepareEvent(v, types, ids);
   if (!e.ok()) return e.status();
   out.push_back(std::move(e.value()));
