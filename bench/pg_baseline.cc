@@ -1,6 +1,6 @@
 // trail_bench_pg: the raw-PostgreSQL baselines of issue 7, in C++ with libpq, with the rows
 // PostgresStore stores. Each Workload event is prepared exactly as trail's ingest prepares it
-// (PrepareEvent: UUIDv7 id, canonical metadata, rendered description) and its leaf hash
+// (PrepareEvent: UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash
 // computed, outside the timed sections; the table is PostgresStore's `events` copied (`LIKE
 // events INCLUDING ALL` after trail's migrations ran: primary key seq, unique id, (subject,
 // seq), (actor, seq), (ip, seq), (tag, seq), (recorded_at, seq), text COLLATE "C", the same
@@ -43,8 +43,9 @@ namespace {
 // same values as INSERT parameters.
 struct Row {
   std::string copy_tail;  // "\t<occurred_at>\t<tag>\t…\t<leaf_hash>\n"
-  std::optional<std::string> occurred_at, actor, ip, user_agent, metadata;
-  std::string tag, subject, description, leaf_hash_hex;  // leaf_hash as "\x…" bytea text
+  std::optional<std::string> occurred_at, actor, ip, user_agent, location, metadata;
+  std::string tag, subject;
+  std::string salt_hex, personal_hash_hex, body_hash_hex, leaf_hash_hex;  // bytea as "\x…" text
 };
 
 void CopyEscape(std::string_view v, std::string* out) {
@@ -83,18 +84,24 @@ std::vector<Row> BuildPool(const std::string& types_file, size_t n) {
     r.ip = e.ip;
     r.user_agent = e.user_agent;
     if (e.metadata_json != "{}") r.metadata = e.metadata_json;
-    r.description = e.description;
+    r.location = e.location_json;
+    r.salt_hex = "\\x" + HexEncode(e.salt);
+    r.personal_hash_hex = "\\x" + HexEncode(e.personal_hash);
+    r.body_hash_hex = "\\x" + HexEncode(CompleteBodyHash(e, now));
     r.leaf_hash_hex = "\\x" + HexEncode(LeafHash(e, now));
     std::string& t = r.copy_tail;
     t.push_back('\t');
     CopyOpt(r.occurred_at, &t);
     for (const std::optional<std::string>& v :
          {std::optional<std::string>(r.tag), std::optional<std::string>(r.subject), r.actor, r.ip,
-          r.user_agent, r.metadata, std::optional<std::string>(r.description)}) {
+          r.user_agent, r.location, r.metadata}) {
       t.push_back('\t');
       CopyOpt(v, &t);
     }
-    t += "\t\\" + r.leaf_hash_hex + "\n";  // "\\x…": COPY text unescapes it to "\x…"
+    // "\\x…": COPY text unescapes it to "\x…"
+    for (const std::string* h : {&r.salt_hex, &r.personal_hash_hex, &r.body_hash_hex, &r.leaf_hash_hex})
+      t += "\t\\" + *h;
+    t += "\n";
   }
   return pool;
 }
@@ -146,8 +153,8 @@ void CreateTable(const std::string& url, PGconn* c, const std::string& t, bool r
 }
 
 constexpr const char* kColumns =
-    "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-    "description, leaf_hash";
+    "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, location, metadata, "
+    "salt, personal_hash, body_hash, leaf_hash";
 
 // Shared by the writers: the next seq and the pool position.
 struct Cursor {
@@ -184,9 +191,9 @@ void CopyBatch(PGconn* c, const std::string& table, const std::vector<Row>& pool
 void Prepare(PGconn* c, const std::string& table) {
   PGresult* r = PQprepare(c, "ins",
                           ("INSERT INTO " + table + "(" + kColumns +
-                           ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bytea)")
+                           ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bytea, $13::bytea, $14::bytea, $15::bytea)")
                               .c_str(),
-                          12, nullptr);
+                          15, nullptr);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) Die(std::string("prepare: ") + PQerrorMessage(c));
   PQclear(r);
 }
@@ -198,11 +205,15 @@ void InsertOne(PGconn* c, const std::vector<Row>& pool, Cursor& cur, Uuid7Genera
   const std::string id = ids.Next();
   const std::string now = std::to_string(SystemClock::Get().NowMicros());
   auto p = [](const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; };
-  const char* values[12] = {seq.c_str(),      id.c_str(),          now.c_str(),
-                            p(row.occurred_at), row.tag.c_str(),   row.subject.c_str(),
-                            p(row.actor),       p(row.ip),         p(row.user_agent),
-                            p(row.metadata),    row.description.c_str(), row.leaf_hash_hex.c_str()};
-  PGresult* r = PQexecPrepared(c, "ins", 12, values, nullptr, nullptr, 0);
+  const char* values[15] = {seq.c_str(),          id.c_str(),
+                            now.c_str(),          p(row.occurred_at),
+                            row.tag.c_str(),      row.subject.c_str(),
+                            p(row.actor),         p(row.ip),
+                            p(row.user_agent),    p(row.location),
+                            p(row.metadata),      row.salt_hex.c_str(),
+                            row.personal_hash_hex.c_str(), row.body_hash_hex.c_str(),
+                            row.leaf_hash_hex.c_str()};
+  PGresult* r = PQexecPrepared(c, "ins", 15, values, nullptr, nullptr, 0);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) Die(std::string("INSERT: ") + PQerrorMessage(c));
   PQclear(r);
 }

@@ -1,8 +1,8 @@
 // trail_bench_sqlite: the raw-SQLite baselines of issue 2, in C++, with the same rows trail
 // stores. Each Workload event is prepared exactly as trail's ingest prepares it (PrepareEvent:
-// UUIDv7 id, canonical metadata, rendered description) and its leaf hash computed, then
-// written as one row: id uuid text, recorded_at int, tag, subject, actor, ip, user_agent,
-// metadata text, description text, leaf_hash 32-byte blob. Row preparation happens outside
+// UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash computed (format 2),
+// then written as one row: id uuid text, recorded_at int, tag, subject, actor, ip, user_agent,
+// metadata text, salt, personal_hash, body_hash and leaf_hash blobs (what trail stores). Row preparation happens outside
 // the timed sections: the figures are SQLite's alone.
 //
 // Connection settings are SqliteStore's writer's: WAL, synchronous=FULL, cache_size 32 MiB,
@@ -42,7 +42,7 @@ namespace fs = std::filesystem;
 struct Row {
   std::string id, tag, subject;
   std::optional<std::string> actor, ip, user_agent;
-  std::string metadata, description, leaf_hash;
+  std::string metadata, salt, personal_hash, body_hash, leaf_hash;
   Micros recorded_at = 0;
 };
 
@@ -56,7 +56,10 @@ class RowSource {
     for (auto& r : *rows) {
       PreparedEvent e = NextPrepared(w_, *types_, ids_);
       r.recorded_at = now;
+      r.body_hash = CompleteBodyHash(e, now);
       r.leaf_hash = LeafHash(e, now);
+      r.salt = std::move(e.salt);
+      r.personal_hash = std::move(e.personal_hash);
       r.id = std::move(e.id);
       r.tag = std::move(e.tag);
       r.subject = std::move(e.subject);
@@ -64,7 +67,6 @@ class RowSource {
       r.ip = std::move(e.ip);
       r.user_agent = std::move(e.user_agent);
       r.metadata = std::move(e.metadata_json);
-      r.description = std::move(e.description);
     }
   }
 
@@ -99,8 +101,8 @@ int64_t QueryInt(sqlite3* db, const std::string& sql) {
 
 constexpr const char* kTable =
     "CREATE TABLE IF NOT EXISTS events(id TEXT NOT NULL, recorded_at INTEGER NOT NULL, tag TEXT NOT NULL, "
-    "subject TEXT, actor TEXT, ip TEXT, user_agent TEXT, metadata TEXT, description TEXT, "
-    "leaf_hash BLOB NOT NULL)";
+    "subject TEXT, actor TEXT, ip TEXT, user_agent TEXT, metadata TEXT, salt BLOB, personal_hash BLOB, "
+    "body_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)";
 constexpr const char* kIndexes =
     "CREATE INDEX IF NOT EXISTS events_subject ON events(subject);"
     "CREATE INDEX IF NOT EXISTS events_actor ON events(actor);"
@@ -119,7 +121,7 @@ class Table {
     }
     Exec(db_, kTable);
     if (indexed) Exec(db_, kIndexes);
-    Check(db_, sqlite3_prepare_v3(db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?)", -1,
+    Check(db_, sqlite3_prepare_v3(db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                                   SQLITE_PREPARE_PERSISTENT, &insert_, nullptr),
           "prepare insert");
   }
@@ -148,8 +150,13 @@ class Table {
     opt(6, r.ip);
     opt(7, r.user_agent);
     text(8, r.metadata);
-    text(9, r.description);
-    sqlite3_bind_blob(insert_, 10, r.leaf_hash.data(), static_cast<int>(r.leaf_hash.size()), SQLITE_STATIC);
+    auto blob = [&](int i, const std::string& v) {
+      sqlite3_bind_blob(insert_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    };
+    blob(9, r.salt);
+    blob(10, r.personal_hash);
+    blob(11, r.body_hash);
+    blob(12, r.leaf_hash);
     Check(db_, sqlite3_step(insert_), "insert");
     sqlite3_reset(insert_);
   }

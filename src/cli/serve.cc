@@ -114,6 +114,7 @@ int Serve(ServeFlags& f) {
     Log("cannot open the store: " + store.status().ToString());
     return 2;
   }
+  (*store)->SetTypes(&type_set);  // descriptions are rendered on read
   const Clock& clock = SystemClock::Get();
   KeyRing keys(store->get(), &clock);
   if (Status s = keys.Load(); !s.ok()) {

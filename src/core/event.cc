@@ -52,17 +52,16 @@ Status CheckIJsonNumbers(const boost::json::object& metadata) {
 Status CheckSize(const PreparedEvent& e) {
   auto len = [](const std::optional<std::string>& v) { return v ? v->size() : 0; };
   size_t n = e.id.size() + e.tag.size() + e.subject.size() + len(e.actor) + len(e.ip) + len(e.user_agent) +
-             len(e.location_json) + e.metadata_json.size() + e.description.size() + 80;
+             len(e.location_json) + e.metadata_json.size() + 80;
   if (n > kMaxEventBytes)
     return Status::TooLarge("event is " + std::to_string(n) + " bytes; the limit is 65536");
   return Status::Ok();
 }
 
-Result<PreparedEvent> Finish(PreparedEvent e, const EventType& type,
+Result<PreparedEvent> Finish(PreparedEvent e,
                              const boost::json::object& metadata) {
   e.metadata_json.clear();
   AppendCanonicalJson(boost::json::value(metadata), &e.metadata_json);
-  e.description = type.Render(e.actor.value_or(""), SubjectId(e.subject), metadata);
   TRAIL_RETURN_IF_ERROR(CheckSize(e));
   e.salt = RandomBytes(kSaltBytes);
   e.personal_hash = PersonalHash(e.salt, Opt(e.ip), Opt(e.user_agent), Opt(e.location_json));
@@ -166,7 +165,7 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   }
   TRAIL_RETURN_IF_ERROR(type->ValidateMetadata(*metadata));
   TRAIL_RETURN_IF_ERROR(CheckIJsonNumbers(*metadata));
-  return Finish(std::move(e), *type, *metadata);
+  return Finish(std::move(e), *metadata);
 }
 
 Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
@@ -182,7 +181,7 @@ Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
   TRAIL_RETURN_IF_ERROR(type->ValidateMetadata(metadata));
   TRAIL_RETURN_IF_ERROR(CheckIJsonNumbers(metadata));
   e.id = ids.Next();
-  return Finish(std::move(e), *type, metadata);
+  return Finish(std::move(e), metadata);
 }
 
 std::string CompleteBodyHash(const PreparedEvent& e, Micros recorded_at) {
@@ -192,6 +191,19 @@ std::string CompleteBodyHash(const PreparedEvent& e, Micros recorded_at) {
 
 std::string LeafHash(const PreparedEvent& e, Micros recorded_at) {
   return LeafHash(e.id, recorded_at, e.tag, CompleteBodyHash(e, recorded_at));
+}
+
+std::string DescribeEvent(const TypeRegistry& types, const Event& e) {
+  if (e.pruned) return "";
+  const EventType* type = types.Find(e.tag);
+  if (!type) return "";
+  static const boost::json::object kEmpty;
+  if (!type->description.uses_fields || e.metadata_json == "{}")
+    return type->Render(e.actor.value_or(""), SubjectId(e.subject.value_or("")), kEmpty);
+  boost::json::error_code ec;
+  boost::json::value m = ParseJsonExact(e.metadata_json, ec);
+  return type->Render(e.actor.value_or(""), SubjectId(e.subject.value_or("")),
+                      !ec && m.is_object() ? m.get_object() : kEmpty);
 }
 
 std::string RecomputeLeafHash(const Event& e, std::string* problem) {

@@ -1,7 +1,7 @@
 // The event model (SPEC §1, §3, §5).
 //
 // An application's request becomes a PreparedEvent in the request thread: parsed, checked
-// against its type, description rendered, a salt drawn, and the personal and (when
+// against its type, a salt drawn, and the personal and (when
 // occurred_at is given) body layers of the leaf hashed. The writer completes it into a stored
 // Event: it assigns `seq` and `recorded_at` and computes `leaf_hash` (LeafHash below; the
 // format is core/leaf.h).
@@ -34,7 +34,6 @@ struct PreparedEvent {
   std::string metadata_json;  // RFC 8785 canonical text of the metadata object ("{}" if none)
   std::optional<Micros> occurred_at;  // nullopt: the same as recorded_at
   std::optional<std::string> idempotency_key;
-  std::string description;
   // Leaf format 2 (core/leaf.h), built in the request thread: the salt (16 random bytes) and
   // personal_hash always; body_hash when occurred_at is known. Otherwise the body is hashed by
   // the writer once it has assigned recorded_at (CompleteBodyHash).
@@ -51,7 +50,7 @@ struct Event {
   std::optional<std::string> subject, actor, ip, user_agent;
   std::optional<std::string> location_json;  // canonical JSON text of the location object
   std::string metadata_json = "{}";
-  std::string description;
+  std::string description;  // rendered on read (DescribeEvent), never stored
   // Leaf format 2 (SPEC §5), raw bytes: salt (absent once scrubbed or pruned), personal_hash
   // (absent once pruned), body_hash and leaf_hash (always).
   std::optional<std::string> salt;
@@ -78,6 +77,12 @@ std::string LeafHash(const PreparedEvent& e, Micros recorded_at);
 // The leaf hash a stored event's fields commit to (core/leaf.h RecomputeLeafHash over its
 // columns); `problem`, when given, says what is inconsistent.
 std::string RecomputeLeafHash(const Event& e, std::string* problem = nullptr);
+
+// The event's description: its type's template (SPEC §2) filled from the event. Rendered on
+// every read and never stored, so that every stored byte of an event is covered by its leaf
+// hash (SPEC §5: the description is not part of the leaf). "" for pruned events and tags the
+// registry does not know (any more).
+std::string DescribeEvent(const TypeRegistry& types, const Event& e);
 
 // The JSON representation every read returns (SPEC §3). `redact_network` writes ip and
 // user_agent as "redacted", leaves location and salt out (viewer rules, SPEC §6).

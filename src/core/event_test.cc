@@ -120,7 +120,6 @@ class EventTest : public ::testing::Test {
     ev.user_agent = e.user_agent;
     ev.location_json = e.location_json;
     ev.metadata_json = e.metadata_json;
-    ev.description = e.description;
     ev.salt = e.salt;
     ev.personal_hash = e.personal_hash;
     ev.body_hash = CompleteBodyHash(e, recorded);
@@ -144,7 +143,7 @@ TEST_F(EventTest, MinimalEventNeedsOnlyTagAndSubject) {
   EXPECT_TRUE(IsUuid(e.id));
   EXPECT_EQ(e.id[14], '7');
   EXPECT_FALSE(e.id_from_client);
-  EXPECT_EQ(e.description, " logged in");
+  EXPECT_EQ(DescribeEvent(*types_, Stored(e, kRecorded, 0)), " logged in");
 }
 
 TEST_F(EventTest, FullEventKeepsEveryField) {
@@ -158,7 +157,7 @@ TEST_F(EventTest, FullEventKeepsEveryField) {
   EXPECT_EQ(e.idempotency_key, "c0b8");
   EXPECT_EQ(e.occurred_at, ParseRfc3339("2026-11-27T22:03:07.123456Z"));
   EXPECT_EQ(e.metadata_json, R"({"role_name":"Maintainer","target_user":"bob"})");
-  EXPECT_EQ(e.description, "alice added bob as Maintainer");
+  EXPECT_EQ(DescribeEvent(*types_, Stored(e, kRecorded, 0)), "alice added bob as Maintainer");
 }
 
 TEST_F(EventTest, NullOptionalMembersAreAbsent) {
@@ -393,10 +392,16 @@ TEST_F(EventTest, EscapesCountTowardsTheLimit) {
   EXPECT_EQ(r.status().code(), Code::kTooLarge);
 }
 
-TEST_F(EventTest, LargeDescriptionCountsTowardsTheLimit) {
-  // 40 KiB of metadata is fine alone, but the rendered description repeats it.
+// The limit is on what is stored; the description is rendered on read and never stored, so a
+// template that repeats a large field does not count twice.
+TEST_F(EventTest, TheLimitCountsStoredBytesNotTheRenderedDescription) {
   std::string version(40 * 1024, 'v');
-  auto r = Prepare(R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":")" + version + "\"}}");
+  EXPECT_TRUE(Prepare(R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":")" + version +
+                      "\"}}")
+                  .ok());
+  std::string more(63 * 1024, 'v');
+  auto r = Prepare(R"({"tag":"project:release:add","subject":"project:r","actor":")" + std::string(1000, 'a') +
+                   R"(","metadata":{"version":")" + more + "\"}}");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kTooLarge);
 }
@@ -407,7 +412,7 @@ TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
   boost::json::object md{{"target_user", "bob"}, {"role_name", "Owner"}};
   auto r = PrepareEvent("project:role:add", "project:flask", std::string("alice"), md, *types_, ids_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->description, "alice added bob as Owner");
+  EXPECT_EQ(DescribeEvent(*types_, Stored(*r, kRecorded, 0)), "alice added bob as Owner");
   EXPECT_EQ(r->metadata_json, R"({"role_name":"Owner","target_user":"bob"})");
   EXPECT_FALSE(r->id_from_client);
   std::string out;
@@ -495,6 +500,33 @@ INSTANTIATE_TEST_SUITE_P(
             "details":{"\ud83d\ude00":1,"\ue000":2,"b":{"y":[1.5,-0,1e21,1e-7,333333333.33333329]},"a":"\u20ac"},
             "size":9007199254740991,"extra":{"deep":{"deeper":{"deepest":[[[]]]}}},"neg":-12}})"));
 
+// SPEC §2, §5: the description is rendered on read from the running types and never stored.
+TEST_F(EventTest, DescriptionIsRenderedOnReadFromTheTypes) {
+  Event e = Stored(Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
+      "metadata":{"target_user":"bob","role_name":"Maintainer"}})"), kRecorded, 3);
+  EXPECT_EQ(DescribeEvent(*types_, e), "alice added bob as Maintainer");
+  // A template changed by a reload applies to the whole history.
+  auto next = TypeRegistry::FromToml(R"x([[event]]
+tag = "project:role:add"
+subject = "project"
+description = "{target_user} became {role_name} (by {actor})"
+fields = { target_user = "string", role_name = "string" }
+)x", "next.toml");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(DescribeEvent(**next, e), "bob became Maintainer (by alice)");
+  // Pruned events and tags no longer registered have none.
+  Event pruned = e;
+  pruned.pruned = true;
+  EXPECT_EQ(DescribeEvent(*types_, pruned), "");
+  Event unknown = e;
+  unknown.tag = "project:gone";
+  EXPECT_EQ(DescribeEvent(*types_, unknown), "");
+  // Templates naming only built-ins never parse the metadata.
+  Event login = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","actor":"a"})"), kRecorded, 4);
+  login.metadata_json = "not json";
+  EXPECT_EQ(DescribeEvent(*types_, login), "a logged in");
+}
+
 TEST_F(EventTest, EachEventGetsItsOwnSalt) {
   const char* req = R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1",
       "occurred_at":"2026-01-01T00:00:00Z","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})";
@@ -580,6 +612,7 @@ TEST_F(EventTest, EventJsonHasEveryFieldOfTheSpec) {
       "ip":"203.0.113.7","user_agent":"warehouse/1.0","metadata":{"target_user":"bob","role_name":"Maintainer"},
       "occurred_at":"2026-11-27T22:03:07.123456Z"})");
   Event ev = Stored(e, kRecorded, 41);
+  ev.description = DescribeEvent(*types_, ev);
   std::string out;
   AppendEventJson(ev, &out);
   boost::json::object o = Json(out).as_object();

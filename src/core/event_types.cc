@@ -104,6 +104,7 @@ Result<Template> ParseTemplate(std::string_view text) {
       return Status::Invalid("invalid_types", "bad placeholder in description");
     if (!literal.empty()) t.parts.push_back({false, std::move(literal)});
     literal.clear();
+    if (name != "actor" && name != "subject_id" && name != "tag") t.uses_fields = true;
     t.parts.push_back({true, std::move(name)});
     i = close;
   }

@@ -36,6 +36,7 @@ struct Template {
   };
   std::vector<Part> parts;
   std::string source;
+  bool uses_fields = false;  // names a metadata field (rendering then parses the metadata)
 };
 
 // Retention: nullopt = forever, else the age in microseconds after which events are pruned.

@@ -38,6 +38,7 @@ class ApiUiTest : public ::testing::Test {
     SqliteOptions o;
     o.path = dir_ + "/trail.db";
     store_ = SqliteStore::Open(o).value();
+    store_->SetTypes(&types_);
     keys_ = std::make_unique<KeyRing>(store_.get(), &clock_);
     EXPECT_TRUE(keys_->Load().ok());
     admin_ = keys_->Create(KeyRole::kAdmin, "admin").value().secret;

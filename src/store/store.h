@@ -134,6 +134,12 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // The running event types, from which every read renders the events' descriptions
+  // (DescribeEvent): a description is never stored, so no stored byte escapes the leaf hash.
+  // Set once before serving; without it descriptions read as "".
+  void SetTypes(const TypeSet* types) { types_ = types; }
+  std::shared_ptr<const TypeRegistry> Types() const { return types_ ? types_->Get() : nullptr; }
+
   virtual void Append(std::vector<PreparedEvent> events, AppendCallback done) = 0;
   // Blocking convenience over Append().
   Result<std::vector<Ack>> AppendSync(std::vector<PreparedEvent> events);
@@ -189,6 +195,9 @@ class Store {
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;
   virtual void Drain() = 0;
+
+ private:
+  const TypeSet* types_ = nullptr;
 };
 
 }  // namespace trail

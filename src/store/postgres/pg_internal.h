@@ -28,7 +28,7 @@ inline constexpr const char* kSequencedChannel = "trail_sequenced";
 
 inline constexpr const char* kEventColumns =
     "seq, id::text, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-    "description, leaf_hash, pruned, location, salt, personal_hash, body_hash";
+    "leaf_hash, pruned, location, salt, personal_hash, body_hash";
 
 // A row of kEventColumns (seq NULL: not sequenced yet).
 inline void ReadEvent(const PgResult& r, int row, Event* e) {
@@ -43,13 +43,12 @@ inline void ReadEvent(const PgResult& r, int row, Event* e) {
   e->ip = r.OptText(row, 7);
   e->user_agent = r.OptText(row, 8);
   e->metadata_json = r.IsNull(row, 9) ? "{}" : std::string(r.Text(row, 9));
-  e->description = r.IsNull(row, 10) ? "" : std::string(r.Text(row, 10));
-  e->leaf_hash = r.Bytes(row, 11);
-  e->pruned = r.Bool(row, 12);
-  e->location_json = r.OptText(row, 13);
-  e->salt = r.IsNull(row, 14) ? std::nullopt : std::optional<std::string>(r.Bytes(row, 14));
-  e->personal_hash = r.Bytes(row, 15);
-  e->body_hash = r.Bytes(row, 16);
+  e->leaf_hash = r.Bytes(row, 10);
+  e->pruned = r.Bool(row, 11);
+  e->location_json = r.OptText(row, 12);
+  e->salt = r.IsNull(row, 13) ? std::nullopt : std::optional<std::string>(r.Bytes(row, 13));
+  e->personal_hash = r.Bytes(row, 14);
+  e->body_hash = r.Bytes(row, 15);
 }
 
 template <typename T>

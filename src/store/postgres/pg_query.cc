@@ -113,6 +113,7 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
 
   const bool residual = !q.words.empty() || !q.not_words.empty() || (access && access->allows);
   const size_t need = static_cast<size_t>(q.limit) + 1;
+  const std::shared_ptr<const TypeRegistry> types = Types();
   const size_t batch = residual ? std::min<size_t>(2000, std::max<size_t>(need * 4, 200)) : need;
   const std::string sql = std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE " +
                           w.Sql() + " ORDER BY seq " + (q.ascending ? "ASC" : "DESC") + " LIMIT " +
@@ -125,6 +126,7 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
     for (int row = 0; row < r->rows() && page.events.size() < need; ++row) {
       Event e;
       pg::ReadEvent(*r, row, &e);
+      if (types) e.description = DescribeEvent(*types, e);
       cursor = static_cast<int64_t>(e.seq);
       ++page.rows_examined;
       if (!EventMatches(q, e)) continue;
@@ -155,13 +157,14 @@ Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
                          std::string("SELECT ") + pg::kEventColumns +
                              " FROM events WHERE id = $1::uuid UNION ALL "
                              "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, "
-                             "subject, actor, ip, user_agent, metadata, description, NULL::bytea, false, "
+                             "subject, actor, ip, user_agent, metadata, NULL::bytea, false, "
                              "location, salt, personal_hash, body_hash FROM pending WHERE id = $1::uuid",
                          {std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<Event>();
   Event e;
   pg::ReadEvent(*r, 0, &e);
+  if (auto types = Types()) e.description = DescribeEvent(*types, e);
   return std::optional<Event>(std::move(e));
 }
 

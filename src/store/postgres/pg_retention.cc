@@ -30,7 +30,7 @@ constexpr int64_t kScrubChunk = 4096;
 
 constexpr const char* kPruneSet =
     "subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, metadata = NULL, "
-    "description = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = true";
+    "occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = true";
 
 // Holds the retention lock for the lifetime of the run.
 class RetentionLock {

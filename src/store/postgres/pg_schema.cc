@@ -124,10 +124,12 @@ BEGIN
 END $$;
 -- body_hash is NULL in pending when the client sent no occurred_at: the body then holds the
 -- recorded_at that the sequencer assigns, and the sequencer hashes it.
+-- The description is rendered on read from the event types, never stored: no stored byte of
+-- an event escapes its leaf hash.
 ALTER TABLE pending ADD COLUMN location text, ADD COLUMN salt bytea NOT NULL,
-  ADD COLUMN personal_hash bytea NOT NULL, ADD COLUMN body_hash bytea;
+  ADD COLUMN personal_hash bytea NOT NULL, ADD COLUMN body_hash bytea, DROP COLUMN description;
 ALTER TABLE events ADD COLUMN location text, ADD COLUMN salt bytea, ADD COLUMN personal_hash bytea,
-  ADD COLUMN body_hash bytea NOT NULL;
+  ADD COLUMN body_hash bytea NOT NULL, DROP COLUMN description;
 CREATE OR REPLACE FUNCTION trail_events_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN

@@ -260,9 +260,9 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
       "s_take",
       "DELETE FROM pending WHERE arrival = ANY(ARRAY(SELECT arrival FROM pending ORDER BY "
       "arrival LIMIT $1)) "
-      "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-      "description, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at, "
-      "location, salt, personal_hash, body_hash",
+      // Columns 3..11 go into `events` as they came (bytea in its hex text form).
+      "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, location, metadata, "
+      "salt, personal_hash, body_hash, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
       {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
   if (!rows.ok()) return fail(rows.status());
   const int n = rows->rows();
@@ -288,20 +288,23 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   if (n > 0) {
     Status s = c.CopyBegin(
         "COPY events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-        "metadata, description, leaf_hash, location, salt, personal_hash, body_hash) FROM STDIN");
+        "location, metadata, salt, personal_hash, body_hash, leaf_hash) FROM STDIN");
     if (!s.ok()) return fail(s);
   }
   for (int k : order) {
     // Leaf format 2 (core/leaf.h): the node hashed the personal layer, and the body too when
     // the client gave occurred_at; otherwise the body holds recorded_at, known only now.
-    const std::string id(rows->Text(k, 1));
-    const std::string tag(rows->Text(k, 3));
-    std::string body_hash = rows->Bytes(k, 14);
-    if (rows->IsNull(k, 14)) {
-      auto actor = rows->OptText(k, 5);
-      std::string metadata = rows->IsNull(k, 8) ? "{}" : std::string(rows->Text(k, 8));
-      body_hash = BodyHash(rows->Text(k, 4), actor ? OptView(*actor) : std::nullopt,
-                           rows->IsNull(k, 2) ? now : rows->Int(k, 2), metadata, rows->Bytes(k, 13));
+    enum { kId = 1, kOccurred = 2, kTag = 3, kSubject = 4, kActor = 5, kMetadata = 9, kPersonalHash = 11,
+           kBodyHash = 12, kDelay = 13 };
+    const std::string id(rows->Text(k, kId));
+    const std::string tag(rows->Text(k, kTag));
+    std::string body_hash = rows->Bytes(k, kBodyHash);
+    if (rows->IsNull(k, kBodyHash)) {
+      auto actor = rows->OptText(k, kActor);
+      std::string metadata = rows->IsNull(k, kMetadata) ? "{}" : std::string(rows->Text(k, kMetadata));
+      body_hash = BodyHash(rows->Text(k, kSubject), actor ? OptView(*actor) : std::nullopt,
+                           rows->IsNull(k, kOccurred) ? now : rows->Int(k, kOccurred), metadata,
+                           rows->Bytes(k, kPersonalHash));
     }
     const std::string leaf_hash = LeafHash(id, now, tag, body_hash);
     if (Status s = tree_.Append(leaf_hash, &nodes); !s.ok()) {
@@ -311,17 +314,14 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     const uint64_t seq = next_seq_++;
     copy += std::to_string(seq);
     copy += '\t' + id + '\t' + std::to_string(now) + '\t';
-    copy += rows->IsNull(k, 2) ? "\\N" : std::string(rows->Text(k, 2));
-    for (int col = 3; col <= 9; ++col) {
+    copy += rows->IsNull(k, kOccurred) ? "\\N" : std::string(rows->Text(k, kOccurred));
+    for (int col = kTag; col <= kPersonalHash; ++col) {
       copy.push_back('\t');
       pg::CopyOpt(rows->OptText(k, col), &copy);
     }
-    copy += '\t' + pg::CopyBytea(leaf_hash) + '\t';
-    pg::CopyOpt(rows->OptText(k, 11), &copy);
-    copy += '\t' + pg::CopyBytea(rows->Bytes(k, 12)) + '\t' + pg::CopyBytea(rows->Bytes(k, 13)) + '\t' +
-            pg::CopyBytea(body_hash) + '\n';
+    copy += '\t' + pg::CopyBytea(body_hash) + '\t' + pg::CopyBytea(leaf_hash) + '\n';
     tags[tag]++;
-    delays.push_back(rows->Int(k, 10));
+    delays.push_back(rows->Int(k, kDelay));
     if (copy.size() >= kCopyChunk) {
       if (Status s = c.CopyPut(copy); !s.ok()) return fail(s);
       copy.clear();

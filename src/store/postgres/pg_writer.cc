@@ -38,8 +38,7 @@ Status Storable(const PreparedEvent& e) {
   if (e.user_agent) TRAIL_RETURN_IF_ERROR(check("user_agent", *e.user_agent));
   if (e.location_json) TRAIL_RETURN_IF_ERROR(check("location", *e.location_json));
   if (e.idempotency_key) TRAIL_RETURN_IF_ERROR(check("idempotency_key", *e.idempotency_key));
-  TRAIL_RETURN_IF_ERROR(check("metadata", e.metadata_json));
-  return check("description", e.description);
+  return check("metadata", e.metadata_json);
 }
 
 void AppendPendingRow(const PreparedEvent& e, std::string* out) {
@@ -62,8 +61,6 @@ void AppendPendingRow(const PreparedEvent& e, std::string* out) {
   } else {
     pg::CopyText(e.metadata_json, out);
   }
-  out->push_back('\t');
-  pg::CopyText(e.description, out);
   out->push_back('\t');
   pg::CopyOpt(e.location_json, out);
   out->push_back('\t');
@@ -191,7 +188,7 @@ Status PostgresStore::CommitGroup(std::vector<AppendRequest>& group, std::vector
   }
   if (n > 0) {
     Status s = c.CopyIn(
-        "COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, description, "
+        "COPY pending(id, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
         "location, salt, personal_hash, body_hash) FROM STDIN",
         rows);
     if (!s.ok()) return abort(s);

@@ -117,6 +117,7 @@ class PostgresStoreTest : public ::testing::Test {
  protected:
   PostgresStoreTest() : ids_(SystemClock::Get()) {
     types_ = TypeRegistry::FromToml(kTypes, "test.toml").value();
+    type_set_.Set(types_);
     signer_.emplace(tlog::NoteSigner::FromSeed(std::string(32, '\7'), "test.example/log").value());
   }
 
@@ -141,7 +142,9 @@ class PostgresStoreTest : public ::testing::Test {
     o.log = [](const std::string&) {};
     auto r = PostgresStore::Open(o);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? std::move(r).value() : nullptr;
+    if (!r.ok()) return nullptr;
+    (*r)->SetTypes(&type_set_);
+    return std::move(r).value();
   }
 
   PreparedEvent Login(const std::string& user, std::optional<std::string> key = std::nullopt,
@@ -180,6 +183,7 @@ class PostgresStoreTest : public ::testing::Test {
 
   Uuid7Generator ids_;
   std::shared_ptr<const TypeRegistry> types_;
+  TypeSet type_set_{TypeRegistry::BuiltinOnly()};  // set to types_ in the constructor
   std::optional<tlog::NoteSigner> signer_;
   std::string url_;
   std::unique_ptr<PostgresStore> store_;

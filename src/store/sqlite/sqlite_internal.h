@@ -18,7 +18,7 @@ inline constexpr Micros kMicrosPerHour = 3600LL * 1000000;
 
 inline constexpr std::string_view kEventColumns =
     "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
-    "description, leaf_hash, pruned, location, salt, personal_hash, body_hash";
+    "leaf_hash, pruned, location, salt, personal_hash, body_hash";
 
 inline std::optional<std::string> OptText(const sqlite::Stmt& st, int col) {
   if (st.IsNull(col)) return std::nullopt;
@@ -37,13 +37,12 @@ inline void ReadEvent(const sqlite::Stmt& st, Event* e) {
   e->ip = OptText(st, 7);
   e->user_agent = OptText(st, 8);
   e->metadata_json = st.IsNull(9) ? "{}" : std::string(st.Text(9));
-  e->description = std::string(st.Text(10));
-  e->leaf_hash = std::string(st.Blob(11));
-  e->pruned = st.Int(12) != 0;
-  e->location_json = OptText(st, 13);
-  e->salt = st.IsNull(14) ? std::nullopt : std::optional<std::string>(st.Blob(14));
-  e->personal_hash = std::string(st.Blob(15));
-  e->body_hash = std::string(st.Blob(16));
+  e->leaf_hash = std::string(st.Blob(10));
+  e->pruned = st.Int(11) != 0;
+  e->location_json = OptText(st, 12);
+  e->salt = st.IsNull(13) ? std::nullopt : std::optional<std::string>(st.Blob(13));
+  e->personal_hash = std::string(st.Blob(14));
+  e->body_hash = std::string(st.Blob(15));
 }
 
 
@@ -67,9 +66,11 @@ struct SqliteStore::ReadConn {
 
 // A read snapshot: BEGIN lazily on first use, so that the snapshot is taken after the
 // executor has taken the posting index view (the DB then holds at least what the view says).
+// With `types`, events are read with their descriptions (what queries match words against).
 class SqliteStore::Source final : public EventSource {
  public:
-  explicit Source(ReadConn* c) : c_(c) {}
+  explicit Source(ReadConn* c, std::shared_ptr<const TypeRegistry> types = nullptr)
+      : c_(c), types_(std::move(types)) {}
   ~Source() override {
     if (open_) c_->end.Run();
   }
@@ -92,7 +93,10 @@ class SqliteStore::Source final : public EventSource {
     st.Bind(1, static_cast<int64_t>(seq));
     Status s;
     *found = st.Step(&s);
-    if (*found) ReadEvent(st, e);
+    if (*found) {
+      ReadEvent(st, e);
+      if (types_) e->description = DescribeEvent(*types_, *e);
+    }
     st.Reset();
     return s;
   }
@@ -105,6 +109,7 @@ class SqliteStore::Source final : public EventSource {
     while (st.Step(&s)) {
       Event e;
       ReadEvent(st, &e);
+      if (types_) e.description = DescribeEvent(*types_, e);
       if (!fn(e)) break;
     }
     st.Reset();
@@ -135,6 +140,7 @@ class SqliteStore::Source final : public EventSource {
     return s.code() == Code::kCorruption ? Status::Ok() : s;
   }
   ReadConn* c_;
+  std::shared_ptr<const TypeRegistry> types_;
   bool open_ = false;
 };
 

@@ -30,7 +30,7 @@ constexpr uint64_t kDenseSpan = 8;
 
 constexpr std::string_view kPruneSet =
     "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, "
-    "metadata = NULL, description = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = 1 "
+    "metadata = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = 1 "
     "WHERE seq = ? AND pruned = 0";
 // What a pruned row gives back: the chart's hour x tag-prefix count it leaves.
 constexpr std::string_view kPruneReturning = " RETURNING recorded_at, tag";

@@ -32,7 +32,6 @@ CREATE TABLE IF NOT EXISTS events(
   user_agent TEXT,
   location TEXT,
   metadata TEXT,
-  description TEXT,
   salt BLOB,
   personal_hash BLOB,
   body_hash BLOB NOT NULL,
@@ -148,8 +147,8 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
   TRAIL_RETURN_IF_ERROR(w.insert.Prepare(
       w.db, "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-            "location, metadata, description, salt, personal_hash, body_hash, leaf_hash) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+            "location, metadata, salt, personal_hash, body_hash, leaf_hash) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.find_idem.Prepare(
       w.db, "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
   TRAIL_RETURN_IF_ERROR(w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
@@ -430,11 +429,10 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       } else {
         st.BindStatic(11, e.metadata_json);
       }
-      st.BindStatic(12, e.description);
-      st.BindBlob(13, e.salt);
-      st.BindBlob(14, e.personal_hash);
-      st.BindBlob(15, body_hash);
-      st.BindBlob(16, leaf_hash);
+      st.BindBlob(12, e.salt);
+      st.BindBlob(13, e.personal_hash);
+      st.BindBlob(14, body_hash);
+      st.BindBlob(15, leaf_hash);
       s = st.Run();
       if (s.ok() && opt_.maintain_tree) s = ExtendTree(leaf_hash);
       if (!s.ok()) break;
@@ -550,7 +548,7 @@ Result<QueryPage> SqliteStore::Query(const trail::Query& q, const AccessFilter* 
   if (!r) return s;
   Result<QueryPage> page = Status::Internal("unreached");
   {
-    Source src(r.get());
+    Source src(r.get(), Types());
     page = ExecuteQuery(q, index_, src, access);
   }
   ReleaseReader(std::move(r));
@@ -566,6 +564,7 @@ Result<std::optional<Event>> SqliteStore::Get(std::string_view id) {
   if (r->by_id.Step(&s)) {
     Event e;
     ReadEvent(r->by_id, &e);
+    if (auto types = Types()) e.description = DescribeEvent(*types, e);
     out = std::move(e);
   }
   r->by_id.Reset();

@@ -55,7 +55,13 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
       for (size_t i = 0; i < batch.size(); ++i) {
         ASSERT_EQ(acks[i].seq, model_.size());
         const PreparedEvent& e = batch[i];
-        model_.push_back({*acks[i].seq, e.id, e.tag, e.subject, e.description, e.actor, e.ip, clock_.NowMicros()});
+        Event ev;  // the description as its template renders it (DescribeEvent, independently of the store)
+        ev.tag = e.tag;
+        ev.subject = e.subject;
+        ev.actor = e.actor;
+        ev.metadata_json = e.metadata_json;
+        model_.push_back({*acks[i].seq, e.id, e.tag, e.subject, DescribeEvent(*types_, ev), e.actor, e.ip,
+                          clock_.NowMicros()});
       }
       done += size;
     }

@@ -146,6 +146,7 @@ class SqliteStoreTest : public ::testing::Test {
     auto r = TypeRegistry::FromToml(kTypes, "test.toml");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     types_ = r.value();
+    type_set_ = std::make_unique<TypeSet>(types_);
     options_.path = dir_.path() + "/trail.db";
     options_.segment_bits = 4;  // 16 events per segment: sealing happens often
     options_.clock = &clock_;
@@ -158,6 +159,7 @@ class SqliteStoreTest : public ::testing::Test {
     auto r = SqliteStore::Open(options_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     store_ = std::move(r).value();
+    store_->SetTypes(type_set_.get());
   }
 
   void Reopen() {
@@ -262,6 +264,7 @@ class SqliteStoreTest : public ::testing::Test {
   FakeClock clock_{kStart};
   Uuid7Generator ids_;
   std::shared_ptr<const TypeRegistry> types_;
+  std::unique_ptr<TypeSet> type_set_;  // what the store renders descriptions from
   SqliteOptions options_;
   std::unique_ptr<SqliteStore> store_;
 };
