@@ -139,6 +139,7 @@ int Serve(ServeFlags& f) {
   services.queue_limit = cfg.queue;
   services.viewer_secret = *viewer_secret;
   services.personal_data = cfg.personal_data;
+  services.retention_rules = cfg.retention_rules;
   services.frame_ancestors = cfg.ui_frame_ancestors;
   std::atomic<bool> stopping{false};
   services.stopping = &stopping;

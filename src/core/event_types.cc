@@ -59,7 +59,7 @@ retention = "forever"
 tag = "trail:redact"
 subject = "trail"
 description = "{actor} redacted {pruned} events"
-fields = { pruned = "int", subject = "string?", actor = "string?" }
+fields = { pruned = "int", skipped = "int", subject = "string?", actor = "string?" }
 visible_to = []
 retention = "forever"
 )";

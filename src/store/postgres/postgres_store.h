@@ -91,7 +91,7 @@ class PostgresStore final : public Store {
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
-  Result<uint64_t> Redact(const RedactRequest& r) override;
+  Result<RedactResult> Redact(const RedactRequest& r) override;
   std::optional<SignedCheckpoint> LatestCheckpoint() override;
   Result<std::optional<std::string>> CheckpointNote(uint64_t size) override;
   std::unique_ptr<tlog::TileSource> Tiles() override;
