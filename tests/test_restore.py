@@ -183,10 +183,10 @@ class NodesSeeCheckpoints(ServerTestCase):
                 break
             time.sleep(0.1)
         self.assertGreaterEqual(kept_size(a.data), 5, "the node did not keep the checkpoints it saw")
-        seen = kept_size(a.data)
         c.close()
         a.stop()
         b.stop()
+        seen = kept_size(a.data)  # final now (it may have seen one more before stopping)
         PG.sql(f'DROP DATABASE "{snap_db}" WITH (FORCE)')
         PG.sql(f'CREATE DATABASE "{snap_db}"')
         p = run_cli(*a.command()[1:], timeout=30)
