@@ -14,6 +14,7 @@ namespace trail {
 struct ServeFlags {
   std::string config;
   ServeConfig cfg;
+  bool accept_restore = false;  // --accept-restore (docs/OPERATIONS.md "Restoring from a backup")
   // Flags given on the command line win over trail.toml; CLI11 tells which were given.
   CLI::App* app = nullptr;
 };

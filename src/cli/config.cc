@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "core/time_format.h"
+#include "store/retention_policy.h"
 
 namespace trail {
 namespace {
@@ -55,6 +56,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     const toml::table* t = node.as_table();
     if (!t) return Bad(path, "[" + std::string(section.str()) + "] must be a table");
     for (const auto& [k, v] : *t) {
+      if (section.str() == "retention" && IsRetentionPattern(k.str())) continue;  // a tag rule, below
       if (!it->second.count(std::string(k.str())))
         return Bad(path, "unknown key " + std::string(section.str()) + "." + std::string(k.str()));
     }
@@ -100,6 +102,18 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     if (!v || !(*v > 0 && *v <= 1))
       return Bad(path, "retention.writer_share must be a number greater than 0 and at most 1, like 0.2");
     cfg->gc_writer_share = *v;
+  }
+  // Tag rules: "account:*" = "30d", "trail:*" = "10y" (store/retention_policy.h).
+  if (const toml::table* t = root["retention"].as_table()) {
+    cfg->retention_rules.clear();
+    for (const auto& [k, v] : *t) {
+      if (!IsRetentionPattern(k.str())) continue;
+      auto text = v.value<std::string>();
+      if (!text) return Bad(path, "retention.\"" + std::string(k.str()) + "\" must be \"forever\" or a duration like \"90d\"");
+      auto e = ParseRetentionEntry(k.str(), *text);
+      if (!e.ok()) return Bad(path, e.status().message());
+      cfg->retention_rules.push_back(std::move(e.value()));
+    }
   }
   if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
     const toml::array* list = n->as_array();

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/retention_policy.h"
 
 namespace trail {
 
@@ -25,6 +26,9 @@ struct ServeConfig {
   // take while ingest waits behind it (0 < share <= 1). 0.2 keeps ingest at >= 0.77 of its rate
   // on 2 cores; 0.5 prunes ~2.5x faster at ~0.63 (docs/PERFORMANCE.md).
   double gc_writer_share = 0.2;
+  // [retention] "<tag>" / "<prefix>:*" / "*" = "<duration>|forever": overrides of the types'
+  // retention. trail:* records only by an entry naming them (store/retention_policy.h).
+  std::vector<RetentionEntry> retention_rules;
   int segment_bits = 16;
   // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"
   // (CSP source expressions: scheme://host[:port], with '*.' for subdomains, or 'self').

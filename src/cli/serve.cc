@@ -13,9 +13,11 @@
 #include "auth/key_ring.h"
 #include "auth/secret_file.h"
 #include "cli/commands.h"
+#include "core/codec.h"
 #include "core/uuid7.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "store/checkpoint_keeper.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tlog/note.h"
@@ -28,11 +30,13 @@ void Log(const std::string& msg) {
   std::fflush(stderr);
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::NoteSigner* signer) {
+Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::NoteSigner* signer,
+                                         CheckpointKeeper* keeper) {
   std::string url = cfg.store.empty() ? "sqlite:" + cfg.data_dir + "/trail.db" : cfg.store;
   if (url.rfind("sqlite:", 0) == 0) {
     SqliteOptions o;
     o.signer = signer;
+    o.keeper = keeper;
     o.origin = cfg.log_name;
     o.path = url.substr(7);
     if (o.path.empty()) return Status::Invalid("invalid_config", "store: sqlite:PATH needs a path");
@@ -47,6 +51,7 @@ Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::Not
     PostgresOptions o;
     o.url = url;
     o.signer = signer;
+    o.keeper = keeper;
     o.origin = cfg.log_name;
     o.queue_limit = cfg.queue;
     o.log = Log;
@@ -55,6 +60,48 @@ Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::Not
     return std::unique_ptr<Store>(std::move(s.value()));
   }
   return Status::Invalid("invalid_config", "store: '" + url + "' is not sqlite:PATH or postgresql://…");
+}
+
+// SPEC §5: the store's tree must extend the newest checkpoint this node signed or saw (kept
+// in DATA/checkpoint), else the store was restored from an older copy (or is another log).
+// Returns the restore to record as trail:restore when the operator accepted it, nullopt when
+// there is none; an error (exit 2) when the store does not extend it and the restore was not
+// accepted, or when --accept-restore finds nothing to accept.
+struct AcceptedRestore {
+  uint64_t old_size = 0, new_size = 0;
+  std::string old_root;  // base64
+};
+Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeeper& keeper, bool accept) {
+  const std::optional<SignedCheckpoint> kept = keeper.Kept();
+  const uint64_t size = store.ReadableEnd();
+  Status extends;
+  if (kept) {
+    auto tiles = store.Tiles();
+    if (!tiles) return Status::Unavailable("cannot read the store's tree to compare it with " + keeper.path());
+    extends = CheckExtends(*kept, size, *tiles);
+    if (!extends.ok() && extends.code() != Code::kConflict)
+      return extends.Prefixed("comparing the store's tree with " + keeper.path() + ": ");
+  }
+  if (extends.ok()) {
+    if (!accept) return std::optional<AcceptedRestore>();
+    return Status::Invalid("invalid_flag",
+                           "--accept-restore: there is no restore to accept (" +
+                               (kept ? "kept size " + std::to_string(kept->size) + ", store size " + std::to_string(size) +
+                                           ": the store extends the kept checkpoint"
+                                     : std::string("no checkpoint is kept in ") + keeper.path()) +
+                               "); start without the flag");
+  }
+  if (!accept)
+    return Status::Conflict(
+        "refusing to start: " + extends.message() +
+        ". Signing now could publish a checkpoint that contradicts one already published (SPEC §5). "
+        "If the store is a backup restored on purpose, start once with `trail serve --accept-restore`: "
+        "it keeps the store's checkpoint instead and records a trail:restore event. Otherwise point "
+        "--store at the newer store (see docs/OPERATIONS.md, \"Restoring from a backup\").");
+  AcceptedRestore r{kept->size, size, Base64Encode(kept->root)};
+  // The store's own last checkpoint, which its tree extends (checked when it opened).
+  TRAIL_RETURN_IF_ERROR(keeper.Replace(store.LatestCheckpoint()));
+  return std::optional<AcceptedRestore>(r);
 }
 
 Result<std::shared_ptr<const TypeRegistry>> LoadTypes(const std::string& file) {
@@ -109,12 +156,23 @@ int Serve(ServeFlags& f) {
     Log("log.key: " + signer.status().message());
     return 2;
   }
-  auto store = OpenStore(cfg, &*signer);
+  // Declared before the store, which uses it until it is gone.
+  auto keeper = CheckpointKeeper::Open(cfg.data_dir + "/checkpoint", signer->VerifierKey(), Log);
+  if (!keeper.ok()) {
+    Log(keeper.status().message());
+    return 2;
+  }
+  auto store = OpenStore(cfg, &*signer, keeper->get());
   if (!store.ok()) {
     Log("cannot open the store: " + store.status().ToString());
     return 2;
   }
   (*store)->SetTypes(&type_set);  // descriptions are rendered on read
+  auto restore = CheckRestore(**store, **keeper, f.accept_restore);
+  if (!restore.ok()) {
+    Log(restore.status().message());
+    return 2;
+  }
   const Clock& clock = SystemClock::Get();
   KeyRing keys(store->get(), &clock);
   if (Status s = keys.Load(); !s.ok()) {
@@ -140,6 +198,7 @@ int Serve(ServeFlags& f) {
   services.queue_limit = cfg.queue;
   services.viewer_secret = *viewer_secret;
   services.personal_data = cfg.personal_data;
+  services.retention_rules = cfg.retention_rules;
   services.frame_ancestors = cfg.ui_frame_ancestors;
   std::atomic<bool> stopping{false};
   services.stopping = &stopping;
@@ -162,6 +221,19 @@ int Serve(ServeFlags& f) {
     boost::json::object meta{{"role", "admin"}, {"name", (*created)->name}};
     Status s = api.RecordSelfAudit("trail:key:created", "key:" + (*created)->id, "trail", meta);
     if (!s.ok()) Log("self-audit: " + s.ToString());
+  }
+
+  if (*restore) {
+    const AcceptedRestore& r = **restore;
+    boost::json::object meta{{"old_size", static_cast<int64_t>(r.old_size)},
+                             {"new_size", static_cast<int64_t>(r.new_size)},
+                             {"old_root", r.old_root}};
+    if (Status s = api.RecordSelfAudit("trail:restore", "trail:restore", "trail", meta); !s.ok()) {
+      Log("recording the accepted restore: " + s.ToString());
+      return 2;
+    }
+    Log("accepted a restored store: the log went back from " + std::to_string(r.old_size) + " to " +
+        std::to_string(r.new_size) + " events (recorded as trail:restore)");
   }
 
   ServerOptions so;
@@ -248,6 +320,9 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--tls-key", f->cfg.tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--queue", f->cfg.queue, "Events accepted but not yet durable before 429 (default 100000)");
   cmd->add_option("--max-body", f->cfg.max_body, "Largest request body in bytes (default 8 MiB)");
+  cmd->add_flag("--accept-restore", f->accept_restore,
+                "The store was restored from a backup on purpose: accept its tree although it does not extend "
+                "the newest checkpoint this node signed or saw (DATA/checkpoint), and record trail:restore");
   cmd->add_option("--segment-bits", f->cfg.segment_bits, "log2 of events per index segment (default 16)")
       ->check(CLI::Range(4, 24));
   cmd->callback([f] { std::exit(Serve(*f)); });

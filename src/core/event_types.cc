@@ -56,10 +56,18 @@ visible_to = []
 retention = "forever"
 
 [[event]]
+tag = "trail:restore"
+subject = "trail"
+description = "A restored store was accepted: the log went back from {old_size} to {new_size} events"
+fields = { old_size = "int", new_size = "int", old_root = "string" }
+visible_to = []
+retention = "forever"
+
+[[event]]
 tag = "trail:redact"
 subject = "trail"
 description = "{actor} redacted {pruned} events"
-fields = { pruned = "int", subject = "string?", actor = "string?" }
+fields = { pruned = "int", skipped = "int", subject = "string?", actor = "string?" }
 visible_to = []
 retention = "forever"
 )";

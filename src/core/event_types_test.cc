@@ -394,7 +394,7 @@ TEST(TypeRegistryTest, BuiltinTrailTypesArePresent) {
   auto reg = Load(OneType(""));
   ASSERT_TRUE(reg);
   for (const char* tag : {"trail:key:created", "trail:key:revoked", "trail:export",
-                          "trail:types:reloaded", "trail:gc", "trail:redact"}) {
+                          "trail:types:reloaded", "trail:gc", "trail:redact", "trail:restore"}) {
     const EventType* t = reg->Find(tag);
     ASSERT_NE(t, nullptr) << tag;
     EXPECT_TRUE(t->builtin) << tag;

@@ -17,6 +17,7 @@
 #include "core/uuid7.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "store/retention_policy.h"
 #include "store/store.h"
 #include "ui/session_store.h"
 
@@ -32,6 +33,7 @@ struct ApiServices {
   size_t queue_limit = 0;
   std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
   std::optional<Micros> personal_data;  // [retention] personal_data
+  std::vector<RetentionEntry> retention_rules;  // [retention] tag entries (store/retention_policy.h)
   const std::atomic<bool>* stopping = nullptr;  // set when the server drains: live streams end
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;

@@ -7,6 +7,7 @@
 #include "core/time_format.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "store/retention_policy.h"
 
 namespace trail {
 namespace {
@@ -135,12 +136,14 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     auto n = s_.store->Redact(rr);
     if (!n.ok()) return fail(n.status());
     s_.metrics->redactions++;
-    s_.metrics->redacted_events += *n;
-    boost::json::object meta{{"pruned", static_cast<int64_t>(*n)}};
+    s_.metrics->redacted_events += n->pruned;
+    // `skipped`: matching trail:* events, which a redaction never touches (SPEC §6).
+    boost::json::object meta{{"pruned", static_cast<int64_t>(n->pruned)}, {"skipped", static_cast<int64_t>(n->skipped)}};
     if (rr.subject) meta["subject"] = *rr.subject;
     if (rr.actor) meta["actor"] = *rr.actor;
     if (Status s = RecordSelfAudit("trail:redact", "trail:redact", who.Actor(), meta); !s.ok()) return fail(s);
-    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(*n) + "}"));
+    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(n->pruned) + ",\"skipped\":" +
+                                         std::to_string(n->skipped) + "}"));
   }
   if (path == "/v1/admin/reload" && m == "POST") {
     auto n = s_.reload_types();
@@ -160,9 +163,7 @@ Result<GcResult> Api::RunGc(Micros as_of, bool dry_run, const std::string& actor
   r.as_of = as_of;
   r.dry_run = dry_run;
   r.personal_data = s_.personal_data;
-  for (const EventType* t : types->All()) {
-    if (t->retention) r.rules.push_back({t->tag, *t->retention});
-  }
+  r.rules = RetentionRules(*types, s_.retention_rules);
   Metrics* m = s_.metrics;
   m->gc_progress_pruned = 0;
   m->gc_progress_scrubbed = 0;

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/event.h"
@@ -102,6 +103,15 @@ struct RedactRequest {
   std::optional<std::string> actor;
 };
 
+// trail's record of its own administrative acts (SPEC §6): events whose tag begins "trail:".
+// Redaction never touches them; retention only under an explicit `[retention]` entry.
+inline bool IsTrailTag(std::string_view tag) { return tag.substr(0, 6) == "trail:"; }
+
+struct RedactResult {
+  uint64_t pruned = 0;
+  uint64_t skipped = 0;  // matching trail:* events, kept (IsTrailTag)
+};
+
 // The latest signed checkpoint (SPEC §5): a C2SP signed note over (origin, size, root).
 struct SignedCheckpoint {
   uint64_t size = 0;
@@ -165,7 +175,8 @@ class Store {
 
   // Both work in bounded batches that interleave with ingest; both are idempotent.
   virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
-  virtual Result<uint64_t> Redact(const RedactRequest& r) = 0;
+  // Prunes the events of the subject or actor, except trail:* events, which it counts.
+  virtual Result<RedactResult> Redact(const RedactRequest& r) = 0;
 
   // Integrity (SPEC §5). Null when the store signs no checkpoints (no signer configured).
   virtual std::optional<SignedCheckpoint> LatestCheckpoint() = 0;

@@ -32,6 +32,27 @@ void PostgresStore::NoteCheckpoint(const std::string& note) {
     latest_ = SignedCheckpoint{body->size, body->root, note};
 }
 
+void PostgresStore::SeeCheckpoint(PgConn& c, const std::string& note) {
+  if (!opt_.keeper) return;
+  auto sep = note.find("\n\n");
+  auto body = tlog::ParseCheckpoint(sep == std::string::npos ? note : note.substr(0, sep + 1));
+  if (!body.ok()) return;
+  auto kept = opt_.keeper->Kept();
+  if (kept && kept->size >= body->size) return;
+  SignedCheckpoint seen{body->size, body->root, note};
+  if (kept) {
+    // Another node signed it: keep it only if its tree extends ours (the database may have
+    // been rolled back and grown again since this node kept its checkpoint).
+    pg::PgTiles tiles(c);
+    if (Status s = CheckExtends(*kept, body->size, tiles); !s.ok()) {
+      opt_.keeper->Refused(Status::Conflict("the database's checkpoint of size " + std::to_string(body->size) +
+                                            " does not extend this node's kept one: " + s.message()));
+      return;
+    }
+  }
+  opt_.keeper->Keep(seen);
+}
+
 Status PostgresStore::Refresh(PgConn& c, bool with_size) {
   // The end, the checkpoint, and how far the sequencer got in arrival order (everything below
   // the oldest pending row, or everything ever numbered when none is pending).
@@ -48,7 +69,10 @@ Status PostgresStore::Refresh(PgConn& c, bool with_size) {
   auto r = c.Query(sql);
   if (!r.ok()) return r.status();
   NoteEnd(static_cast<uint64_t>(r->Int(0, 0)));
-  if (!r->IsNull(0, 1)) NoteCheckpoint(std::string(r->Text(0, 1)));
+  if (!r->IsNull(0, 1)) {
+    NoteCheckpoint(std::string(r->Text(0, 1)));
+    SeeCheckpoint(c, std::string(r->Text(0, 1)));
+  }
   pg::AtomicMax(sequenced_arrival_, r->Int(0, 2));
   pg::AtomicMax(last_arrival_, r->Int(0, 3));
   if (with_size) {

@@ -195,7 +195,7 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
   return result;
 }
 
-Result<uint64_t> PostgresStore::Redact(const RedactRequest& req) {
+Result<RedactResult> PostgresStore::Redact(const RedactRequest& req) {
   if (!!req.subject == !!req.actor)
     return Status::Invalid("invalid_request", "redact takes a subject or an actor");
   WaitOwnWrites(5000);
@@ -206,8 +206,10 @@ Result<uint64_t> PostgresStore::Redact(const RedactRequest& req) {
   TRAIL_RETURN_IF_ERROR(lock.Take());
   const std::string col = req.subject ? "subject" : "actor";
   const std::string value = req.subject ? *req.subject : *req.actor;
-  uint64_t count = 0;
-  TRAIL_RETURN_IF_ERROR(PruneBatches(c, col + " = $1", {value}, false, {}, &count));
+  // trail:* events are trail's own record (SPEC §6): never pruned here, counted at the end.
+  const std::string where = col + " = $1 AND left(tag, 6) <> 'trail:'";
+  RedactResult result;
+  TRAIL_RETURN_IF_ERROR(PruneBatches(c, where, {value}, false, {}, &result.pruned));
   // Events of this person committed (on any node) but not sequenced yet: wait for the
   // sequencer, then prune those too.
   auto r = c.Query("SELECT max(arrival) FROM pending WHERE " + col + " = $1", {value});
@@ -225,12 +227,15 @@ Result<uint64_t> PostgresStore::Redact(const RedactRequest& req) {
                                    " are not sequenced yet; retry the erasure");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    TRAIL_RETURN_IF_ERROR(PruneBatches(c, col + " = $1", {value}, false, {}, &count));
+    TRAIL_RETURN_IF_ERROR(PruneBatches(c, where, {value}, false, {}, &result.pruned));
   }
+  auto kept = c.Query("SELECT count(*) FROM events WHERE " + col + " = $1 AND left(tag, 6) = 'trail:'", {value});
+  if (!kept.ok()) return kept.status();
+  result.skipped = static_cast<uint64_t>(kept->Int(0, 0));
   // The old row versions still hold the erased data until vacuumed: vacuum now.
   Status s = Vacuum(c);
   if (!s.ok()) Log("redact: VACUUM events: " + s.message());
-  return count;
+  return result;
 }
 
 }  // namespace trail

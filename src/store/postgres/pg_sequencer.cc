@@ -214,7 +214,12 @@ Status PostgresStore::LoadTree() {
     have_signed_ = true;
     signed_size_ = body->size;
     NoteCheckpoint(**cp);
+    SeeCheckpoint(c, **cp);
   }
+  kept_checked_.reset();  // a reloaded tree is checked against the kept checkpoint afresh
+  if (Status s = CheckKept(); !s.ok())
+    Log("sequencer: events are sequenced but not signed until an operator accepts the restore "
+        "(trail serve --accept-restore)");
   last_signed_ = {};
   NoteEnd(next_seq_);
   return Status::Ok();
@@ -368,8 +373,10 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   const bool due = std::chrono::steady_clock::now() - last_signed_ >=
                    std::chrono::duration<double>(opt_.checkpoint_interval_seconds);
   const Micros wall = opt_.clock->NowMicros();
+  // SPEC §5: nothing is signed unless the tree extends the node's kept checkpoint.
   if (can_sign && tree_.size() > 0 && (!have_signed_ || signed_size_ < tree_.size()) &&
-      (static_cast<size_t>(n) < opt_.max_sequence_events || due || final_pass || n == 0)) {
+      (static_cast<size_t>(n) < opt_.max_sequence_events || due || final_pass || n == 0) &&
+      CheckKept().ok()) {
     SignedCheckpoint next;
     next.size = tree_.size();
     next.root = tree_.Root();
@@ -399,6 +406,8 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   took_rows_ = n > 0;
 
   if (cp) {
+    kept_checked_ = cp;  // our own tree extends what it signs
+    if (opt_.keeper) opt_.keeper->Keep(*cp);
     have_signed_ = true;
     signed_size_ = cp->size;
     last_signed_ = std::chrono::steady_clock::now();
@@ -410,6 +419,22 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     for (int64_t d : delays) delay_->Observe(d);
   }
   return static_cast<size_t>(n);
+}
+
+Status PostgresStore::CheckKept() {
+  if (!opt_.keeper) return Status::Ok();
+  auto kept = opt_.keeper->Kept();
+  if (!kept || (kept_checked_ && kept_checked_->size == kept->size && kept_checked_->root == kept->root))
+    return Status::Ok();
+  // Inside the sequencing transaction when signing: the tiles include this batch's nodes.
+  pg::PgTiles tiles(*seq_conn_);
+  Status s = CheckExtends(*kept, tree_.size(), tiles);
+  if (!s.ok()) {
+    opt_.keeper->Refused(s);
+    return s;
+  }
+  kept_checked_ = std::move(kept);
+  return Status::Ok();
 }
 
 Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp,

@@ -40,6 +40,7 @@
 
 #include "core/clock.h"
 #include "store/append_queue.h"
+#include "store/checkpoint_keeper.h"
 #include "store/store.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
@@ -67,6 +68,10 @@ struct PostgresOptions {
   const tlog::NoteSigner* signer = nullptr;
   std::string origin;
   double checkpoint_interval_seconds = 1.0;
+  // The node's kept checkpoint (SPEC §5; may be null): keeps what this node signs and the
+  // newer checkpoints it sees that extend it; as sequencer it signs nothing unless the tree
+  // extends it. Must outlive the store.
+  CheckpointKeeper* keeper = nullptr;
   bool sequencer = true;  // take part in the sequencer election (tests may turn it off)
   std::function<void(const std::string&)> log;  // operational messages; default stderr
 };
@@ -91,7 +96,7 @@ class PostgresStore final : public Store {
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
-  Result<uint64_t> Redact(const RedactRequest& r) override;
+  Result<RedactResult> Redact(const RedactRequest& r) override;
   std::optional<SignedCheckpoint> LatestCheckpoint() override;
   Result<std::optional<std::string>> CheckpointNote(uint64_t size) override;
   std::unique_ptr<tlog::TileSource> Tiles() override;
@@ -136,12 +141,15 @@ class PostgresStore final : public Store {
   Status LoadTree();
   Result<size_t> SequenceBatch(bool final_pass);
   Status PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp, int64_t arrival);
+  Status CheckKept();  // Ok when the tree extends the keeper's checkpoint (or there is none)
 
   // pg_listener.cc — listener thread and read-your-writes.
   void ListenerLoop();
   Status Refresh(pg::PgConn& c, bool with_size);
   void NoteEnd(uint64_t end);
   void NoteCheckpoint(const std::string& note);
+  // A checkpoint read from the database: kept when it extends the kept one (tiles through c).
+  void SeeCheckpoint(pg::PgConn& c, const std::string& note);
   void WaitOwnWrites(int timeout_ms);
 
   // pg_retention.cc
@@ -171,6 +179,7 @@ class PostgresStore final : public Store {
   bool took_rows_ = false;  // the last sequencing transaction took pending rows
   uint64_t signed_size_ = 0;
   bool have_signed_ = false;
+  std::optional<SignedCheckpoint> kept_checked_;  // a kept checkpoint the tree extends
   std::chrono::steady_clock::time_point last_signed_{};
   Micros last_archived_ = 0;
   std::unique_ptr<DelayStats> delay_;

@@ -15,6 +15,7 @@
 #include "core/uuid7.h"
 #include "store/postgres/pg_internal.h"
 #include "store/query_executor.h"
+#include "store/retention_policy.h"
 #include "tlog/tree.h"
 
 namespace trail {
@@ -456,9 +457,72 @@ TEST_F(PostgresStoreTest, RetentionPrunesScrubsAndRedacts) {
   r.actor = "mallory";
   auto n = store_->Redact(r);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
-  EXPECT_EQ(*n, 2u);
+  EXPECT_EQ(n->pruned, 2u);
+  EXPECT_EQ(n->skipped, 0u);
   q = {};
   q.actors = {"mallory"};
+  EXPECT_TRUE(All(*store_, q).empty());
+}
+
+// Regression test (SPEC §6): redacting an admin key's own actor, or subject trail:redact,
+// must not erase trail's record of what admins did.
+TEST_F(PostgresStoreTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
+  const std::string admin = "key:k_admin1";
+  auto trail_event = [&](const std::string& tag, const std::string& subject, const boost::json::object& meta) {
+    return PrepareEvent(tag, subject, admin, meta, *types_, ids_).value();
+  };
+  ASSERT_TRUE(store_
+                  ->AppendSync({trail_event("trail:key:created", "key:k_w1", {{"role", "writer"}, {"name", "w"}}),
+                                trail_event("trail:export", "trail:export", {{"format", "csv"}, {"filter", ""}}),
+                                Login("x"), Login("x"),
+                                trail_event("trail:redact", "trail:redact", {{"pruned", 1}, {"skipped", 0}})})
+                  .ok());
+  // The logins' actor is "x": make two events of the admin actor that are not trail records.
+  boost::json::object o{{"tag", "account:login:success"}, {"subject", "user:y"}, {"actor", admin}};
+  ASSERT_TRUE(store_->AppendSync({PrepareEvent(o, *types_, ids_).value(), PrepareEvent(o, *types_, ids_).value()}).ok());
+  RedactRequest r;
+  r.actor = admin;
+  auto n = store_->Redact(r);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->pruned, 2u);
+  EXPECT_EQ(n->skipped, 3u);
+  trail::Query q;
+  q.actors = {admin};
+  auto kept = All(*store_, q);
+  ASSERT_EQ(kept.size(), 3u);
+  for (const auto& e : kept) EXPECT_TRUE(e.tag.rfind("trail:", 0) == 0) << e.tag;
+  RedactRequest by_subject;
+  by_subject.subject = "trail:redact";
+  n = store_->Redact(by_subject);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->pruned, 0u);
+  EXPECT_EQ(n->skipped, 1u);
+  q = {};
+  q.subjects = {"trail:redact"};
+  EXPECT_EQ(All(*store_, q).size(), 1u);
+}
+
+TEST_F(PostgresStoreTest, TrailRecordsAreKeptForeverUnlessAnEntryNamesThem) {
+  ASSERT_TRUE(store_
+                  ->AppendSync({PrepareEvent("trail:gc", "trail:gc", std::string("trail"),
+                                             {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}},
+                                             *types_, ids_)
+                                    .value(),
+                                Login("alice")})
+                  .ok());
+  auto run = [&](const std::vector<RetentionEntry>& entries) -> uint64_t {
+    GcRequest gc;
+    gc.as_of = SystemClock::Get().NowMicros() + 3600LL * 1000000;
+    gc.rules = RetentionRules(*types_, entries);
+    auto res = store_->CollectGarbage(gc);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() ? res->pruned : 0;
+  };
+  EXPECT_EQ(run({{"*", 60LL * 1000000}}), 1u) << "the catch-all prunes the login only";
+  trail::Query q;
+  q.tags = {TagMatch{"trail:gc", false}};
+  EXPECT_EQ(All(*store_, q).size(), 1u) << "a catch-all must not reach trail:* records";
+  EXPECT_EQ(run({{"trail:*", 60LL * 1000000}}), 1u);
   EXPECT_TRUE(All(*store_, q).empty());
 }
 

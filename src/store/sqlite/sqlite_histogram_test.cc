@@ -161,7 +161,7 @@ TEST_F(SqliteHistogramTest, PrunedAndRedactedEventsLeaveTheChart) {
   ExpectAgree("after retention");
   RedactRequest rr;
   rr.subject = "project:q";
-  ASSERT_EQ(store_->Redact(rr).value(), 4u);
+  ASSERT_EQ(store_->Redact(rr).value().pruned, 4u);
   ExpectAgree("after redaction");
   std::vector<HistogramBucket> want{{kStart, "project:", 2},
                                     {kStart + 2 * kDay, "account:", 5},

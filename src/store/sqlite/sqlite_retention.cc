@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "store/histogram.h"
 
@@ -32,6 +33,7 @@ constexpr std::string_view kPruneSet =
     "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, "
     "metadata = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = 1 "
     "WHERE seq = ? AND pruned = 0";
+constexpr std::string_view kNotTrail = " AND substr(tag, 1, 6) <> 'trail:'";
 // What a pruned row gives back: the chart's hour x tag-prefix count it leaves.
 constexpr std::string_view kPruneReturning = " RETURNING recorded_at, tag";
 
@@ -47,11 +49,13 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.prune_range.Prepare(
         w.db, std::string(kPruneSet).replace(std::string(kPruneSet).find("seq = ?"), 7, "seq >= ? AND seq <= ? AND tag = ?") +
                   std::string(kPruneReturning)));
+    // Erasure never prunes trail's own records (SPEC §6); Redact skips them before, this holds anyway.
+    TRAIL_RETURN_IF_ERROR(w.prune_subject.Prepare(
+        w.db, std::string(kPruneSet) + " AND subject = ?" + std::string(kNotTrail) + std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(w.prune_actor.Prepare(
+        w.db, std::string(kPruneSet) + " AND actor = ?" + std::string(kNotTrail) + std::string(kPruneReturning)));
     TRAIL_RETURN_IF_ERROR(
-        w.prune_subject.Prepare(w.db, std::string(kPruneSet) + " AND subject = ?" + std::string(kPruneReturning)));
-    TRAIL_RETURN_IF_ERROR(
-        w.prune_actor.Prepare(w.db, std::string(kPruneSet) + " AND actor = ?" + std::string(kPruneReturning)));
-    TRAIL_RETURN_IF_ERROR(w.is_live.Prepare(w.db, "SELECT subject, actor, ip FROM events WHERE seq = ? AND pruned = 0"));
+        w.is_live.Prepare(w.db, "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0"));
     TRAIL_RETURN_IF_ERROR(w.get_posting.Prepare(w.db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
@@ -103,10 +107,15 @@ struct SqliteStoreGcAccess {
   }
   // The posting keys of a row (subject, actor, ip: columns 0-2) that an erasure matching it
   // leaves behind, to be removed with it.
+  // True when a row (subject, actor: columns 0-1) is one an erasure of subject/actor names.
+  static bool Matches(const sqlite::Stmt& st, const std::string* subject, const std::string* actor) {
+    if (subject && (st.IsNull(0) || st.Text(0) != *subject)) return false;
+    if (actor && (st.IsNull(1) || st.Text(1) != *actor)) return false;
+    return true;
+  }
   static void CollectKeys(const sqlite::Stmt& st, const std::string* subject, const std::string* actor, uint64_t seq,
                           std::map<std::string, std::vector<uint64_t>>* out) {
-    if (subject && st.Text(0) != *subject) return;
-    if (actor && (st.IsNull(1) || st.Text(1) != *actor)) return;
+    if (!Matches(st, subject, actor)) return;
     if (!st.IsNull(0)) (*out)[SubjectKey(st.Text(0))].push_back(seq);
     if (!st.IsNull(1)) (*out)[ActorKey(st.Text(1))].push_back(seq);
     if (!st.IsNull(2)) (*out)[IpKey(st.Text(2))].push_back(seq);
@@ -397,38 +406,49 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
   return result;
 }
 
-Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
+Result<RedactResult> SqliteStore::Redact(const RedactRequest& req) {
   if (!!req.subject == !!req.actor) return Status::Invalid("invalid_request", "redact takes a subject or an actor");
   const std::string key = req.subject ? SubjectKey(*req.subject) : ActorKey(*req.actor);
   const std::string* subject = req.subject ? &*req.subject : nullptr;
   const std::string* actor = req.actor ? &*req.actor : nullptr;
-  uint64_t count = 0;
+  RedactResult result;
   auto seqs = SeqsOfKey(key, 0, index_.Snapshot({}).end);
   if (!seqs.ok()) return seqs.status();
   // The other posting keys of the erased events (their actor, ip, subject): read before the
   // rows are pruned, removed from the index at the end. Tag keys stay (not personal).
+  // Matching trail:* events are trail's own record (SPEC §6): skipped, counted, still posted.
   std::map<std::string, std::vector<uint64_t>> leftover;
+  std::set<uint64_t> skipped;
+  std::vector<uint64_t> prunable;
   {
     Status rs;
     auto r = AcquireReader(&rs);
     if (!r) return rs;
     {
       sqlite::Stmt st;
-      rs = st.Prepare(r->db, "SELECT subject, actor, ip FROM events WHERE seq = ? AND pruned = 0");
+      rs = st.Prepare(r->db, "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0");
       for (size_t i = 0; rs.ok() && i < seqs->size(); ++i) {
-        st.Bind(1, static_cast<int64_t>((*seqs)[i]));
-        if (st.Step(&rs)) Gc::CollectKeys(st, subject, actor, (*seqs)[i], &leftover);
+        const uint64_t seq = (*seqs)[i];
+        st.Bind(1, static_cast<int64_t>(seq));
+        if (st.Step(&rs) && Gc::Matches(st, subject, actor)) {
+          if (IsTrailTag(st.Text(3))) {
+            skipped.insert(seq);
+          } else {
+            Gc::CollectKeys(st, subject, actor, seq, &leftover);
+            prunable.push_back(seq);
+          }
+        }
         st.Reset();
       }
     }
     ReleaseReader(std::move(r));
     if (!rs.ok()) return rs;
   }
-  TRAIL_RETURN_IF_ERROR(ForEachGcBatch(*seqs, [&](const std::vector<uint64_t>& batch) {
-    return PruneSeqs(batch, false, subject, actor, nullptr, &count);
+  TRAIL_RETURN_IF_ERROR(ForEachGcBatch(prunable, [&](const std::vector<uint64_t>& batch) {
+    return PruneSeqs(batch, false, subject, actor, nullptr, &result.pruned);
   }));
   // Last step on the writer, with no append in between: prune what arrived meanwhile, then
-  // forget the key itself, which names the person.
+  // forget the key itself, which names the person (unless trail:* events keep it).
   TRAIL_RETURN_IF_ERROR(OnWriter([&]() -> Status {
     auto& w = *writer_;
     TRAIL_RETURN_IF_ERROR(Gc::Prepare(w));
@@ -443,9 +463,18 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     HourDelta delta;
     for (uint64_t seq : late.lists[key]) {
       w.is_live.Bind(1, static_cast<int64_t>(seq));
-      if (w.is_live.Step(&s)) Gc::CollectKeys(w.is_live, subject, actor, seq, &leftover);
+      bool trail_record = false;
+      if (w.is_live.Step(&s) && Gc::Matches(w.is_live, subject, actor)) {
+        trail_record = IsTrailTag(w.is_live.Text(3));
+        if (trail_record) {
+          skipped.insert(seq);
+        } else {
+          Gc::CollectKeys(w.is_live, subject, actor, seq, &leftover);
+        }
+      }
       w.is_live.Reset();
       if (!s.ok()) break;
+      if (trail_record) continue;
       st.Bind(1, static_cast<int64_t>(seq));
       st.BindStatic(2, subject ? *subject : *actor);
       auto pruned = Gc::PruneRow(st, &delta);
@@ -453,14 +482,17 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
         s = pruned.status();
         break;
       }
-      count += *pruned ? 1 : 0;
+      result.pruned += *pruned ? 1 : 0;
     }
     if (s.ok()) s = Gc::ApplyHourDelta(w, delta);
-    if (s.ok()) {
+    // With no trail:* event under it the key goes whole; else only the pruned seqs leave it
+    // (they are in leftover[key]: CollectKeys lists the matching subject or actor too).
+    const bool forget_key = skipped.empty();
+    if (s.ok() && forget_key) {
       w.delete_key.BindBlob(1, key);
       s = w.delete_key.Run();
     }
-    leftover.erase(key);
+    if (forget_key) leftover.erase(key);
     for (auto& [k, ks] : leftover) {
       if (!s.ok()) break;
       std::sort(ks.begin(), ks.end());
@@ -471,12 +503,13 @@ Result<uint64_t> SqliteStore::Redact(const RedactRequest& req) {
     // A seal in progress points into the lists being changed: restart it (rows already
     // written are rewritten, the forgotten key's row was deleted above).
     seal_.reset();
-    index_.RemoveKey(key);
+    if (forget_key) index_.RemoveKey(key);
     for (const auto& [k, ks] : leftover) index_.RemoveSeqs(k, ks);
     // Reported done only when on disk, with every batch before it in the WAL.
     return SyncWal();
   }));
-  return count;
+  result.skipped = skipped.size();
+  return result;
 }
 
 }  // namespace trail

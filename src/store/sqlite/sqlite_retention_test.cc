@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/uuid7.h"
 #include "store/posting_index.h"
+#include "store/retention_policy.h"
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -70,6 +71,18 @@ class RetentionTest : public ::testing::Test {
     boost::json::object ev{{"tag", tag}, {"subject", subject}, {"actor", actor}, {"ip", ip},
                            {"user_agent", "test/1"}};
     auto e = PrepareEvent(boost::json::value(ev), *types_, ids_);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    std::vector<PreparedEvent> batch;
+    batch.push_back(std::move(e.value()));
+    auto acks = store_->AppendSync(std::move(batch));
+    EXPECT_TRUE(acks.ok());
+    return *acks.value()[0].seq;
+  }
+  // Records one of trail's own events (as Api::RecordSelfAudit does) at time `at`.
+  uint64_t RecordTrail(Micros at, const std::string& tag, const std::string& subject, const std::string& actor,
+                       const boost::json::object& meta) {
+    clock_.Set(at);
+    auto e = PrepareEvent(tag, subject, actor, meta, *types_, ids_);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     std::vector<PreparedEvent> batch;
     batch.push_back(std::move(e.value()));
@@ -228,7 +241,8 @@ TEST_F(RetentionTest, RedactPrunesExactlyTheSubjectAndForgetsIt) {
   r.subject = "user:alice";
   auto n = store_->Redact(r);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, alice.size());
+  EXPECT_EQ(n->pruned, alice.size());
+  EXPECT_EQ(n->skipped, 0u);
   for (uint64_t s : alice) EXPECT_TRUE(Read(s).pruned);
   for (uint64_t s : others) EXPECT_FALSE(Read(s).pruned);
   Query q;
@@ -286,7 +300,7 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
   r.subject = "user:alice";
   auto n = store_->Redact(r);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
-  EXPECT_EQ(*n, 10u);
+  EXPECT_EQ(n->pruned, 10u);
   EXPECT_TRUE(PostedSeqs(*store_, db, SubjectKey("user:alice")).empty());
   EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty()) << "the erased person's actor key stayed";
   EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip) << "the erased events' ip stayed posted";
@@ -295,6 +309,78 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
   Open();  // open segments are rebuilt from the rows: the same picture
   EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
   EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip);
+}
+
+
+// Regression test (SPEC §6): an admin could erase trail's record of what admins did by
+// redacting their own key's actor, or wipe earlier redactions by redacting subject trail:redact.
+TEST_F(RetentionTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
+  const std::string admin = "key:k_admin1";
+  std::vector<uint64_t> own;
+  own.push_back(RecordTrail(kT0, "trail:key:created", "key:k_w1", admin, {{"role", "writer"}, {"name", "w"}}));
+  own.push_back(RecordTrail(kT0 + 1, "trail:export", "trail:export", admin, {{"format", "csv"}, {"filter", ""}}));
+  // Enough events to seal segments (16 per segment here): sealed and open postings both.
+  std::vector<uint64_t> user;
+  for (int i = 0; i < 20; ++i) user.push_back(Record(kT0 + 2 + i, "account:login:success", "user:x", admin));
+  own.push_back(RecordTrail(kT0 + 30, "trail:gc", "trail:gc", admin,
+                            {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}}));
+  RedactRequest r;
+  r.actor = admin;
+  auto n = store_->Redact(r);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->pruned, user.size());
+  EXPECT_EQ(n->skipped, own.size());
+  for (uint64_t s : user) EXPECT_TRUE(Read(s).pruned);
+  for (uint64_t s : own) {
+    Event e = Read(s);
+    EXPECT_FALSE(e.pruned) << e.tag;
+    EXPECT_EQ(e.actor, admin) << e.tag;
+  }
+  // The actor stays findable for its trail:* events, and only for those.
+  Query q;
+  q.actors = {admin};
+  auto page = store_->Query(q, nullptr);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), own.size());
+  const std::string db = (dir_ / "trail.db").string();
+  EXPECT_EQ(PostedSeqs(*store_, db, ActorKey(admin)), std::set<uint64_t>(own.begin(), own.end()));
+  Open();
+  EXPECT_EQ(PostedSeqs(*store_, db, ActorKey(admin)), std::set<uint64_t>(own.begin(), own.end()));
+
+  // Redactions are trail records too: redacting their subject keeps every one.
+  const uint64_t red = RecordTrail(kT0 + 40, "trail:redact", "trail:redact", admin,
+                                   {{"pruned", 20}, {"skipped", 3}, {"actor", admin}});
+  RedactRequest again;
+  again.subject = "trail:redact";
+  n = store_->Redact(again);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->pruned, 0u);
+  EXPECT_EQ(n->skipped, 1u);
+  EXPECT_FALSE(Read(red).pruned);
+  q = {};
+  q.subjects = {"trail:redact"};
+  page = store_->Query(q, nullptr);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), 1u);
+}
+
+TEST_F(RetentionTest, TrailRecordsAreKeptForeverUnlessAnEntryNamesThem) {
+  const uint64_t gc = RecordTrail(kT0, "trail:gc", "trail:gc", "trail",
+                                  {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}});
+  const uint64_t login = Record(kT0, "account:login:success", "user:alice", "alice");
+  auto run = [&](const std::vector<RetentionEntry>& entries) {
+    GcRequest r;
+    r.as_of = kT0 + 3650 * kDay;
+    r.rules = RetentionRules(*types_, entries);
+    auto res = store_->CollectGarbage(r);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() ? res->pruned : 0;
+  };
+  EXPECT_EQ(run({{"*", 1 * kDay}}), 1u) << "the catch-all prunes the login";
+  EXPECT_TRUE(Read(login).pruned);
+  EXPECT_FALSE(Read(gc).pruned) << "a catch-all must not reach trail:* records";
+  EXPECT_EQ(run({{"trail:*", 5 * 365 * kDay}}), 1u) << "an entry naming trail:* does";
+  EXPECT_TRUE(Read(gc).pruned);
 }
 
 }  // namespace

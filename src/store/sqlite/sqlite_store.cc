@@ -488,6 +488,7 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
 }
 
 void SqliteStore::Publish(Publication& pub) {
+  if (pub.checkpoint && opt_.keeper) opt_.keeper->Keep(*pub.checkpoint);  // durable now; written soon
   if (pub.checkpoint) {
     std::lock_guard<std::mutex> l(cp_mu_);
     latest_ = std::move(pub.checkpoint);

@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "store/append_queue.h"
+#include "store/checkpoint_keeper.h"
 #include "store/posting_index.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -43,6 +44,9 @@ struct SqliteOptions {
   const tlog::NoteSigner* signer = nullptr;
   std::string origin;
   double checkpoint_interval_seconds = 1.0;  // under continuous load, at most this often
+  // The node's kept checkpoint (SPEC §5; may be null): nothing is signed unless the tree
+  // extends it, and every checkpoint signed is kept in it once durable. Must outlive the store.
+  CheckpointKeeper* keeper = nullptr;
   // The part of the writer a GC or redaction takes while requests wait behind it: after a
   // batch that requests queued behind, it sleeps (1 - share) / share times the batch's length.
   double gc_writer_share = 0.2;
@@ -73,7 +77,7 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
-  Result<uint64_t> Redact(const RedactRequest& r) override;
+  Result<RedactResult> Redact(const RedactRequest& r) override;
   std::optional<SignedCheckpoint> LatestCheckpoint() override;
   Result<std::optional<std::string>> CheckpointNote(uint64_t size) override;
   std::unique_ptr<tlog::TileSource> Tiles() override;
@@ -135,6 +139,7 @@ class SqliteStore final : public Store {
   Status ExtendTree(const std::string& leaf_hash);
   Status SaveTree(bool sign);
   Result<SignedCheckpoint> SignCheckpoint();
+  Status CheckKept();  // Ok when the tree extends the keeper's checkpoint (or there is none)
   void PublishCheckpoint();
   Status SignFinalCheckpoint();
   class TileReader;
@@ -179,6 +184,7 @@ class SqliteStore final : public Store {
   };
   std::optional<SealInProgress> seal_;  // writer thread only
   std::optional<SignedCheckpoint> signed_pending_;  // signed in the open transaction
+  std::optional<SignedCheckpoint> kept_checked_;    // a kept checkpoint the tree extends (writer)
   std::chrono::steady_clock::time_point last_signed_{};
   Micros last_archived_ = 0;
   std::mutex cp_mu_;

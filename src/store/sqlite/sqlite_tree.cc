@@ -5,8 +5,10 @@
 // when the load pauses or a second has passed — signs a checkpoint, all in the transaction
 // of the events it covers. The latest signed checkpoint lives in `meta` (durable with its
 // events), and one every minute is archived in `checkpoints` for `trail verify`.
-// At start the store refuses a tree older than its last checkpoint: the log never signs two
-// inconsistent checkpoints.
+// At start the store refuses a tree older than its last checkpoint, and it signs nothing
+// unless the tree extends the node's kept checkpoint (CheckpointKeeper: the copy outside the
+// store, which a restored store cannot roll back): the log never signs two inconsistent
+// checkpoints.
 #include <mutex>
 
 #include "core/codec.h"
@@ -205,20 +207,41 @@ Result<SignedCheckpoint> SqliteStore::SignCheckpoint() {
   return cp;
 }
 
+Status SqliteStore::CheckKept() {
+  if (!opt_.keeper) return Status::Ok();
+  auto kept = opt_.keeper->Kept();
+  if (!kept || (kept_checked_ && kept_checked_->size == kept->size && kept_checked_->root == kept->root))
+    return Status::Ok();
+  // The tree only grows on this thread: once it extends a kept checkpoint, it always will.
+  DbTiles tiles(writer_->db);
+  Status s = CheckExtends(*kept, tree_.size(), tiles);
+  if (!s.ok()) {
+    opt_.keeper->Refused(s);
+    return s;
+  }
+  kept_checked_ = std::move(kept);
+  return Status::Ok();
+}
+
 Status SqliteStore::SaveTree(bool sign) {
   auto& w = *writer_;
   w.put_meta.Bind(1, std::string_view("tree"));
   w.put_meta.Bind(2, Base64Encode(tree_.Serialize()));
   TRAIL_RETURN_IF_ERROR(w.put_meta.Run());
   if (!sign || !opt_.signer) return Status::Ok();
+  // SPEC §5: never sign a tree that does not extend the node's kept checkpoint (a restored
+  // store). The events still commit; they are signed once an operator accepts the restore.
+  if (!CheckKept().ok()) return Status::Ok();
   auto cp = SignCheckpoint();
   if (!cp.ok()) return cp.status();
+  kept_checked_ = *cp;  // our own tree extends what it signs
   signed_pending_ = std::move(cp.value());
   return Status::Ok();
 }
 
 void SqliteStore::PublishCheckpoint() {
   if (!signed_pending_) return;
+  if (opt_.keeper) opt_.keeper->Keep(*signed_pending_);
   last_signed_ = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> l(cp_mu_);
   latest_ = std::move(signed_pending_);

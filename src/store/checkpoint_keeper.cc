@@ -1,0 +1,202 @@
+#include "store/checkpoint_keeper.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "tlog/note.h"
+#include "tlog/tree.h"
+
+namespace trail {
+namespace {
+
+Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+
+std::string DirOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// temp file (0600), fsync, rename over `path`, fsync of the directory.
+Status WriteAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create " + tmp);
+  Status s;
+  size_t done = 0;
+  while (s.ok() && done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = Errno("write " + tmp);
+    else done += static_cast<size_t>(n);
+  }
+  if (s.ok() && (::fchmod(fd, 0600) != 0 || ::fsync(fd) != 0)) s = Errno("fsync " + tmp);
+  ::close(fd);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("rename " + tmp);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("open " + DirOf(path));
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  return rc == 0 ? Status::Ok() : Errno("fsync " + DirOf(path));
+}
+
+Status RemoveDurably(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("remove " + path);
+  int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("open " + DirOf(path));
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  return rc == 0 ? Status::Ok() : Errno("fsync " + DirOf(path));
+}
+
+Result<SignedCheckpoint> Parse(const std::string& note, const std::string& verifier_key) {
+  auto body = tlog::VerifyNote(note, verifier_key);
+  if (!body.ok()) return body.status();
+  auto cp = tlog::ParseCheckpoint(*body);
+  if (!cp.ok()) return cp.status();
+  return SignedCheckpoint{cp->size, cp->root, note};
+}
+
+}  // namespace
+
+Status CheckExtends(const SignedCheckpoint& kept, uint64_t size, tlog::TileSource& tiles) {
+  const std::string sizes = "kept size " + std::to_string(kept.size) + ", store size " + std::to_string(size);
+  if (size < kept.size)
+    return Status::Conflict("the store's tree is smaller than the newest checkpoint this node signed or saw (" +
+                            sizes + "): the store was restored from an older copy or is another log");
+  if (kept.size == 0) return Status::Ok();
+  auto root = tlog::RootAt(kept.size, tiles);
+  if (!root.ok()) return root.status();
+  if (*root != kept.root)
+    return Status::Conflict("the store's tree does not extend the newest checkpoint this node signed or saw (" +
+                            sizes + "; its root at size " + std::to_string(kept.size) +
+                            " differs): the store was restored from another history or is another log");
+  return Status::Ok();
+}
+
+CheckpointKeeper::CheckpointKeeper(std::string path, std::string verifier_key, LogFn log)
+    : path_(std::move(path)), verifier_key_(std::move(verifier_key)), log_(std::move(log)) {}
+
+Result<std::unique_ptr<CheckpointKeeper>> CheckpointKeeper::Open(const std::string& path,
+                                                                 const std::string& verifier_key, LogFn log) {
+  std::unique_ptr<CheckpointKeeper> k(new CheckpointKeeper(path, verifier_key, std::move(log)));
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto cp = Parse(text.str(), verifier_key);
+    if (!cp.ok())
+      return Status::Corruption(path + " is not a checkpoint signed by this log's key (" + cp.status().message() +
+                                "); it guards against signing a fork after a restore, so trail will not start "
+                                "without it: put back the file, or remove it if this node's log.key changed");
+    k->kept_ = std::move(cp.value());
+  } else if (errno != ENOENT) {
+    return Errno("read " + path);
+  }
+  k->thread_ = std::thread([p = k.get()] { p->WriterLoop(); });
+  return k;
+}
+
+CheckpointKeeper::~CheckpointKeeper() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<SignedCheckpoint> CheckpointKeeper::Kept() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return kept_;
+}
+
+bool CheckpointKeeper::Keep(const SignedCheckpoint& cp) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (kept_ && kept_->size >= cp.size) return false;
+  }
+  auto checked = Parse(cp.note, verifier_key_);  // outside the lock: a signature check
+  if (!checked.ok() || checked->size != cp.size || checked->root != cp.root) {
+    LogOnce("not keeping a checkpoint of size " + std::to_string(cp.size) + " that this log's key did not sign");
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (kept_ && kept_->size >= cp.size) return false;
+    kept_ = std::move(checked.value());
+    ++version_;
+  }
+  cv_.notify_all();
+  return true;
+}
+
+Status CheckpointKeeper::WriteLocked(std::unique_lock<std::mutex>& l) {
+  cv_.wait(l, [&] { return !writing_; });
+  if (written_ == version_) return Status::Ok();
+  const uint64_t v = version_;
+  const std::optional<SignedCheckpoint> cp = kept_;
+  writing_ = true;
+  l.unlock();
+  Status s = cp ? WriteAtomically(path_, cp->note) : RemoveDurably(path_);
+  l.lock();
+  writing_ = false;
+  if (s.ok()) written_ = std::max(written_, v);
+  cv_.notify_all();
+  return s;
+}
+
+void CheckpointKeeper::WriterLoop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (true) {
+    cv_.wait(l, [&] { return stop_ || (written_ != version_ && !writing_); });
+    Status s = WriteLocked(l);
+    if (!s.ok() && log_) {
+      l.unlock();
+      log_("keeping the newest checkpoint in " + path_ + ": " + s.ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      l.lock();
+    }
+    if (stop_ && (written_ == version_ || !s.ok())) return;
+  }
+}
+
+Status CheckpointKeeper::Replace(const std::optional<SignedCheckpoint>& cp) {
+  std::optional<SignedCheckpoint> checked;
+  if (cp) {
+    auto p = Parse(cp->note, verifier_key_);
+    if (!p.ok()) return p.status();
+    checked = std::move(p.value());
+  }
+  std::unique_lock<std::mutex> l(mu_);
+  kept_ = std::move(checked);
+  ++version_;
+  return WriteLocked(l);
+}
+
+Status CheckpointKeeper::Flush() {
+  std::unique_lock<std::mutex> l(mu_);
+  return WriteLocked(l);
+}
+
+void CheckpointKeeper::Refused(const Status& why) { LogOnce("refusing to sign a checkpoint: " + why.message()); }
+
+void CheckpointKeeper::LogOnce(const std::string& msg) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (msg == last_refusal_) return;
+    last_refusal_ = msg;
+  }
+  if (log_) log_(msg);
+}
+
+}  // namespace trail
