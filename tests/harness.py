@@ -19,6 +19,8 @@ under test" below). Unset or `sqlite`: the embedded store in the data directory.
     TRAIL_TEST_STORE=postgres python3 -m unittest -v test_crash   # (from tests/) own cluster
 """
 import atexit
+import base64
+import hashlib
 import http.client
 import itertools
 import json
@@ -590,6 +592,31 @@ def run_cli(*args, timeout=60, **kw):
         args += store_args(data, "cli")
     return subprocess.run([TRAIL, *args], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, **kw)
+
+
+def jcs(value):
+    """RFC 8785 for values without floats beyond short decimals (what the tests send)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def leaf_hash_v2(e):
+    """SPEC §5 leaf format 2 of an event as a read returns it (raw bytes): personal → body →
+    leaf; from personal_hash where the read has no salt, from body_hash where pruned."""
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    if e.get("pruned"):
+        body_hash = base64.b64decode(e["body_hash"])
+    else:
+        if e.get("salt") is not None:
+            personal = {k: e[k] for k in ("ip", "user_agent", "location") if e.get(k) is not None}
+            personal["salt"] = e["salt"]
+            personal_hash = hashlib.sha256(jcs(personal)).digest()
+        else:
+            personal_hash = base64.b64decode(e["personal_hash"])
+        body = {k: e[k] for k in ("subject", "actor", "occurred_at", "metadata") if e.get(k) is not None}
+        body["personal_hash"] = b64(personal_hash)
+        body_hash = hashlib.sha256(jcs(body)).digest()
+    leaf = {"v": 2, "id": e["id"], "recorded_at": e["recorded_at"], "tag": e["tag"], "body_hash": b64(body_hash)}
+    return hashlib.sha256(b"\x00" + jcs(leaf)).digest()
 
 
 def ev(tag, subject, actor=None, **metadata):

@@ -51,8 +51,11 @@ void AppendCsvField(std::string_view v, std::string* out, bool guard_formula) {
   out->push_back('"');
 }
 
+// The columns of SPEC §3's event; the ones leaf format 2 added (location, body_hash,
+// personal_hash, salt) come last so that readers of the older columns keep working.
 constexpr std::string_view kCsvHeader =
-    "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,pruned\r\n";
+    "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,pruned,"
+    "location,body_hash,personal_hash,salt\r\n";
 
 void AppendCsvRow(const Event& e, std::string* out, bool redact) {
   out->append(std::to_string(e.seq));
@@ -78,7 +81,16 @@ void AppendCsvRow(const Event& e, std::string* out, bool redact) {
   if (!e.pruned) AppendCsvField(e.metadata_json, out, false);
   out->push_back(',');
   out->append(Base64Encode(e.leaf_hash));
-  out->append(e.pruned ? ",true\r\n" : ",false\r\n");
+  out->append(e.pruned ? ",true," : ",false,");
+  // Personal data and the salt go where the ip is shown (SPEC §6).
+  if (e.location_json && !redact) AppendCsvField(*e.location_json, out, false);
+  out->push_back(',');
+  out->append(Base64Encode(e.body_hash));
+  out->push_back(',');
+  if (!e.personal_hash.empty()) out->append(Base64Encode(e.personal_hash));
+  out->push_back(',');
+  if (e.salt && !redact) out->append(Base64Encode(*e.salt));
+  out->append("\r\n");
 }
 
 Result<Query> QueryOf(const HttpRequest& req, const std::vector<std::string>& also,
