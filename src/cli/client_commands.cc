@@ -156,7 +156,9 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
     HttpResult error;
     auto st = c->conn->Stream(
         "/v1/export" + params + (params.empty() ? "?" : "&") + "format=csv", c->auth,
-        [](std::string_view chunk) { return std::fwrite(chunk.data(), 1, chunk.size(), stdout) == chunk.size(); },
+        [](std::string_view chunk) {
+          return std::fwrite(chunk.data(), 1, chunk.size(), stdout) == chunk.size();
+        },
         &error.body);
     if (!st.ok()) return Fail(st.status().message());
     error.status = *st;

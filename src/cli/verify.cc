@@ -10,6 +10,8 @@
 // remembers the last checkpoint it verified (a state file per log) and checks the new one is
 // consistent. With an auditor or admin key (--key, --key-file, or --data DIR's admin.key) it
 // also reads every event through the export and recomputes each leaf hash against the tiles.
+#include "cli/verify.h"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,15 +19,15 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "auth/secret_file.h"
+#include "auth/viewer_token.h"
 #include "cli/commands.h"
-#include "cli/verify.h"
 #include "core/codec.h"
 #include "core/event.h"
 #include "core/leaf.h"
@@ -347,20 +349,31 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
 // The key that --url reads the events with: --key, --key-file, or (only when --data is given
 // with --url) DATA/admin.key. None of them: "" (checkpoint and tiles only). Exits 2 when a
 // named file cannot be read.
-std::string UrlVerifyKey(const std::string& key, const std::string& key_file, const std::string& data) {
-  if (!key.empty() && !key_file.empty()) {
+std::string UrlVerifyKey(const std::string& key_flag, const std::string& key_file,
+                         const std::string& data) {
+  if (!key_flag.empty() && !key_file.empty()) {
     std::fprintf(stderr, "trail: pass --key or --key-file, not both\n");
     std::exit(2);
   }
-  if (!key.empty()) return key;
+  std::string key = key_flag;
   const std::string file = !key_file.empty() ? key_file : !data.empty() ? data + "/admin.key" : "";
-  if (file.empty()) return "";
-  auto k = ReadSecretFile(file);
-  if (!k.ok() || k->empty()) {
-    std::fprintf(stderr, "trail: no key in %s: %s\n", file.c_str(), k.ok() ? "empty" : k.status().message().c_str());
+  if (key.empty() && !file.empty()) {
+    auto k = ReadSecretFile(file);
+    if (!k.ok() || k->empty()) {
+      std::fprintf(stderr, "trail: no key in %s: %s\n", file.c_str(),
+                   k.ok() ? "empty" : k.status().message().c_str());
+      std::exit(2);
+    }
+    key = *k;
+  }
+  if (LooksLikeJwt(key)) {
+    // A viewer reads only what it may see, redacted: its export would read as a tampered log.
+    std::fprintf(stderr,
+                 "trail: the key is a viewer token; reading every event needs an auditor or admin "
+                 "API key\n");
     std::exit(2);
   }
-  return *k;
+  return key;
 }
 
 }  // namespace
@@ -377,23 +390,27 @@ void AddVerifyCommand(CLI::App& app) {
     bool insecure = false;
   };
   auto f = std::make_shared<F>();
-  CLI::App* cmd = app.add_subcommand(
-      "verify",
-      "Check the log's integrity: offline (--data) or remote (--url --vkey; with an auditor or admin --key, every "
-      "event too)");
+  CLI::App* cmd = app.add_subcommand("verify",
+                                     "Check the log's integrity: offline (--data) or remote (--url "
+                                     "--vkey; with an auditor or admin --key, every "
+                                     "event too)");
   cmd->add_option("--data", f->data,
-                  "Data directory to verify offline; with --url, only whose admin.key to read the events with");
+                  "Data directory to verify offline; with --url, the one whose admin.key reads the "
+                  "events (as --key)");
   cmd->add_option("--store", f->store, "sqlite:PATH of the database (default DATA/trail.db)");
   cmd->add_option("--url", f->url, "Server to verify through /checkpoint and the tiles");
   cmd->add_option("--vkey", f->vkey, "Verifier key <name>+<id>+<key> (from `trail keys verifier`)");
   cmd->add_option("--state", f->state, "Where to remember the last checkpoint seen (--url)");
-  cmd->add_option("--key", f->key,
-                  "With --url: an auditor or admin API key; then every event of the checkpoint's tree is read "
-                  "(GET /v1/export) and its leaf hash recomputed against the tiles. Without --key, --key-file or "
-                  "--data, --url checks the checkpoint and the tiles only (no key is looked for)");
+  cmd->add_option(
+      "--key", f->key,
+      "With --url: an auditor or admin API key; then every event of the checkpoint's tree is read "
+      "(GET /v1/export) and its leaf hash recomputed against the tiles. Without --key, --key-file "
+      "or "
+      "--data, --url checks the checkpoint and the tiles only (no key is looked for)");
   cmd->add_option("--key-file", f->key_file, "With --url: a file holding that key");
   cmd->add_option("--cacert", f->cacert, "With --url: CA certificate (PEM) to trust for https");
-  cmd->add_flag("--insecure", f->insecure, "With --url: do not verify the server's TLS certificate");
+  cmd->add_flag("--insecure", f->insecure,
+                "With --url: do not verify the server's TLS certificate");
   cmd->callback([f] {
     if (!f->url.empty()) {
       if (f->vkey.empty()) {
@@ -410,7 +427,8 @@ void AddVerifyCommand(CLI::App& app) {
       std::exit(VerifyUrl(o));
     }
     if (!f->key.empty() || !f->key_file.empty()) {
-      std::fprintf(stderr, "trail: --key and --key-file go with --url (--data reads the database itself)\n");
+      std::fprintf(
+          stderr, "trail: --key and --key-file go with --url (--data reads the database itself)\n");
       std::exit(2);
     }
     if (f->data.empty() && f->store.empty()) {

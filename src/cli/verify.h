@@ -21,8 +21,9 @@ struct Progress {
     if (now - last < std::chrono::milliseconds(200) && done != total) return;
     last = now;
     double el = std::chrono::duration<double>(now - t0).count();
-    std::fprintf(stderr, "\r%s %llu / %llu (%.0f/s)   ", what, static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), el > 0 ? static_cast<double>(done) / el : 0.0);
+    std::fprintf(stderr, "\r%s %llu / %llu (%.0f/s)   ", what,
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 el > 0 ? static_cast<double>(done) / el : 0.0);
   }
   void Done() {
     if (tty) std::fprintf(stderr, "\n");

@@ -43,8 +43,10 @@ std::string ErrorText(int status, const std::string& body) {
   auto v = boost::json::parse(body, ec);
   const boost::json::value* e = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
   if (e && e->is_object()) {
-    if (auto c = e->as_object().if_contains("code"); c && c->is_string()) out += " " + std::string(c->get_string());
-    if (auto m = e->as_object().if_contains("message"); m && m->is_string()) out += ": " + std::string(m->get_string());
+    if (auto c = e->as_object().if_contains("code"); c && c->is_string())
+      out += " " + std::string(c->get_string());
+    if (auto m = e->as_object().if_contains("message"); m && m->is_string())
+      out += ": " + std::string(m->get_string());
     return out;
   }
   return body.empty() ? out : out + ": " + body.substr(0, 300);
@@ -152,8 +154,10 @@ class TileLeaves {
     const std::string path = tlog::TilePath(0, next_, width);
     auto tile = conn_.Request("GET", "/" + path);
     if (!tile.ok() || tile->status != 200 || tile->body.size() != static_cast<size_t>(width) * 32) {
-      rep_.Bad("tile " + path + " (" + Seqs(next_ * tlog::kTileWidth, next_ * tlog::kTileWidth + width - 1) + "): " +
-               (tile.ok() ? "HTTP " + std::to_string(tile->status) + ", " + std::to_string(tile->body.size()) + " bytes"
+      rep_.Bad("tile " + path + " (" +
+               Seqs(next_ * tlog::kTileWidth, next_ * tlog::kTileWidth + width - 1) + "): " +
+               (tile.ok() ? "HTTP " + std::to_string(tile->status) + ", " +
+                                std::to_string(tile->body.size()) + " bytes"
                           : tile.status().message()));
       broken_ = true;
       return;
@@ -161,9 +165,11 @@ class TileLeaves {
     leaves_ = std::move(tile->body);
     ++next_;
     for (int i = 0; i < width; ++i) {
-      (void)tree_.Append(std::string_view(leaves_).substr(static_cast<size_t>(i) * 32, 32), nullptr);
+      (void)tree_.Append(std::string_view(leaves_).substr(static_cast<size_t>(i) * 32, 32),
+                         nullptr);
       if (tree_.size() == seen_.size && !seen_.root.empty() && tree_.Root() != seen_.root)
-        rep_.Bad("the first " + std::to_string(seen_.size) + " events differ from the checkpoint seen before (seq < " +
+        rep_.Bad("the first " + std::to_string(seen_.size) +
+                 " events differ from the checkpoint seen before (seq < " +
                  std::to_string(seen_.size) + " rewritten)");
     }
     progress_.Tick(tree_.size(), size_, "verifying");
@@ -186,12 +192,14 @@ class TileLeaves {
 // its seq is the next one, its `leaf_hash` is the tile's leaf, and its fields recompute it.
 class EventCheck {
  public:
-  EventCheck(uint64_t size, TileLeaves& tiles, Report& rep) : size_(size), tiles_(tiles), rep_(rep) {}
+  EventCheck(uint64_t size, TileLeaves& tiles, Report& rep)
+      : size_(size), tiles_(tiles), rep_(rep) {}
 
   // One chunk of the body; false once an event at or past `size` arrived (stop reading).
   bool Take(std::string_view chunk) {
     size_t start = 0;
-    for (size_t nl; !past_end_ && (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+    for (size_t nl; !past_end_ && (nl = chunk.find('\n', start)) != std::string_view::npos;
+         start = nl + 1) {
       if (partial_.empty()) {
         Line(chunk.substr(start, nl - start));
       } else {
@@ -216,7 +224,8 @@ class EventCheck {
   void Line(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return;
-    const std::string where = expect_ ? "the export after seq " + std::to_string(expect_ - 1) : "the export's first line";
+    const std::string where =
+        expect_ ? "the export after seq " + std::to_string(expect_ - 1) : "the export's first line";
     boost::json::error_code ec;
     boost::json::value v = ParseJsonExact(line, ec);
     if (ec || !v.is_object()) return rep_.Bad(where + ": not a JSON object");
@@ -236,7 +245,8 @@ class EventCheck {
     auto event = ParseEventJson(v.as_object());
     if (!event.ok()) return rep_.Bad(at + ": unreadable (" + event.status().message() + ")");
     const std::string what = at + ": event " + event->id;
-    if (leaf && event->leaf_hash != *leaf) rep_.Bad(what + ": its leaf_hash differs from the tile's leaf");
+    if (leaf && event->leaf_hash != *leaf)
+      rep_.Bad(what + ": its leaf_hash differs from the tile's leaf");
     std::string problem;
     const std::string computed = RecomputeLeafHash(*event, &problem);
     if (!problem.empty()) {
@@ -260,18 +270,20 @@ class EventCheck {
 int ReadEvents(const ParsedUrl& url, const UrlVerifyOptions& o, EventCheck& check, Report& rep) {
   HttpConnection conn(url, o.cacert, o.insecure);
   std::string refused;
-  auto status = conn.Stream("/v1/export?format=ndjson&order=asc&pruned=include",
-                            {{"Authorization", "Bearer " + o.key}}, [&](std::string_view c) { return check.Take(c); },
-                            &refused);
+  auto status = conn.Stream(
+      "/v1/export?format=ndjson&order=asc&pruned=include", {{"Authorization", "Bearer " + o.key}},
+      [&](std::string_view c) { return check.Take(c); }, &refused);
   if (status.ok() && *status != 200) {
     std::fprintf(stderr, "trail: GET /v1/export: %s\n", ErrorText(*status, refused).c_str());
     if (*status == 401 || *status == 403)
-      std::fprintf(stderr, "trail: reading the events needs an auditor or admin key; without --key, verify "
-                           "checks the checkpoint and the tiles only\n");
+      std::fprintf(stderr,
+                   "trail: reading the events needs an auditor or admin key; without --key, verify "
+                   "checks the checkpoint and the tiles only\n");
     return 2;
   }
   if (!status.ok()) {
-    rep.Bad("reading the export after seq " + std::to_string(check.next_seq()) + ": " + status.status().message());
+    rep.Bad("reading the export after seq " + std::to_string(check.next_seq()) + ": " +
+            status.status().message());
     return 0;
   }
   check.Finish();
@@ -293,7 +305,8 @@ int VerifyUrl(const UrlVerifyOptions& o) {
   const Seen seen = LoadSeen(state);
   Report rep;
   if (seen.size > cp.size)
-    rep.Bad("the log shrank: it had " + std::to_string(seen.size) + " events, now " + std::to_string(cp.size));
+    rep.Bad("the log shrank: it had " + std::to_string(seen.size) + " events, now " +
+            std::to_string(cp.size));
   Progress progress;
   TileLeaves tiles(conn, cp.size, seen, rep, progress);
   EventCheck events(cp.size, tiles, rep);
@@ -302,22 +315,29 @@ int VerifyUrl(const UrlVerifyOptions& o) {
   }
   tiles.ReadRest();
   progress.Done();
-  if (tiles.complete() && tiles.tree().Root() != cp.root) rep.Bad("root of the tiles differs from the signed checkpoint");
+  if (tiles.complete() && tiles.tree().Root() != cp.root)
+    rep.Bad("root of the tiles differs from the signed checkpoint");
   if (!o.key.empty()) {
-    std::printf("%llu events read and their leaf hashes recomputed against the tiles (%llu whole, %llu scrubbed "
-                "from their fields and personal_hash, %llu pruned from their body_hash)\n",
-                static_cast<unsigned long long>(events.whole + events.scrubbed + events.pruned),
-                static_cast<unsigned long long>(events.whole), static_cast<unsigned long long>(events.scrubbed),
-                static_cast<unsigned long long>(events.pruned));
+    std::printf(
+        "%llu events read and their leaf hashes recomputed against the tiles (%llu whole, %llu "
+        "scrubbed "
+        "from their fields and personal_hash, %llu pruned from their body_hash)\n",
+        static_cast<unsigned long long>(events.whole + events.scrubbed + events.pruned),
+        static_cast<unsigned long long>(events.whole),
+        static_cast<unsigned long long>(events.scrubbed),
+        static_cast<unsigned long long>(events.pruned));
   }
   if (rep.problems) {
     std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));
     return 1;
   }
   SaveSeen(state, cp);
-  std::printf("%s: %llu events verified against the signed checkpoint%s; root %s\nOK\n", cp.origin.c_str(),
-              static_cast<unsigned long long>(cp.size),
-              seen.size ? (", consistent with the one of size " + std::to_string(seen.size) + " seen before").c_str() : "",
+  std::printf("%s: %llu events verified against the signed checkpoint%s; root %s\nOK\n",
+              cp.origin.c_str(), static_cast<unsigned long long>(cp.size),
+              seen.size ? (", consistent with the one of size " + std::to_string(seen.size) +
+                           " seen before")
+                              .c_str()
+                        : "",
               Base64Encode(cp.root).c_str());
   return 0;
 }

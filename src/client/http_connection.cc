@@ -171,8 +171,10 @@ Result<HttpResult> HttpConnection::Request(const std::string& method, const std:
   return Status::Unavailable("HTTP " + method + " " + target + ": connection lost");
 }
 
-Result<int> HttpConnection::Stream(const std::string& target, const std::map<std::string, std::string>& headers,
-                                   const std::function<bool(std::string_view)>& sink, std::string* error_body) {
+Result<int> HttpConnection::Stream(const std::string& target,
+                                   const std::map<std::string, std::string>& headers,
+                                   const std::function<bool(std::string_view)>& sink,
+                                   std::string* error_body) {
   TRAIL_RETURN_IF_ERROR(impl_->Connect(60));
   http::request<http::empty_body> req{http::verb::get, impl_->url.base_path + target, 11};
   req.set(http::field::host, impl_->url.host);

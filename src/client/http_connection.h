@@ -41,7 +41,8 @@ class HttpConnection {
   // sink returns false to stop reading (the connection is then closed). Any other reply is
   // read whole into *error_body (when given) instead: its body is an error, not the stream.
   Result<int> Stream(const std::string& target, const std::map<std::string, std::string>& headers,
-                     const std::function<bool(std::string_view)>& sink, std::string* error_body = nullptr);
+                     const std::function<bool(std::string_view)>& sink,
+                     std::string* error_body = nullptr);
   void Close();
 
  private:

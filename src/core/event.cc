@@ -290,7 +290,8 @@ const boost::json::value* Member(const boost::json::object& o, std::string_view 
   return v && !v->is_null() ? v : nullptr;
 }
 
-Status ReadString(const boost::json::object& o, std::string_view key, std::optional<std::string>* out) {
+Status ReadString(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* out) {
   const boost::json::value* v = Member(o, key);
   if (!v) return Status::Ok();
   if (!v->is_string()) return Unreadable(std::string(key) + ": expected a string");
@@ -298,7 +299,8 @@ Status ReadString(const boost::json::object& o, std::string_view key, std::optio
   return Status::Ok();
 }
 
-Status ReadBase64(const boost::json::object& o, std::string_view key, std::optional<std::string>* out) {
+Status ReadBase64(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* out) {
   std::optional<std::string> text;
   TRAIL_RETURN_IF_ERROR(ReadString(o, key, &text));
   if (!text) return Status::Ok();
@@ -316,7 +318,8 @@ Status ReadTime(const boost::json::object& o, std::string_view key, std::optiona
   return Status::Ok();
 }
 
-Status ReadObject(const boost::json::object& o, std::string_view key, std::optional<std::string>* canonical) {
+Status ReadObject(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* canonical) {
   const boost::json::value* v = Member(o, key);
   if (!v) return Status::Ok();
   if (!v->is_object()) return Unreadable(std::string(key) + ": expected an object");
@@ -331,7 +334,8 @@ Result<Event> ParseEventJson(const boost::json::object& read) {
   std::optional<std::string> id, tag, metadata, leaf_hash, body_hash, personal_hash;
   std::optional<Micros> recorded_at, occurred_at;
   if (const boost::json::value* seq = Member(read, "seq")) {
-    if (!seq->is_uint64() && !(seq->is_int64() && seq->get_int64() >= 0)) return Unreadable("seq: expected a whole number");
+    if (!seq->is_uint64() && !(seq->is_int64() && seq->get_int64() >= 0))
+      return Unreadable("seq: expected a whole number");
     e.seq = seq->to_number<uint64_t>();
   } else {
     e.has_seq = false;
@@ -355,16 +359,24 @@ Result<Event> ParseEventJson(const boost::json::object& read) {
   const boost::json::value* pruned = Member(read, "pruned");
   if (!pruned || !pruned->is_bool()) return Unreadable("pruned: expected true or false");
   e.pruned = pruned->get_bool();
-  for (auto [name, present] : {std::pair{"id", bool(id)}, {"recorded_at", bool(recorded_at)}, {"tag", bool(tag)},
-                               {"leaf_hash", bool(leaf_hash)}, {"body_hash", bool(body_hash)}}) {
+  for (auto [name, present] : {std::pair{"id", bool(id)},
+                               {"recorded_at", bool(recorded_at)},
+                               {"tag", bool(tag)},
+                               {"leaf_hash", bool(leaf_hash)},
+                               {"body_hash", bool(body_hash)}}) {
     if (!present) return Unreadable(std::string(name) + ": missing");
   }
   if (e.pruned) {
-    for (auto [name, present] :
-         {std::pair{"subject", bool(e.subject)}, {"actor", bool(e.actor)}, {"ip", bool(e.ip)},
-          {"user_agent", bool(e.user_agent)}, {"location", bool(e.location_json)}, {"metadata", bool(metadata)},
-          {"occurred_at", bool(occurred_at)}, {"description", bool(description)}, {"salt", bool(e.salt)},
-          {"personal_hash", bool(personal_hash)}}) {
+    for (auto [name, present] : {std::pair{"subject", bool(e.subject)},
+                                 {"actor", bool(e.actor)},
+                                 {"ip", bool(e.ip)},
+                                 {"user_agent", bool(e.user_agent)},
+                                 {"location", bool(e.location_json)},
+                                 {"metadata", bool(metadata)},
+                                 {"occurred_at", bool(occurred_at)},
+                                 {"description", bool(description)},
+                                 {"salt", bool(e.salt)},
+                                 {"personal_hash", bool(personal_hash)}}) {
       if (present) return Unreadable(std::string("a pruned event shows ") + name);
     }
   } else {

@@ -702,9 +702,10 @@ TEST_F(EventTest, EventJsonEscapesStrings) {
 // --- ParseEventJson (the inverse, for verifiers) ---
 
 TEST_F(EventTest, ParseEventJsonCanonicalizesObjectsAndTakesAnyRfc3339Time) {
-  Event ev = Stored(Ok(R"({"tag":"project:role:add","subject":"project:p","actor":"alice","ip":"10.0.0.1",
+  Event ev =
+      Stored(Ok(R"({"tag":"project:role:add","subject":"project:p","actor":"alice","ip":"10.0.0.1",
       "location":{"country":"NZ","city":"Wellington"},"metadata":{"target_user":"b","role_name":"Owner"}})"),
-                    kRecorded, 3);
+             kRecorded, 3);
   ev.leaf_hash = RecomputeLeafHash(ev);
   std::string read;
   AppendEventJson(ev, &read);
@@ -722,7 +723,8 @@ TEST_F(EventTest, ParseEventJsonCanonicalizesObjectsAndTakesAnyRfc3339Time) {
 }
 
 TEST_F(EventTest, ParseEventJsonRefusesWhatNoReadHolds) {
-  Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1"})"), kRecorded, 3);
+  Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1"})"),
+                    kRecorded, 3);
   std::string read;
   AppendEventJson(ev, &read);
   const boost::json::object good = Json(read).as_object();
@@ -764,7 +766,8 @@ TEST_F(EventTest, ParseEventJsonRefusesWhatNoReadHolds) {
   AppendEventJson(pruned, &read);
   boost::json::object p = Json(read).as_object();
   ASSERT_TRUE(ParseEventJson(p).ok());
-  for (const char* key : {"subject", "actor", "ip", "occurred_at", "description", "salt", "personal_hash"}) {
+  for (const char* key :
+       {"subject", "actor", "ip", "occurred_at", "description", "salt", "personal_hash"}) {
     boost::json::object o = p;
     o[key] = good.contains(key) && !good.at(key).is_null() ? good.at(key) : boost::json::value("x");
     auto r = ParseEventJson(o);
