@@ -15,6 +15,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import ON_POSTGRES, ServerTestCase, ev, run_cli, sqlite_only  # noqa: E402
 
 
@@ -310,7 +311,7 @@ class VerifyUrl(ServerTestCase):
         # The leaf hash column (what the tiles serve) stays; the actor no longer matches it.
         update = f"UPDATE events SET actor = 'mallory' WHERE seq = {seq}"
         if ON_POSTGRES:  # the guards allow it: scrubbing updates the payload columns
-            out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", srv.store_url, "-c", update],
+            out = subprocess.run([harness.PG.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", srv.store_url, "-c", update],
                                  capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
             self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         else:  # with the server stopped, and the triggers dropped
