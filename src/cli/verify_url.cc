@@ -224,14 +224,15 @@ class EventCheck {
   void Line(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return;
-    const std::string where =
-        expect_ ? "the export after seq " + std::to_string(expect_ - 1) : "the export's first line";
+    auto where = [this] {
+      return expect_ ? "the export after seq " + std::to_string(expect_ - 1) : "the export's first line";
+    };
     boost::json::error_code ec;
     boost::json::value v = ParseJsonExact(line, ec);
-    if (ec || !v.is_object()) return rep_.Bad(where + ": not a JSON object");
+    if (ec || !v.is_object()) return rep_.Bad(where() + ": not a JSON object");
     const boost::json::value* seq_value = v.as_object().if_contains("seq");
     if (!seq_value || !seq_value->is_int64() || seq_value->get_int64() < 0)
-      return rep_.Bad(where + ": an event without a seq");
+      return rep_.Bad(where() + ": an event without a seq");
     const uint64_t seq = static_cast<uint64_t>(seq_value->get_int64());
     if (seq >= size_) {
       past_end_ = true;
