@@ -92,6 +92,17 @@ class Tls(ServerTestCase):
         self.assertNotEqual(r.returncode, 0, "the CLI trusted an unknown certificate")
         r = s.cli("query", "--subject", "project:cli-tls", "--format", "ndjson", "--insecure")
         self.assertEqual(r.returncode, 0, r.stderr)
+        # trail verify --url, every event read with the key, over https too.
+        vkey = run_cli("keys", "verifier", "--data", s.data).stdout.strip().splitlines()[-1]
+        state = os.path.join(s.workdir, "verify-state.json")
+        verify = ["verify", "--url", s.url, "--vkey", vkey, "--key", s.admin_key, "--state", state]
+        r = run_cli(*verify, "--cacert", cert)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"[1-9]\d* events read and their leaf hashes recomputed")
+        r = run_cli(*verify)
+        self.assertEqual(r.returncode, 2, "verify trusted an unknown certificate: " + r.stdout + r.stderr)
+        r = run_cli(*verify, "--insecure")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_bad_tls_files_refuse_to_start(self):
         cert, key = make_cert(self.certs, "rsa")

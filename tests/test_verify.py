@@ -1,17 +1,22 @@
 """Integrity end to end (SPEC §5): `trail verify --data` passes on an intact log and names the
 seq of every kind of tampering — an altered field, a deleted row, a reordered pair, a forged
 leaf hash, a rewritten tree node — and `trail verify --url` remembers the checkpoint it saw and
-refuses a log that shrank or rewrote its history.
+refuses a log that shrank or rewrote its history; with an auditor or admin `--key` it also
+reads every event and recomputes its leaf hash against the tiles.
 """
+import datetime
 import os
+import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, ev, run_cli, sqlite_only  # noqa: E402
+import harness  # noqa: E402
+from harness import ON_POSTGRES, ServerTestCase, ev, run_cli, sqlite_only  # noqa: E402
 
 
 def tamper(db, *statements):
@@ -21,6 +26,29 @@ def tamper(db, *statements):
     for st in statements:
         con.execute(st)
     con.close()
+
+
+def record_in_three_forms(c):
+    """Records events that then read whole, scrubbed and pruned (tests/data/events.toml): 5
+    logins (retention 90d) and 5 role events (forever), all with ip, user agent and location;
+    a GC as of 100 days on prunes the logins and scrubs the role events (personal data 90d).
+    Then one whole event with a location and an occurred_at of its own."""
+    logins = [dict(ev("account:login:success", f"user:u{i}", f"u{i}", auth_method="password"),
+                   location={"country": "NZ"})
+              for i in range(5)]
+    roles = [dict(ev("project:role:add", "project:p", "alice", target_user=f"u{i}", role_name="Owner"),
+                  location={"country": "NZ", "city": "Wellington"}) for i in range(5)]
+    r = c.record(logins + roles)
+    assert r.status == 201, r
+    as_of = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=100)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000000Z")
+    r = c.post("/v1/admin/gc", {"as_of": as_of})
+    assert r.status == 200 and r.json["pruned"] >= 5 and r.json["scrubbed"] >= 5, r
+    whole = [dict(ev("project:role:add", "project:q", "bob", target_user="x", role_name="Owner"),
+                  location={"country": "DE", "region": "BE", "city": "Berlin"},
+                  occurred_at="2026-01-02T03:04:05.000006Z")]
+    r = c.record(whole)
+    assert r.status == 201, r
 
 
 @sqlite_only("offline `trail verify --data` reads DATA/trail.db, and the tampering edits that "
@@ -131,24 +159,7 @@ class VerifyEveryColumnAtEveryAge(ServerTestCase):
 
     def setUp(self):
         self.srv = self.new_server()
-        c = self.srv.client()
-        logins = [dict(ev("account:login:success", f"user:u{i}", f"u{i}", auth_method="password"),
-                       location={"country": "NZ"})
-                  for i in range(5)]
-        roles = [dict(ev("project:role:add", "project:p", "alice", target_user=f"u{i}", role_name="Owner"),
-                      location={"country": "NZ", "city": "Wellington"}) for i in range(5)]
-        self.assertEqual(c.record(logins + roles).status, 201)
-        # 100 days on: the logins (90d) are pruned, the role events (forever) scrubbed (90d).
-        import datetime
-        as_of = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=100)).strftime(
-            "%Y-%m-%dT%H:%M:%S.000000Z")
-        r = c.post("/v1/admin/gc", {"as_of": as_of})
-        self.assertEqual(r.status, 200, r)
-        self.assertGreaterEqual(r.json["pruned"], 5)
-        whole = [dict(ev("project:role:add", "project:q", "bob", target_user="x", role_name="Owner"),
-                      location={"country": "DE", "region": "BE", "city": "Berlin"},
-                      occurred_at="2026-01-02T03:04:05.000006Z")]
-        self.assertEqual(c.record(whole).status, 201)
+        record_in_three_forms(self.srv.client())
         self.assertEqual(self.srv.stop(), 0)
         con = sqlite3.connect(os.path.join(self.srv.data, "trail.db"))
         self.pruned = con.execute("SELECT seq FROM events WHERE pruned = 1 ORDER BY seq").fetchone()[0]
@@ -227,6 +238,93 @@ class VerifyUrl(ServerTestCase):
         vkey = run_cli("keys", "verifier", "--data", other.data).stdout.strip().splitlines()[-1]
         r = run_cli("verify", "--url", srv.url, "--vkey", vkey)
         self.assertNotEqual(r.returncode, 0)
+
+    # --- with a key: every event read and recomputed (SPEC §5) ---
+
+    def mixed_log(self):
+        """A server whose log holds whole, scrubbed and pruned events, across two tiles."""
+        srv = self.new_server()
+        c = srv.client()
+        record_in_three_forms(c)
+        r = c.record([ev("project:create", f"project:p{i}", "bob") for i in range(300)])
+        self.assertEqual(r.status, 201, r)
+        return srv, run_cli("keys", "verifier", "--data", srv.data).stdout.strip().splitlines()[-1]
+
+    def verify(self, srv, vkey, *args):
+        state = os.path.join(srv.workdir, "verify-state.json")
+        return run_cli("verify", "--url", srv.url, "--vkey", vkey, "--state", state, *args, timeout=120)
+
+    def test_with_a_key_every_event_is_recomputed_whole_scrubbed_and_pruned(self):
+        srv, vkey = self.mixed_log()
+        auditor = srv.client().new_key("auditor")["key"]
+        key_file = os.path.join(srv.workdir, "auditor.key")
+        with open(key_file, "w") as f:
+            f.write(auditor + "\n")
+        for how in [("--key", srv.admin_key), ("--key", auditor), ("--key-file", key_file), ("--data", srv.data)]:
+            with self.subTest(how[0]):
+                r = self.verify(srv, vkey, *how)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertRegex(r.stdout, r"(\d+) events read and their leaf hashes recomputed against the "
+                                                r"tiles \((\d+) whole, ([1-9]\d*) scrubbed .*, ([1-9]\d*) pruned")
+                read, whole, scrubbed, pruned = (int(x) for x in re.search(
+                    r"(\d+) events read.*?\((\d+) whole, (\d+) scrubbed.*?, (\d+) pruned", r.stdout).groups())
+                size = int(re.search(r"(\d+) events verified against the signed checkpoint", r.stdout).group(1))
+                self.assertEqual(read, size, r.stdout)
+                self.assertEqual(whole + scrubbed + pruned, read)
+                self.assertGreaterEqual(whole, 301)
+                self.assertGreaterEqual(scrubbed, 5)
+                self.assertGreaterEqual(pruned, 5)
+                self.assertNotIn("MISMATCH", r.stdout)
+
+    def test_without_a_key_no_event_is_read(self):
+        srv, vkey = self.mixed_log()
+        r = self.verify(srv, vkey)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("events read", r.stdout)
+        # Nothing was exported: an export would have left a trail:export record.
+        exports = srv.client().query_all("tag=trail:export")
+        self.assertEqual(exports, [], exports)
+
+    def test_a_writer_key_is_refused_clearly(self):
+        srv, vkey = self.mixed_log()
+        writer = srv.client().new_key("writer")["key"]
+        r = self.verify(srv, vkey, "--key", writer)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("HTTP 403", r.stderr)
+        self.assertIn("needs an auditor or admin key", r.stderr)
+        r = self.verify(srv, vkey, "--key", "not-a-key")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("HTTP 401", r.stderr)
+        # A viewer token would be shown a redacted part of the log: refused before asking.
+        r = self.verify(srv, vkey, "--key", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2ln")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("viewer token", r.stderr)
+        r = self.verify(srv, vkey, "--key-file", os.path.join(srv.workdir, "no-such.key"))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("no key in", r.stderr)
+
+    def test_a_tampered_scrubbed_event_is_found_only_with_a_key(self):
+        srv, vkey = self.mixed_log()
+        scrubbed = [e for e in srv.client().query_all("tag=project:role:add&order=asc")
+                    if e["personal_hash"] and "salt" not in e]
+        seq = scrubbed[0]["seq"]
+        # The leaf hash column (what the tiles serve) stays; the actor no longer matches it.
+        update = f"UPDATE events SET actor = 'mallory' WHERE seq = {seq}"
+        if ON_POSTGRES:  # the guards allow it: scrubbing updates the payload columns
+            out = subprocess.run([harness.PG.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", srv.store_url, "-c", update],
+                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        else:  # with the server stopped, and the triggers dropped
+            srv.stop()
+            tamper(os.path.join(srv.data, "trail.db"), update)
+            srv.start()
+        r = self.verify(srv, vkey)
+        self.assertEqual(r.returncode, 0, "the tiles are intact, so without a key it passes: " + r.stdout + r.stderr)
+        r = self.verify(srv, vkey, "--key", srv.admin_key)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, rf"MISMATCH seq {seq}: event \S+: subject, actor, occurred_at or metadata differ")
+        self.assertEqual(len(re.findall("MISMATCH", r.stdout)), 1, r.stdout)
+        self.assertIn("FAILED: 1 mismatches", r.stdout)
 
 
 if __name__ == "__main__":

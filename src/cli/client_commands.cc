@@ -153,10 +153,16 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
   add("order", f.order);
   if (f.format == "csv") {
     // CSV comes from the export endpoint, which streams every match.
-    auto st = c->conn->Stream("/v1/export" + params + (params.empty() ? "?" : "&") + "format=csv", c->auth,
-                              [](std::string_view chunk) { std::fwrite(chunk.data(), 1, chunk.size(), stdout); });
+    HttpResult error;
+    auto st = c->conn->Stream(
+        "/v1/export" + params + (params.empty() ? "?" : "&") + "format=csv", c->auth,
+        [](std::string_view chunk) {
+          return std::fwrite(chunk.data(), 1, chunk.size(), stdout) == chunk.size();
+        },
+        &error.body);
     if (!st.ok()) return Fail(st.status().message());
-    return *st == 200 ? 0 : Fail("HTTP " + std::to_string(*st));
+    error.status = *st;
+    return *st == 200 ? 0 : Fail(ErrorText(error));
   }
   std::vector<boost::json::object> rows;
   std::string cursor = f.cursor;

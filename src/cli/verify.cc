@@ -6,28 +6,28 @@
 // and reordering in seq, rebuilds the tree from the leaves, compares it with the stored tree
 // nodes (what the tiles serve) and with every stored checkpoint, and checks each checkpoint's
 // signature. Reports every mismatch by seq; exit 1 when there is any.
-// --url URL --vkey KEY: remote, through /checkpoint and the hash tiles only; remembers the
-// last checkpoint it verified (a state file per log) and checks the new one is consistent.
+// --url URL --vkey KEY: remote (verify_url.cc), through /checkpoint and the hash tiles;
+// remembers the last checkpoint it verified (a state file per log) and checks the new one is
+// consistent. With an auditor or admin key (--key, --key-file, or --data DIR's admin.key) it
+// also reads every event through the export and recomputes each leaf hash against the tiles.
+#include "cli/verify.h"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <boost/json.hpp>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
-#include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
+#include <mutex>
+#include <thread>
 
 #include "auth/secret_file.h"
+#include "auth/viewer_token.h"
 #include "cli/commands.h"
-#include "client/http_connection.h"
 #include "core/codec.h"
 #include "core/event.h"
 #include "core/leaf.h"
@@ -38,32 +38,6 @@
 
 namespace trail {
 namespace {
-
-struct Progress {
-  bool tty = isatty(STDERR_FILENO);
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now(), last = t0;
-  void Tick(uint64_t done, uint64_t total, const char* what) {
-    if (!tty) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::milliseconds(200) && done != total) return;
-    last = now;
-    double el = std::chrono::duration<double>(now - t0).count();
-    std::fprintf(stderr, "\r%s %llu / %llu (%.0f/s)   ", what, static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), el > 0 ? static_cast<double>(done) / el : 0.0);
-  }
-  void Done() {
-    if (tty) std::fprintf(stderr, "\n");
-  }
-};
-
-struct Report {
-  uint64_t problems = 0;
-  void Bad(const std::string& line) {
-    ++problems;
-    if (problems <= 1000) std::printf("MISMATCH %s\n", line.c_str());
-    if (problems == 1000) std::printf("(further mismatches not shown)\n");
-  }
-};
 
 std::string OpenBody(const std::string& note) {
   auto sep = note.find("\n\n");
@@ -372,99 +346,34 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   return 0;
 }
 
-std::string StatePath(const std::string& url, const std::string& vkey, const std::string& flag) {
-  if (!flag.empty()) return flag;
-  std::string dir;
-  if (const char* x = getenv("XDG_STATE_HOME"); x && *x) {
-    dir = x;
-  } else if (const char* h = getenv("HOME"); h && *h) {
-    dir = std::string(h) + "/.local/state";
-  } else {
-    dir = ".";
+// The key that --url reads the events with: --key, --key-file, or (only when --data is given
+// with --url) DATA/admin.key. None of them: "" (checkpoint and tiles only). Exits 2 when a
+// named file cannot be read.
+std::string UrlVerifyKey(const std::string& key_flag, const std::string& key_file,
+                         const std::string& data) {
+  if (!key_flag.empty() && !key_file.empty()) {
+    std::fprintf(stderr, "trail: pass --key or --key-file, not both\n");
+    std::exit(2);
   }
-  dir += "/trail";
-  std::string cmd;
-  for (size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
-  }
-  return dir + "/verify-" + HexEncode(Sha256(url + "\n" + vkey)).substr(0, 16) + ".json";
-}
-
-int VerifyUrl(const std::string& url, const std::string& vkey, const std::string& state_flag) {
-  auto u = ParseUrl(url);
-  if (!u.ok()) {
-    std::fprintf(stderr, "trail: %s\n", u.status().message().c_str());
-    return 2;
-  }
-  HttpConnection conn(*u);
-  auto r = conn.Request("GET", "/checkpoint");
-  if (!r.ok() || r->status != 200) {
-    std::fprintf(stderr, "trail: GET /checkpoint: %s\n", r.ok() ? ("HTTP " + std::to_string(r->status)).c_str() : r.status().message().c_str());
-    return 2;
-  }
-  auto body = tlog::VerifyNote(r->body, vkey);
-  if (!body.ok()) {
-    std::printf("MISMATCH checkpoint: %s\n", body.status().message().c_str());
-    return 1;
-  }
-  auto cp = tlog::ParseCheckpoint(*body);
-  if (!cp.ok()) {
-    std::printf("MISMATCH checkpoint: %s\n", cp.status().message().c_str());
-    return 1;
-  }
-  // What we saw last time.
-  const std::string state = StatePath(url, vkey, state_flag);
-  uint64_t prev_size = 0;
-  std::string prev_root;
-  {
-    std::ifstream in(state);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    boost::json::error_code ec;
-    auto v = boost::json::parse(ss.str(), ec);
-    if (!ec && v.is_object() && v.as_object().contains("size") && v.as_object().contains("root")) {
-      prev_size = static_cast<uint64_t>(v.as_object().at("size").to_number<double>());
-      auto root = Base64Decode(std::string_view(v.as_object().at("root").as_string()));
-      if (root) prev_root = *root;
+  std::string key = key_flag;
+  const std::string file = !key_file.empty() ? key_file : !data.empty() ? data + "/admin.key" : "";
+  if (key.empty() && !file.empty()) {
+    auto k = ReadSecretFile(file);
+    if (!k.ok() || k->empty()) {
+      std::fprintf(stderr, "trail: no key in %s: %s\n", file.c_str(),
+                   k.ok() ? "empty" : k.status().message().c_str());
+      std::exit(2);
     }
+    key = *k;
   }
-  Report rep;
-  if (prev_size > cp->size) rep.Bad("the log shrank: it had " + std::to_string(prev_size) + " events, now " + std::to_string(cp->size));
-  // Every leaf, through the level-0 tiles.
-  tlog::CompactRange tree;
-  Progress progress;
-  for (uint64_t t = 0; t * tlog::kTileWidth < cp->size; ++t) {
-    int width = tlog::TileWidthAt(0, t, cp->size);
-    auto tile = conn.Request("GET", "/" + tlog::TilePath(0, t, width));
-    if (!tile.ok() || tile->status != 200 || tile->body.size() != static_cast<size_t>(width) * 32) {
-      rep.Bad("tile " + tlog::TilePath(0, t, width) + " (seqs " + std::to_string(t * 256) + "..): " +
-              (tile.ok() ? "HTTP " + std::to_string(tile->status) + ", " + std::to_string(tile->body.size()) + " bytes"
-                         : tile.status().message()));
-      break;
-    }
-    for (int i = 0; i < width; ++i) {
-      (void)tree.Append(std::string_view(tile->body).substr(static_cast<size_t>(i) * 32, 32), nullptr);
-      if (tree.size() == prev_size && !prev_root.empty() && tree.Root() != prev_root)
-        rep.Bad("the first " + std::to_string(prev_size) + " events differ from the checkpoint seen before (seq < " +
-                std::to_string(prev_size) + " rewritten)");
-    }
-    progress.Tick(tree.size(), cp->size, "verifying");
+  if (LooksLikeJwt(key)) {
+    // A viewer reads only what it may see, redacted: its export would read as a tampered log.
+    std::fprintf(stderr,
+                 "trail: the key is a viewer token; reading every event needs an auditor or admin "
+                 "API key\n");
+    std::exit(2);
   }
-  progress.Done();
-  if (tree.size() == cp->size && tree.Root() != cp->root) rep.Bad("root of the tiles differs from the signed checkpoint");
-  if (rep.problems) {
-    std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));
-    return 1;
-  }
-  std::ofstream out(state + ".tmp");
-  out << "{\"size\":" << cp->size << ",\"root\":\"" << Base64Encode(cp->root) << "\"}\n";
-  out.close();
-  std::rename((state + ".tmp").c_str(), state.c_str());
-  std::printf("%s: %llu events verified against the signed checkpoint%s; root %s\nOK\n", cp->origin.c_str(),
-              static_cast<unsigned long long>(cp->size),
-              prev_size ? (", consistent with the one of size " + std::to_string(prev_size) + " seen before").c_str() : "",
-              Base64Encode(cp->root).c_str());
-  return 0;
+  return key;
 }
 
 }  // namespace
@@ -477,22 +386,50 @@ Result<tlog::NoteSigner> LoadLogSigner(const std::string& data_dir, const std::s
 
 void AddVerifyCommand(CLI::App& app) {
   struct F {
-    std::string data, store, url, vkey, state, name;
+    std::string data, store, url, vkey, state, name, key, key_file, cacert;
+    bool insecure = false;
   };
   auto f = std::make_shared<F>();
-  CLI::App* cmd = app.add_subcommand("verify", "Check the log's integrity: offline (--data) or remote (--url --vkey)");
-  cmd->add_option("--data", f->data, "Data directory to verify offline");
+  CLI::App* cmd = app.add_subcommand("verify",
+                                     "Check the log's integrity: offline (--data) or remote (--url "
+                                     "--vkey; with an auditor or admin --key, every "
+                                     "event too)");
+  cmd->add_option("--data", f->data,
+                  "Data directory to verify offline; with --url, the one whose admin.key reads the "
+                  "events (as --key)");
   cmd->add_option("--store", f->store, "sqlite:PATH of the database (default DATA/trail.db)");
   cmd->add_option("--url", f->url, "Server to verify through /checkpoint and the tiles");
   cmd->add_option("--vkey", f->vkey, "Verifier key <name>+<id>+<key> (from `trail keys verifier`)");
   cmd->add_option("--state", f->state, "Where to remember the last checkpoint seen (--url)");
+  cmd->add_option(
+      "--key", f->key,
+      "With --url: an auditor or admin API key; then every event of the checkpoint's tree is read "
+      "(GET /v1/export) and its leaf hash recomputed against the tiles. Without --key, --key-file "
+      "or "
+      "--data, --url checks the checkpoint and the tiles only (no key is looked for)");
+  cmd->add_option("--key-file", f->key_file, "With --url: a file holding that key");
+  cmd->add_option("--cacert", f->cacert, "With --url: CA certificate (PEM) to trust for https");
+  cmd->add_flag("--insecure", f->insecure,
+                "With --url: do not verify the server's TLS certificate");
   cmd->callback([f] {
     if (!f->url.empty()) {
       if (f->vkey.empty()) {
         std::fprintf(stderr, "trail: --url needs --vkey\n");
         std::exit(2);
       }
-      std::exit(VerifyUrl(f->url, f->vkey, f->state));
+      UrlVerifyOptions o;
+      o.url = f->url;
+      o.vkey = f->vkey;
+      o.state = f->state;
+      o.key = UrlVerifyKey(f->key, f->key_file, f->data);
+      o.cacert = f->cacert;
+      o.insecure = f->insecure;
+      std::exit(VerifyUrl(o));
+    }
+    if (!f->key.empty() || !f->key_file.empty()) {
+      std::fprintf(
+          stderr, "trail: --key and --key-file go with --url (--data reads the database itself)\n");
+      std::exit(2);
     }
     if (f->data.empty() && f->store.empty()) {
       std::fprintf(stderr, "trail: verify needs --data DIR or --url URL --vkey KEY\n");

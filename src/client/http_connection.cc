@@ -171,8 +171,10 @@ Result<HttpResult> HttpConnection::Request(const std::string& method, const std:
   return Status::Unavailable("HTTP " + method + " " + target + ": connection lost");
 }
 
-Result<int> HttpConnection::Stream(const std::string& target, const std::map<std::string, std::string>& headers,
-                                   const std::function<void(std::string_view)>& sink) {
+Result<int> HttpConnection::Stream(const std::string& target,
+                                   const std::map<std::string, std::string>& headers,
+                                   const std::function<bool(std::string_view)>& sink,
+                                   std::string* error_body) {
   TRAIL_RETURN_IF_ERROR(impl_->Connect(60));
   http::request<http::empty_body> req{http::verb::get, impl_->url.base_path + target, 11};
   req.set(http::field::host, impl_->url.host);
@@ -188,6 +190,7 @@ Result<int> HttpConnection::Stream(const std::string& target, const std::map<std
     http::read_header(s, impl_->buffer, parser, ec);
     if (ec) return;
     status = static_cast<int>(parser.get().result_int());
+    const bool ok = status / 100 == 2;
     char buf[64 * 1024];
     while (!parser.is_done()) {
       parser.get().body().data = buf;
@@ -195,7 +198,12 @@ Result<int> HttpConnection::Stream(const std::string& target, const std::map<std
       http::read(s, impl_->buffer, parser, ec);
       if (ec == http::error::need_buffer) ec = {};
       if (ec) return;
-      sink(std::string_view(buf, sizeof buf - parser.get().body().size));
+      std::string_view chunk(buf, sizeof buf - parser.get().body().size);
+      if (!ok) {
+        if (error_body && error_body->size() < (1 << 20)) error_body->append(chunk);
+      } else if (!sink(chunk)) {
+        return;
+      }
     }
   });
   impl_->Reset();

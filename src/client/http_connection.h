@@ -37,9 +37,12 @@ class HttpConnection {
                              const std::string& body = "", const std::string& content_type = "",
                              const std::map<std::string, std::string>& headers = {},
                              double timeout_seconds = 60);
-  // Streams the reply body to `sink` as it arrives (exports); returns the status.
+  // Streams a 2xx reply's body to `sink` as it arrives (exports); returns the status. The
+  // sink returns false to stop reading (the connection is then closed). Any other reply is
+  // read whole into *error_body (when given) instead: its body is an error, not the stream.
   Result<int> Stream(const std::string& target, const std::map<std::string, std::string>& headers,
-                     const std::function<void(std::string_view)>& sink);
+                     const std::function<bool(std::string_view)>& sink,
+                     std::string* error_body = nullptr);
   void Close();
 
  private:

@@ -292,4 +292,128 @@ void AppendEventJson(const Event& e, std::string* out, bool redact_network) {
   out->append(e.pruned ? ",\"pruned\":true}" : ",\"pruned\":false}");
 }
 
+namespace {
+
+Status Unreadable(std::string msg) { return Status::Invalid("invalid_event", std::move(msg)); }
+
+// The member `key` of a read: absent and null both give nullptr.
+const boost::json::value* Member(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+Status ReadString(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* out) {
+  const boost::json::value* v = Member(o, key);
+  if (!v) return Status::Ok();
+  if (!v->is_string()) return Unreadable(std::string(key) + ": expected a string");
+  *out = std::string(v->get_string());
+  return Status::Ok();
+}
+
+Status ReadBase64(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* out) {
+  std::optional<std::string> text;
+  TRAIL_RETURN_IF_ERROR(ReadString(o, key, &text));
+  if (!text) return Status::Ok();
+  *out = Base64Decode(*text);
+  if (!*out) return Unreadable(std::string(key) + ": not base64");
+  return Status::Ok();
+}
+
+Status ReadTime(const boost::json::object& o, std::string_view key, std::optional<Micros>* out) {
+  std::optional<std::string> text;
+  TRAIL_RETURN_IF_ERROR(ReadString(o, key, &text));
+  if (!text) return Status::Ok();
+  *out = ParseRfc3339(*text);
+  if (!*out) return Unreadable(std::string(key) + ": not an RFC 3339 time");
+  return Status::Ok();
+}
+
+Status ReadObject(const boost::json::object& o, std::string_view key,
+                  std::optional<std::string>* canonical) {
+  const boost::json::value* v = Member(o, key);
+  if (!v) return Status::Ok();
+  if (!v->is_object()) return Unreadable(std::string(key) + ": expected an object");
+  *canonical = CanonicalJson(*v);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Event> ParseEventJson(const boost::json::object& read) {
+  Event e;
+  std::optional<std::string> id, tag, metadata, leaf_hash, body_hash, personal_hash;
+  std::optional<Micros> recorded_at, occurred_at;
+  if (const boost::json::value* seq = Member(read, "seq")) {
+    if (!seq->is_uint64() && !(seq->is_int64() && seq->get_int64() >= 0))
+      return Unreadable("seq: expected a whole number");
+    e.seq = seq->to_number<uint64_t>();
+  } else {
+    e.has_seq = false;
+  }
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "id", &id));
+  TRAIL_RETURN_IF_ERROR(ReadTime(read, "recorded_at", &recorded_at));
+  TRAIL_RETURN_IF_ERROR(ReadTime(read, "occurred_at", &occurred_at));
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "tag", &tag));
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "subject", &e.subject));
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "actor", &e.actor));
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "ip", &e.ip));
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "user_agent", &e.user_agent));
+  TRAIL_RETURN_IF_ERROR(ReadObject(read, "location", &e.location_json));
+  TRAIL_RETURN_IF_ERROR(ReadObject(read, "metadata", &metadata));
+  std::optional<std::string> description;
+  TRAIL_RETURN_IF_ERROR(ReadString(read, "description", &description));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "leaf_hash", &leaf_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "body_hash", &body_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "personal_hash", &personal_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "salt", &e.salt));
+  const boost::json::value* pruned = Member(read, "pruned");
+  if (!pruned || !pruned->is_bool()) return Unreadable("pruned: expected true or false");
+  e.pruned = pruned->get_bool();
+  for (auto [name, present] : {std::pair{"id", bool(id)},
+                               {"recorded_at", bool(recorded_at)},
+                               {"tag", bool(tag)},
+                               {"leaf_hash", bool(leaf_hash)},
+                               {"body_hash", bool(body_hash)}}) {
+    if (!present) return Unreadable(std::string(name) + ": missing");
+  }
+  if (e.pruned) {
+    for (auto [name, present] : {std::pair{"subject", bool(e.subject)},
+                                 {"actor", bool(e.actor)},
+                                 {"ip", bool(e.ip)},
+                                 {"user_agent", bool(e.user_agent)},
+                                 {"location", bool(e.location_json)},
+                                 {"metadata", bool(metadata)},
+                                 {"occurred_at", bool(occurred_at)},
+                                 {"description", bool(description)},
+                                 {"salt", bool(e.salt)},
+                                 {"personal_hash", bool(personal_hash)}}) {
+      if (present) return Unreadable(std::string("a pruned event shows ") + name);
+    }
+  } else {
+    if (!occurred_at) return Unreadable("occurred_at: missing");
+    if (!metadata) return Unreadable("metadata: missing");
+    if (!personal_hash) return Unreadable("personal_hash: missing");
+  }
+  e.id = std::move(*id);
+  e.recorded_at = *recorded_at;
+  e.occurred_at = occurred_at.value_or(0);
+  e.tag = std::move(*tag);
+  if (metadata) e.metadata_json = std::move(*metadata);
+  e.description = description.value_or("");
+  e.leaf_hash = std::move(*leaf_hash);
+  e.body_hash = std::move(*body_hash);
+  e.personal_hash = personal_hash.value_or("");
+  return e;
+}
+
+Result<Event> ParseEventJson(std::string_view json) {
+  boost::json::error_code ec;
+  boost::json::value v = ParseJsonExact(json, ec);
+  if (ec) return Unreadable("not JSON: " + ec.message());
+  if (!v.is_object()) return Unreadable("not a JSON object");
+  return ParseEventJson(v.get_object());
+}
+
 }  // namespace trail

@@ -88,4 +88,14 @@ std::string DescribeEvent(const TypeRegistry& types, const Event& e);
 // user_agent as "redacted", leaves location and salt out (viewer rules, SPEC §6).
 void AppendEventJson(const Event& e, std::string* out, bool redact_network = false);
 
+// The inverse of AppendEventJson, for verifiers (`trail verify --url --key`): a read's event
+// object back into an Event whose RecomputeLeafHash is what the read commits to. Hashes and
+// salt are base64-decoded, times parsed, `metadata` and `location` canonicalized (RFC 8785);
+// `description` is kept, unknown members are ignored. Refuses, naming the member, a wrong
+// type, bad base64 or time, a missing required member, and a pruned event that shows
+// anything pruning deletes. A redacted read (a viewer's: ip "redacted", no salt) parses but
+// does not recompute: it no longer holds what was hashed.
+Result<Event> ParseEventJson(const boost::json::object& read);
+Result<Event> ParseEventJson(std::string_view json);  // parsed with ParseJsonExact
+
 }  // namespace trail

@@ -467,6 +467,21 @@ TEST_P(LeafHashTest, AnExternalVerifierRecomputesItFromTheRead) {
   std::string out;
   AppendEventJson(pruned, &out);
   EXPECT_EQ(LeafHashFromReadJson(Json(out).as_object()), leaf) << out;
+
+  // ParseEventJson (what `trail verify --url --key` reads) gives back events that recompute
+  // the same leaf hash, in all three forms, with every field as it was.
+  for (const Event* form : {&stored, &scrubbed, &pruned}) {
+    std::string read;
+    AppendEventJson(*form, &read);
+    auto parsed = ParseEventJson(read);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << read;
+    EXPECT_EQ(RecomputeLeafHash(*parsed, &problem), leaf) << read;
+    EXPECT_EQ(problem, "") << read;
+    EXPECT_EQ(parsed->leaf_hash, form->leaf_hash);
+    std::string again;
+    AppendEventJson(*parsed, &again);
+    EXPECT_EQ(again, read);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -715,6 +730,83 @@ TEST_F(EventTest, EventJsonEscapesStrings) {
   EXPECT_EQ(o.at("subject").as_string(), "user:\"x\"\xe2\x80\xa8");
   EXPECT_EQ(o.at("actor").as_string(), std::string_view("a\\b\n\0", 5));
   EXPECT_EQ(o.at("user_agent").as_string(), "\xf0\x9f\x98\x80");
+}
+
+// --- ParseEventJson (the inverse, for verifiers) ---
+
+TEST_F(EventTest, ParseEventJsonCanonicalizesObjectsAndTakesAnyRfc3339Time) {
+  Event ev =
+      Stored(Ok(R"({"tag":"project:role:add","subject":"project:p","actor":"alice","ip":"10.0.0.1",
+      "location":{"country":"NZ","city":"Wellington"},"metadata":{"target_user":"b","role_name":"Owner"}})"),
+             kRecorded, 3);
+  ev.leaf_hash = RecomputeLeafHash(ev);
+  std::string read;
+  AppendEventJson(ev, &read);
+  boost::json::object o = Json(read).as_object();
+  o["metadata"] = Json(R"({ "target_user" : "b", "role_name" : "Owner" })");
+  o["location"] = Json(R"({"country":"NZ", "city":"Wellington"})");
+  o["recorded_at"] = "2026-11-28T00:06:27.123456+02:00";
+  auto parsed = ParseEventJson(o);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->metadata_json, ev.metadata_json);
+  EXPECT_EQ(parsed->location_json, ev.location_json);
+  EXPECT_EQ(parsed->recorded_at, kRecorded);
+  EXPECT_EQ(parsed->seq, 3u);
+  EXPECT_EQ(RecomputeLeafHash(*parsed), ev.leaf_hash);
+}
+
+TEST_F(EventTest, ParseEventJsonRefusesWhatNoReadHolds) {
+  Event ev = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1"})"),
+                    kRecorded, 3);
+  std::string read;
+  AppendEventJson(ev, &read);
+  const boost::json::object good = Json(read).as_object();
+  ASSERT_TRUE(ParseEventJson(good).ok());
+  auto refused = [&](const char* key, boost::json::value v) {
+    boost::json::object o = good;
+    if (v.is_string() && v.get_string() == "<erase>") {
+      o.erase(key);
+    } else {
+      o[key] = v;
+    }
+    auto r = ParseEventJson(o);
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  EXPECT_EQ(refused("id", "<erase>"), "id: missing");
+  EXPECT_EQ(refused("tag", 5), "tag: expected a string");
+  EXPECT_EQ(refused("recorded_at", "yesterday"), "recorded_at: not an RFC 3339 time");
+  EXPECT_EQ(refused("occurred_at", nullptr), "occurred_at: missing");
+  EXPECT_EQ(refused("leaf_hash", "not*base64"), "leaf_hash: not base64");
+  EXPECT_EQ(refused("salt", 1), "salt: expected a string");
+  EXPECT_EQ(refused("metadata", "{}"), "metadata: expected an object");
+  EXPECT_EQ(refused("location", boost::json::array{}), "location: expected an object");
+  EXPECT_EQ(refused("pruned", "<erase>"), "pruned: expected true or false");
+  EXPECT_EQ(refused("seq", -1), "seq: expected a whole number");
+  EXPECT_EQ(refused("personal_hash", nullptr), "personal_hash: missing");
+  EXPECT_EQ(refused("future_member", 1), "accepted");
+  EXPECT_FALSE(ParseEventJson(std::string_view("[]")).ok());
+  EXPECT_FALSE(ParseEventJson(std::string_view("{\"id\":")).ok());
+
+  // A pruned event reads with nothing but id, seq, recorded_at, tag and the two hashes.
+  Event pruned;
+  pruned.id = ev.id;
+  pruned.recorded_at = kRecorded;
+  pruned.tag = ev.tag;
+  pruned.body_hash = ev.body_hash;
+  pruned.leaf_hash = LeafHash(ev.id, kRecorded, ev.tag, ev.body_hash);
+  pruned.pruned = true;
+  read.clear();
+  AppendEventJson(pruned, &read);
+  boost::json::object p = Json(read).as_object();
+  ASSERT_TRUE(ParseEventJson(p).ok());
+  for (const char* key :
+       {"subject", "actor", "ip", "occurred_at", "description", "salt", "personal_hash"}) {
+    boost::json::object o = p;
+    o[key] = good.contains(key) && !good.at(key).is_null() ? good.at(key) : boost::json::value("x");
+    auto r = ParseEventJson(o);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.status().message(), std::string("a pruned event shows ") + key);
+  }
 }
 
 TEST_F(EventTest, EventJsonAppendsToWhatIsThere) {
