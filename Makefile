@@ -10,7 +10,7 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
 # server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
 TEST_DEPS := curl chromium nodejs postgresql
 
-.PHONY: all deps test-deps build run test test-asan bench fuzz format clean
+.PHONY: all deps test-deps build run test test-asan bench bench-format1 fuzz format clean
 
 all: build
 
@@ -42,8 +42,19 @@ test-asan: deps
 	cmake --build build-asan -j$(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
 
-bench: build
+bench: build bench-format1
 	bench/run.sh
+
+# The last commit with leaf format 1, built into build-format1/ for `make bench`'s paired
+# format-1/format-2 ingest figures (issue 13). From git's own objects: nothing is fetched.
+FORMAT1_COMMIT := a321f8d
+bench-format1: deps
+	@if [ ! -x build-format1/build/bench/trail_bench_store ]; then \
+	  rm -rf build-format1 && mkdir -p build-format1/src && \
+	  git archive $(FORMAT1_COMMIT) | tar -x -C build-format1/src && \
+	  cmake -S build-format1/src -B build-format1/build -DCMAKE_BUILD_TYPE=Release -DTRAIL_BUILD_TESTS=OFF >/dev/null && \
+	  cmake --build build-format1/build -j$(JOBS) --target trail trail_bench_store; \
+	fi
 
 fuzz: deps
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="clang libclang-rt-14-dev"
@@ -55,4 +66,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-format1

@@ -87,7 +87,15 @@ std::string RenderEventPage(const EventPage& p) {
   }
 
   m += "<h2>Integrity</h2><dl class=\"fields\"><dt>Leaf hash</dt><dd><code>" + Base64Encode(e.leaf_hash) +
-       "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd><dt>Content</dt><dd>";
+       "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd>";
+  // The layers of leaf format 2 (SPEC §5): with them a reader recomputes the leaf hash from
+  // what it was shown. The salt only where the ip is shown (it would let guesses of the ip be
+  // tested against the personal-data hash).
+  m += "<dt>Body hash</dt><dd><code>" + Base64Encode(e.body_hash) + "</code></dd>";
+  if (!e.personal_hash.empty())
+    m += "<dt>Personal-data hash</dt><dd><code>" + Base64Encode(e.personal_hash) + "</code></dd>";
+  if (e.salt && !p.redact_network) m += "<dt>Salt</dt><dd><code>" + Base64Encode(*e.salt) + "</code></dd>";
+  m += "<dt>Content</dt><dd>";
   // What the recomputation covered (SPEC §5, leaf format 2).
   std::string covered;
   if (e.pruned) {

@@ -553,6 +553,25 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableAndNothingAcknowledged
   EXPECT_EQ(all[1].actor, "after");
 }
 
+// SPEC §5: a database that holds events of leaf format 1 (before migration 3) is refused by
+// name, never migrated into a mix of formats.
+TEST_F(PostgresStoreTest, ADatabaseInLeafFormat1IsRefusedByName) {
+  ASSERT_TRUE(store_->AppendSync({Login("a")}).ok());
+  ASSERT_TRUE(store_->WaitSequenced(10000));
+  store_->Drain();
+  store_.reset();
+  // As a format-1 database looks to the migrations: events, and migration 3 not applied.
+  Sql(url_, "DELETE FROM schema_version WHERE version = 3");
+  PostgresOptions o;
+  o.url = url_;
+  o.signer = &*signer_;
+  o.origin = "test.example/log";
+  o.log = [](const std::string&) {};
+  auto r = PostgresStore::Open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("leaf format 1"), std::string::npos) << r.status().ToString();
+}
+
 TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
   const std::string migrations = std::to_string(pg::SchemaVersion());
   EXPECT_EQ(migrations, "3");
