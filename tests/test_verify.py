@@ -204,11 +204,49 @@ class VerifyEveryColumnAtEveryAge(ServerTestCase):
                 self.caught(self.scrubbed, a)
 
     def test_every_kept_column_of_a_pruned_event(self):
-        for a in ["body_hash = zeroblob(32)", "body_hash = X'00'", "tag = 'account:login:failure'",
+        for a in ["body_hash = zeroblob(32)", "body_hash = X'00'", "personal_hash = zeroblob(32)", "tag = 'account:login:failure'",
                   "recorded_at = recorded_at + 1", "id = '00000000-0000-7000-8000-000000000000'",
                   "actor = 'mallory'", "subject = 'user:forged'", "metadata = '{}'", "pruned = 0"]:
             with self.subTest(a):
                 self.caught(self.pruned, a)
+
+
+@sqlite_only("verify --data reads DATA/trail.db")
+class VerifyDataCheckpoints(ServerTestCase):
+    def test_a_rolled_back_store_file_fails_against_the_kept_checkpoint(self):
+        """A store file replaced by an older copy (rows and checkpoints alike) still verifies on
+        its own; the checkpoint the node kept in DATA/checkpoint does not let it."""
+        s = self.new_server()
+        c = s.client()
+        self.assertEqual(c.record([ev("project:create", f"project:a{i}") for i in range(5)]).status, 201)
+        c.close()
+        self.assertEqual(s.stop(), 0)
+        old = os.path.join(s.workdir, "old.db")
+        shutil.copy2(os.path.join(s.data, "trail.db"), old)
+        s.start()
+        c = s.client()
+        self.assertEqual(c.record([ev("project:create", f"project:b{i}") for i in range(5)]).status, 201)
+        c.close()
+        self.assertEqual(s.stop(), 0)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(os.path.join(s.data, "trail.db" + suffix)):
+                os.unlink(os.path.join(s.data, "trail.db" + suffix))
+        shutil.copy2(old, os.path.join(s.data, "trail.db"))
+        r = run_cli("verify", "--data", s.data, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"a signed checkpoint covers \d+ events; the log holds \d+")
+
+    def test_checkpoints_without_a_verifier_key_are_not_called_verified(self):
+        s = self.new_server()
+        self.assertEqual(s.client().record([ev("project:create", "project:x")]).status, 201)
+        self.assertEqual(s.stop(), 0)
+        elsewhere = os.path.join(s.workdir, "no-key")
+        os.makedirs(elsewhere)
+        r = run_cli("verify", "--store", "sqlite:" + os.path.join(s.data, "trail.db"), "--data", elsewhere,
+                    timeout=120)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("no verifier key", r.stderr)
+        self.assertNotIn("OK", r.stdout)
 
 
 class VerifyUrl(ServerTestCase):

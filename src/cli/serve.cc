@@ -75,6 +75,16 @@ Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeep
   const std::optional<SignedCheckpoint> kept = keeper.Kept();
   const uint64_t size = store.ReadableEnd();
   Status extends;
+  // The embedded store lives beside the kept checkpoint: a store that has signed checkpoints
+  // while none is kept here was moved or restored (or the file deleted), and signing on could
+  // fork the log. A node of a shared (PostgreSQL) log starting on a new data directory has
+  // seen nothing yet and trusts the database, as any new replica must.
+  if (!kept && !store.Stats().shared) {
+    if (auto latest = store.LatestCheckpoint(); latest && latest->size > 0)
+      extends = Status::Conflict("no checkpoint is kept in " + keeper.path() + ", but the store holds one of size " +
+                                 std::to_string(latest->size) + " (kept size none, store size " +
+                                 std::to_string(size) + ")");
+  }
   if (kept) {
     auto tiles = store.Tiles();
     if (!tiles) return Status::Unavailable("cannot read the store's tree to compare it with " + keeper.path());
@@ -98,7 +108,7 @@ Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeep
         "If the store is a backup restored on purpose, start once with `trail serve --accept-restore`: "
         "it keeps the store's checkpoint instead and records a trail:restore event. Otherwise point "
         "--store at the newer store (see docs/OPERATIONS.md, \"Restoring from a backup\").");
-  AcceptedRestore r{kept->size, size, Base64Encode(kept->root)};
+  AcceptedRestore r{kept ? kept->size : 0, size, kept ? Base64Encode(kept->root) : ""};
   // The store's own last checkpoint, which its tree extends (checked when it opened).
   TRAIL_RETURN_IF_ERROR(keeper.Replace(store.LatestCheckpoint()));
   return std::optional<AcceptedRestore>(r);

@@ -107,7 +107,7 @@ std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
   };
   const bool personal_left = e.salt || e.ip || e.user_agent || e.location_json;
   if (e.pruned) {
-    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left)
+    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left || !e.personal_hash.empty())
       fail("marked pruned but still holds payload");
     if (e.body_hash.size() != kSha256Size) fail("pruned without a 32-byte body_hash");
     return LeafHash(e.id, e.recorded_at, e.tag, e.body_hash);

@@ -107,10 +107,15 @@ std::string RenderEventPage(const EventPage& p) {
   } else {
     covered = "every field shown, ip, user agent and location included";
   }
-  m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
-                      : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
-  AppendEscaped(covered, &m);
-  if (p.leaf_matches) m += " hash to the leaf hash";
+  if (!e.has_seq) {
+    // A shared log's node answered before the sequencer gave the event its seq and leaf.
+    m += "<span class=\"muted\">pending</span>: the leaf hash is computed when the log sequences the event";
+  } else {
+    m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
+                        : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
+    AppendEscaped(covered, &m);
+    if (p.leaf_matches) m += " hash to the leaf hash";
+  }
   m += "</dd><dt>Inclusion proof</dt><dd>";
   switch (p.proof) {
     case EventPage::Proof::kVerified:

@@ -60,7 +60,7 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
-        w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND scrubbed = 0"));
+        w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND salt IS NOT NULL"));
     // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
     TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(
         w.db, "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = 1 WHERE seq = ?"));
