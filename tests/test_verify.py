@@ -365,5 +365,27 @@ class VerifyUrl(ServerTestCase):
         self.assertIn("FAILED: 1 mismatches", r.stdout)
 
 
+    def test_metadata_with_a_duplicate_key_is_found_with_a_key(self):
+        """Stored metadata `{"role_name":"Owner","target_user":"mallory","target_user":"y"}`
+        parses to the original value in a last-key-wins parser (so its hashes still match) but
+        reads as "mallory" in a first-key-wins one: the bytes served must be the canonical form."""
+        srv, vkey = self.mixed_log()
+        whole = [e for e in srv.client().query_all("tag=project:role:add&order=asc") if "salt" in e]
+        e = whole[0]
+        forged = '{"role_name":"%s","target_user":"mallory","target_user":"%s"}' % (
+            e["metadata"]["role_name"], e["metadata"]["target_user"])
+        update = f"UPDATE events SET metadata = '{forged}' WHERE seq = {e['seq']}"
+        if ON_POSTGRES:
+            out = subprocess.run([harness.PG.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", srv.store_url, "-c", update],
+                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        else:
+            srv.stop()
+            tamper(os.path.join(srv.data, "trail.db"), update)
+            srv.start()
+        r = self.verify(srv, vkey, "--key", srv.admin_key)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, rf"MISMATCH seq {e['seq']}: event \S+: served text is not the canonical form")
+
 if __name__ == "__main__":
     unittest.main()
