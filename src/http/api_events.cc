@@ -93,6 +93,40 @@ void AppendCsvRow(const Event& e, std::string* out, bool redact) {
   out->append("\r\n");
 }
 
+// The export's filter as trail:export records it. trail:* records are kept forever, past the
+// scrubbing of personal data (SPEC §6, §7): ip addresses in the filter (`ip=`, `q=ip:…`) are
+// written as "redacted", so that the record of an export does not keep what scrubbing deletes.
+std::string FilterForTheRecord(const std::multimap<std::string, std::string>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out.push_back('&');
+    out += k + "=";
+    if (k == "ip") {
+      out += "redacted";
+    } else if (k == "q") {
+      std::string term, q;
+      auto flush = [&] {
+        if (term.rfind("ip:", 0) == 0 || term.rfind("-ip:", 0) == 0) term = term.substr(0, term.find(':') + 1) + "redacted";
+        if (!q.empty() && !term.empty()) q.push_back(' ');
+        q += term;
+        term.clear();
+      };
+      for (char c : v) {
+        if (c == ' ') {
+          flush();
+        } else {
+          term.push_back(c);
+        }
+      }
+      flush();
+      out += q;
+    } else {
+      out += v;
+    }
+  }
+  return out;
+}
+
 Result<Query> QueryOf(const HttpRequest& req, const std::vector<std::string>& also,
                       std::multimap<std::string, std::string>* params_out = nullptr) {
   auto params = ParseUrlQuery(req.raw_query);
@@ -204,7 +238,7 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
 
-  boost::json::object meta{{"format", format}, {"filter", req.raw_query}};
+  boost::json::object meta{{"format", format}, {"filter", FilterForTheRecord(params)}};
   if (Status s = RecordSelfAudit("trail:export", "trail:export", who.Actor(), meta); !s.ok())
     return respond(ErrorResponse(s));
   s_.metrics->export_requests++;
