@@ -231,7 +231,7 @@ TEST(RecomputeLeafHashTest, AnyChangedFieldIsCaught) {
   r = whole;
   r.occurred_at = kMaxRfc3339Micros + 1;
   r.body_hash = BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
-  std::string problem;
+  problem.clear();
   RecomputeLeafHash(r.Leaf(), &problem);
   EXPECT_EQ(problem, "a time outside the years 0000..9999");
 }
