@@ -87,7 +87,8 @@ Status KeyRing::Revoke(std::string_view id) {
 
 Result<std::vector<ApiKeyRecord>> KeyRing::List() { return store_->ListKeys(); }
 
-Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::string& path, bool replace_revoked) {
+Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::string& path,
+                                                                bool replace_revoked) {
   auto existing = ReadSecretFile(path);
   if (existing.ok()) {
     const std::string secret = *existing;

@@ -65,7 +65,8 @@ class KeyRing {
   // directory (mode 0600), or re-registers the file's key if the store lost it. Returns the
   // new key's record when one was created. When the file holds a revoked key: kForbidden,
   // unless `replace_revoked`, which moves it to PATH.revoked and writes a new admin key.
-  Result<std::optional<ApiKeyRecord>> EnsureAdminKeyFile(const std::string& path, bool replace_revoked = false);
+  Result<std::optional<ApiKeyRecord>> EnsureAdminKeyFile(const std::string& path,
+                                                         bool replace_revoked = false);
 
   static std::string HashSecret(std::string_view secret);
 

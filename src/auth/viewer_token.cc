@@ -1,7 +1,7 @@
 #include "auth/viewer_token.h"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 
 #include "core/codec.h"
@@ -39,10 +39,11 @@ bool LooksLikeJwt(std::string_view c) {
 
 Status CheckViewerSecret(std::string_view secret, const std::string& what) {
   if (secret.size() < kMinViewerSecretBytes)
-    return Status::Invalid("invalid_config", what + " holds " + std::to_string(secret.size()) +
-                                                 " bytes; a viewer-token secret needs at least " +
-                                                 std::to_string(kMinViewerSecretBytes) +
-                                                 " random bytes (e.g. `openssl rand -base64 48 > FILE`)");
+    return Status::Invalid("invalid_config",
+                           what + " holds " + std::to_string(secret.size()) +
+                               " bytes; a viewer-token secret needs at least " +
+                               std::to_string(kMinViewerSecretBytes) +
+                               " random bytes (e.g. `openssl rand -base64 48 > FILE`)");
   return Status::Ok();
 }
 
@@ -91,7 +92,8 @@ Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view 
   Micros born = now;
   if (auto iat = bo.find("iat"); iat != bo.end()) {
     Micros t;
-    if (!NumericDate(iat->value(), &t) || t > now + kTokenSkew) return Refused();  // minted in the future
+    if (!NumericDate(iat->value(), &t) || t > now + kTokenSkew)
+      return Refused();  // minted in the future
     born = std::min(born, t);
   }
   // Lifetime: exp may lie at most max_lifetime after iat, and after now (an iat can be forged
@@ -101,7 +103,8 @@ Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view 
     return Refused();
   if (!policy.issuer.empty()) {
     auto iss = bo.find("iss");
-    if (iss == bo.end() || !iss->value().is_string() || iss->value().get_string() != policy.issuer) return Refused();
+    if (iss == bo.end() || !iss->value().is_string() || iss->value().get_string() != policy.issuer)
+      return Refused();
   }
   if (!policy.audience.empty()) {
     auto aud = bo.find("aud");

@@ -38,8 +38,8 @@ constexpr size_t kMaxTokenBytes = 8192;
 constexpr size_t kMinViewerSecretBytes = 32;
 
 struct ViewerTokenPolicy {
-  std::string audience;  // "" = aud is not checked
-  std::string issuer;    // "" = iss is not checked
+  std::string audience;                         // "" = aud is not checked
+  std::string issuer;                           // "" = iss is not checked
   Micros max_lifetime = 24LL * 3600 * 1000000;  // 0 = unbounded
 };
 
@@ -57,7 +57,8 @@ Status CheckViewerSecret(std::string_view secret, const std::string& what);
 class ViewerTokenVerifier {
  public:
   ViewerTokenVerifier(std::string secret, ViewerTokenPolicy policy)
-      : secret_(std::make_shared<const std::string>(std::move(secret))), policy_(std::move(policy)) {}
+      : secret_(std::make_shared<const std::string>(std::move(secret))),
+        policy_(std::move(policy)) {}
   Result<ViewerClaims> Verify(std::string_view token, Micros now) const {
     return VerifyViewerToken(token, *Secret(), now, policy_);
   }

@@ -105,7 +105,9 @@ TEST(ViewerToken, AudienceAsStringOrArrayWhenConfigured) {
   ViewerTokenPolicy p;
   p.audience = "trail.example.org";
   auto with = [&](std::string_view extra) {
-    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow, p).ok();
+    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow,
+                             p)
+        .ok();
   };
   EXPECT_TRUE(with(R"(,"aud":"trail.example.org")"));
   EXPECT_TRUE(with(R"(,"aud":["other","trail.example.org"])"));
@@ -116,14 +118,18 @@ TEST(ViewerToken, AudienceAsStringOrArrayWhenConfigured) {
   EXPECT_FALSE(with(R"(,"aud":["trail.example.org",1])"));
   EXPECT_FALSE(with(R"(,"aud":{"a":"trail.example.org"})"));
   // Not configured: aud is not looked at.
-  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"aud":"x")")), kSecret, kNow).ok());
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"aud":"x")")),
+                                kSecret, kNow)
+                  .ok());
 }
 
 TEST(ViewerToken, IssuerMustMatchWhenConfigured) {
   ViewerTokenPolicy p;
   p.issuer = "https://pypi.org";
   auto with = [&](std::string_view extra) {
-    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow, p).ok();
+    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow,
+                             p)
+        .ok();
   };
   EXPECT_TRUE(with(R"(,"iss":"https://pypi.org")"));
   EXPECT_FALSE(with(""));
@@ -154,7 +160,9 @@ TEST(ViewerToken, ShortSecretsAreRefused) {
   EXPECT_FALSE(CheckViewerSecret("short", "viewer.secret").ok());
   EXPECT_FALSE(CheckViewerSecret(std::string(31, 'x'), "viewer.secret").ok());
   EXPECT_TRUE(CheckViewerSecret(std::string(32, 'x'), "viewer.secret").ok());
-  EXPECT_NE(CheckViewerSecret("short", "/etc/trail/viewer.secret").message().find("/etc/trail/viewer.secret"),
+  EXPECT_NE(CheckViewerSecret("short", "/etc/trail/viewer.secret")
+                .message()
+                .find("/etc/trail/viewer.secret"),
             std::string::npos);
 }
 
@@ -169,8 +177,11 @@ TEST(ViewerToken, VerifierSwapsItsSecret) {
 TEST(ViewerToken, RsHsConfusionIsRefused) {
   // A token "signed" RS256 with the HMAC of a public key as secret: the alg check refuses it
   // before any key is chosen.
-  std::string input = Base64UrlEncode(R"({"alg":"RS256"})") + "." + Base64UrlEncode(Body(1'800'000'600));
-  EXPECT_FALSE(VerifyViewerToken(input + "." + Base64UrlEncode(HmacSha256(kSecret, input)), kSecret, kNow).ok());
+  std::string input =
+      Base64UrlEncode(R"({"alg":"RS256"})") + "." + Base64UrlEncode(Body(1'800'000'600));
+  EXPECT_FALSE(
+      VerifyViewerToken(input + "." + Base64UrlEncode(HmacSha256(kSecret, input)), kSecret, kNow)
+          .ok());
 }
 
 TEST(ViewerToken, ApiKeysDoNotLookLikeJwts) {

@@ -1,8 +1,9 @@
 #include "cli/config.h"
 
+#include <toml++/toml.h>
+
 #include <cctype>
 #include <set>
-#include <toml++/toml.h>
 
 #include "core/time_format.h"
 #include "http/api.h"
@@ -43,7 +44,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     return Bad(path + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies"}},
+      {"server",
+       {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
@@ -112,7 +114,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     for (const auto& item : *list) {
       auto v = item.value<std::string>();
       std::string ip = v ? NormalizeIp(*v) : "";
-      if (ip.empty()) return Bad(path, "server.trusted_proxies: each entry is an IP address like \"127.0.0.1\"");
+      if (ip.empty())
+        return Bad(path, "server.trusted_proxies: each entry is an IP address like \"127.0.0.1\"");
       cfg->trusted_proxies.push_back(ip);
     }
   }

@@ -230,8 +230,10 @@ int Serve(ServeFlags& f) {
     // Revoking the key of admin.key (it leaked, say) must not keep the log down: serve, and
     // say how to get a new one.
     Log("admin key: " + created.status().message() +
-        "; starting without a working admin key file. To write a new admin key there, restart once with "
-        "`trail serve --new-admin-key` (the revoked one is kept as admin.key.revoked), or create one with "
+        "; starting without a working admin key file. To write a new admin key there, restart once "
+        "with "
+        "`trail serve --new-admin-key` (the revoked one is kept as admin.key.revoked), or create "
+        "one with "
         "another admin key: `trail keys create --role admin --name NAME --key OTHER_KEY`");
     created = std::optional<ApiKeyRecord>();
   }
@@ -281,13 +283,15 @@ int Serve(ServeFlags& f) {
     mo.listen = cfg.metrics_listen;
     mo.io_threads = 1;
     mo.worker_threads = 1;
-    metrics_server = std::make_unique<HttpServer>(
-        mo, [&api](HttpRequest req, Respond respond) { api.HandleMetricsOnly(req, std::move(respond)); });
+    metrics_server = std::make_unique<HttpServer>(mo, [&api](HttpRequest req, Respond respond) {
+      api.HandleMetricsOnly(req, std::move(respond));
+    });
     if (Status s = metrics_server->Start(); !s.ok()) {
       Log("metrics_listen: " + s.message());
       return 2;
     }
-    Log("serving /metrics on http://" + cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')) + ":" +
+    Log("serving /metrics on http://" +
+        cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')) + ":" +
         std::to_string(metrics_server->port()));
   }
   Log(std::string("serving on ") + (cfg.tls_cert.empty() ? "http" : "https") + "://" +
@@ -318,7 +322,8 @@ int Serve(ServeFlags& f) {
     if (sig == SIGHUP) {
       // The viewer secret first: a rotated secret takes effect even when events.toml is broken.
       auto next_secret = ReadSecretFile(secret_file);
-      Status secret_ok = next_secret.ok() ? CheckViewerSecret(*next_secret, secret_file) : next_secret.status();
+      Status secret_ok =
+          next_secret.ok() ? CheckViewerSecret(*next_secret, secret_file) : next_secret.status();
       if (!secret_ok.ok()) {
         Log("viewer secret not reloaded, keeping the running one: " + secret_ok.message());
       } else if (*next_secret != *viewer_tokens->Secret()) {
@@ -374,9 +379,11 @@ void AddServeCommand(CLI::App& app) {
                 "The store was restored from a backup on purpose: accept its tree although it does not extend "
                 "the newest checkpoint this node signed or saw (DATA/checkpoint), and record trail:restore");
   cmd->add_flag("--new-admin-key", f->new_admin_key,
-                "When DATA/admin.key holds a revoked key, move it to admin.key.revoked and write a new admin key");
-  cmd->add_option("--metrics-listen", f->cfg.metrics_listen,
-                  "Also serve GET /metrics, without credentials, on this address (e.g. 127.0.0.1:9420)");
+                "When DATA/admin.key holds a revoked key, move it to admin.key.revoked and write a "
+                "new admin key");
+  cmd->add_option(
+      "--metrics-listen", f->cfg.metrics_listen,
+      "Also serve GET /metrics, without credentials, on this address (e.g. 127.0.0.1:9420)");
   cmd->add_option("--segment-bits", f->cfg.segment_bits, "log2 of events per index segment (default 16)")
       ->check(CLI::Range(4, 24));
   cmd->callback([f] { std::exit(Serve(*f)); });

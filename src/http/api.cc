@@ -67,11 +67,13 @@ bool Api::Secure(const HttpRequest& req) const {
   if (req.tls || s_.secure_cookies) return true;
   if (req.forwarded_proto.empty() || s_.trusted_proxies.empty()) return false;
   const std::string from = NormalizeIp(req.remote_ip);
-  if (from.empty() || std::find(s_.trusted_proxies.begin(), s_.trusted_proxies.end(), from) == s_.trusted_proxies.end())
+  if (from.empty() || std::find(s_.trusted_proxies.begin(), s_.trusted_proxies.end(), from) ==
+                          s_.trusted_proxies.end())
     return false;
   // The nearest proxy's word is the last one of a list.
   std::string_view proto = req.forwarded_proto;
-  if (auto comma = proto.rfind(','); comma != std::string_view::npos) proto.remove_prefix(comma + 1);
+  if (auto comma = proto.rfind(','); comma != std::string_view::npos)
+    proto.remove_prefix(comma + 1);
   while (!proto.empty() && proto.front() == ' ') proto.remove_prefix(1);
   while (!proto.empty() && proto.back() == ' ') proto.remove_suffix(1);
   return proto.size() == 5 && strncasecmp(proto.data(), "https", 5) == 0;
@@ -80,8 +82,10 @@ bool Api::Secure(const HttpRequest& req) const {
 bool Api::StillAuthorized(const Principal& who) {
   const Micros now = s_.clock->NowMicros();
   if (!who.session.empty()) {
-    auto found = sessions_->Find(who.session, who.embed_session ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole, now);
-    if (!found.ok() || !found->has_value()) return false;  // signed out (or the store is down: end, resume later)
+    auto found = sessions_->Find(
+        who.session, who.embed_session ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole, now);
+    if (!found.ok() || !found->has_value())
+      return false;  // signed out (or the store is down: end, resume later)
   }
   if (who.is_viewer) {
     // An open stream gets no clock skew: it ends at exp itself.

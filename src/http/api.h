@@ -59,8 +59,11 @@ class Api {
   explicit Api(ApiServices s)
       : s_(std::move(s)),
         sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
-                                                     ui::SessionStore::kDefaultMaxSessions, nullptr, s_.store)) {
-    if (!s_.viewer_tokens) s_.viewer_tokens = std::make_shared<ViewerTokenVerifier>(s_.viewer_secret, ViewerTokenPolicy{});
+                                                     ui::SessionStore::kDefaultMaxSessions, nullptr,
+                                                     s_.store)) {
+    if (!s_.viewer_tokens)
+      s_.viewer_tokens =
+          std::make_shared<ViewerTokenVerifier>(s_.viewer_secret, ViewerTokenPolicy{});
   }
   void Handle(HttpRequest req, Respond respond);
   // Only GET /metrics, without credentials: the handler of [server] metrics_listen.

@@ -54,7 +54,8 @@ std::string CookieName(bool embed, bool secure) {
 }
 
 std::string SessionCookie(std::string_view value, bool embed, bool tls, bool clear = false) {
-  std::string c = CookieName(embed, tls) + "=" + std::string(value) + (embed ? "; Path=/embed/" : "; Path=/") + "; HttpOnly";
+  std::string c = CookieName(embed, tls) + "=" + std::string(value) +
+                  (embed ? "; Path=/embed/" : "; Path=/") + "; HttpOnly";
   // Over TLS the embed cookie must also work inside a host page of another site: a
   // partitioned (CHIPS) cookie; it only ever opens read-only viewer pages.
   if (embed && tls) {
@@ -251,10 +252,12 @@ void Api::UiLogin(const HttpRequest& req, Respond& respond) {
     s_.metrics->auth_failures++;
     return fail(401, "That key is not valid (or was revoked).");
   }
-  if (Status s = NeedRead(*who); !s.ok()) return fail(403, "This key may not read events; sign in with an auditor or admin key.");
+  if (Status s = NeedRead(*who); !s.ok())
+    return fail(403, "This key may not read events; sign in with an auditor or admin key.");
   // The session keeps the key's hash, never its text.
   const std::string credential = "key:" + HexEncode(KeyRing::HashSecret(key));
-  auto id = sessions_->Create(credential, ui::SessionKind::kConsole, s_.clock->NowMicros(), credential);
+  auto id =
+      sessions_->Create(credential, ui::SessionKind::kConsole, s_.clock->NowMicros(), credential);
   if (!id.ok()) return fail(503, std::string(kStoreUnreachable));
   HttpResponse r = Redirect(page.next.empty() ? "/ui/" : page.next);
   r.status = 303;
@@ -318,7 +321,8 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
     if (!HasStanding(*who->viewer, subject))
       return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
     // Each reload of the host's page trades a token: at most kMaxPerOwner sessions per viewer.
-    auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros(), "viewer:" + who->name);
+    auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros(),
+                                "viewer:" + who->name);
     if (!id.ok()) return error(503, "Unavailable", kStoreUnreachable);
     ui::Params rest;
     for (const auto& [k, v] : *params)

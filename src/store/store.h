@@ -202,7 +202,8 @@ class Store {
   // and the viewer keeps its sessions in memory; the other calls then answer Unavailable.
   virtual bool SharesSessions() { return false; }
   // With `max_per_owner` > 0, also drops the owner's oldest sessions beyond that many.
-  virtual Status PutSession(std::string_view id_hash, const StoredSession& s, size_t max_per_owner = 0);
+  virtual Status PutSession(std::string_view id_hash, const StoredSession& s,
+                            size_t max_per_owner = 0);
   virtual Result<std::optional<StoredSession>> GetSession(std::string_view id_hash);
   virtual Status TouchSession(std::string_view id_hash, Micros last_used);
   virtual Status DeleteSession(std::string_view id_hash);

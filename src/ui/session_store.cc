@@ -16,7 +16,8 @@ SessionStore::SessionStore(Micros idle, size_t max_sessions, std::function<std::
   if (!random_) random_ = [](size_t n) { return RandomBytes(n); };
 }
 
-Result<std::string> SessionStore::Create(std::string credential, SessionKind kind, Micros now, std::string owner) {
+Result<std::string> SessionStore::Create(std::string credential, SessionKind kind, Micros now,
+                                         std::string owner) {
   std::string id = Base64UrlEncode(random_(32));
   Session s{std::move(credential), kind, Base64UrlEncode(random_(32)), now, now, std::move(owner)};
   if (shared_) {
@@ -31,7 +32,8 @@ Result<std::string> SessionStore::Create(std::string credential, SessionKind kin
     // A failed sweep is retried at the next one; the session itself must be stored.
     if (sweep) (void)shared_->DeleteIdleSessions(now - idle_);
     StoredSession stored{s.credential, static_cast<int>(kind), s.csrf, now, now, s.owner};
-    TRAIL_RETURN_IF_ERROR(shared_->PutSession(Sha256(id), stored, s.owner.empty() ? 0 : kMaxPerOwner));
+    TRAIL_RETURN_IF_ERROR(
+        shared_->PutSession(Sha256(id), stored, s.owner.empty() ? 0 : kMaxPerOwner));
     return id;
   }
   std::lock_guard<std::mutex> l(mu_);

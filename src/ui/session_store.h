@@ -64,7 +64,8 @@ class SessionStore {
 
   // Opens a session for `owner` (evicting its oldest beyond kMaxPerOwner; "" = no owner, no
   // cap); returns its id (43 characters of base64url).
-  Result<std::string> Create(std::string credential, SessionKind kind, Micros now, std::string owner = {});
+  Result<std::string> Create(std::string credential, SessionKind kind, Micros now,
+                             std::string owner = {});
   // The live session of that id and kind, its idle deadline pushed back; nullopt otherwise.
   // Errors only when the shared store cannot be reached (Unavailable).
   Result<std::optional<Session>> Find(std::string_view id, SessionKind kind, Micros now);
@@ -83,7 +84,8 @@ class SessionStore {
   Store* const shared_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> by_hash_;  // SHA-256(id) -> session
-  std::unordered_map<std::string, std::deque<std::string>> by_owner_;  // owner -> its keys, oldest first
+  std::unordered_map<std::string, std::deque<std::string>>
+      by_owner_;                                      // owner -> its keys, oldest first
   Micros swept_at_ = 0;                               // shared: the last sweep of idle sessions
 };
 

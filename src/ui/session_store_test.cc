@@ -32,11 +32,14 @@ TEST(SessionStore, AnOwnerKeepsItsNewestSessionsOnly) {
   std::string bob = *s.Create("token-b", SessionKind::kEmbed, 50, "viewer:bob");
   EXPECT_EQ(s.size(), SessionStore::kMaxPerOwner + 1);
   for (size_t i = 0; i < alice.size(); ++i)
-    EXPECT_EQ(Find(s, alice[i], SessionKind::kEmbed, 60).has_value(), i + SessionStore::kMaxPerOwner >= alice.size()) << i;
+    EXPECT_EQ(Find(s, alice[i], SessionKind::kEmbed, 60).has_value(),
+              i + SessionStore::kMaxPerOwner >= alice.size())
+        << i;
   EXPECT_TRUE(Find(s, bob, SessionKind::kEmbed, 60));
   // Removing and expiring keep the owner's list right: new sessions still evict the oldest.
   ASSERT_TRUE(s.Remove(alice.back()).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(s.Create("t", SessionKind::kEmbed, 70, "viewer:alice").ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(s.Create("t", SessionKind::kEmbed, 70, "viewer:alice").ok());
   EXPECT_EQ(s.size(), SessionStore::kMaxPerOwner + 1);
 }
 
