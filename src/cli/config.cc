@@ -1,10 +1,12 @@
 #include "cli/config.h"
 
-#include <cctype>
-#include <set>
 #include <toml++/toml.h>
 
+#include <cctype>
+#include <set>
+
 #include "core/time_format.h"
+#include "http/api.h"
 #include "store/retention_policy.h"
 
 namespace trail {
@@ -42,13 +44,14 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     return Bad(path + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue"}},
+      {"server",
+       {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
-      {"auth", {"viewer_secret_file"}},
+      {"auth", {"viewer_secret_file", "audience", "issuer", "max_token_lifetime"}},
       {"retention", {"interval", "personal_data", "writer_share"}},
-      {"ui", {"frame_ancestors"}},
+      {"ui", {"frame_ancestors", "secure_cookies"}},
   };
   for (const auto& [section, node] : root) {
     auto it = kKnown.find(std::string(section.str()));
@@ -95,6 +98,27 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("events", "file", &cfg->events_file));
   TRAIL_RETURN_IF_ERROR(str("log", "name", &cfg->log_name));
   TRAIL_RETURN_IF_ERROR(str("auth", "viewer_secret_file", &cfg->viewer_secret_file));
+  TRAIL_RETURN_IF_ERROR(str("auth", "audience", &cfg->token_audience));
+  TRAIL_RETURN_IF_ERROR(str("auth", "issuer", &cfg->token_issuer));
+  TRAIL_RETURN_IF_ERROR(dur("auth", "max_token_lifetime", &cfg->max_token_lifetime));
+  TRAIL_RETURN_IF_ERROR(str("server", "metrics_listen", &cfg->metrics_listen));
+  if (const toml::node* n = root["ui"]["secure_cookies"].node()) {
+    auto v = n->value<bool>();
+    if (!v) return Bad(path, "ui.secure_cookies must be true or false");
+    cfg->secure_cookies = *v;
+  }
+  if (const toml::node* n = root["server"]["trusted_proxies"].node()) {
+    const toml::array* list = n->as_array();
+    if (!list) return Bad(path, "server.trusted_proxies must be a list of IP addresses");
+    cfg->trusted_proxies.clear();
+    for (const auto& item : *list) {
+      auto v = item.value<std::string>();
+      std::string ip = v ? NormalizeIp(*v) : "";
+      if (ip.empty())
+        return Bad(path, "server.trusted_proxies: each entry is an IP address like \"127.0.0.1\"");
+      cfg->trusted_proxies.push_back(ip);
+    }
+  }
   TRAIL_RETURN_IF_ERROR(dur("retention", "interval", &cfg->retention_interval));
   TRAIL_RETURN_IF_ERROR(dur("retention", "personal_data", &cfg->personal_data));
   if (const toml::node* n = root["retention"]["writer_share"].node()) {

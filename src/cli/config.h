@@ -33,6 +33,15 @@ struct ServeConfig {
   // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"
   // (CSP source expressions: scheme://host[:port], with '*.' for subdomains, or 'self').
   std::vector<std::string> ui_frame_ancestors;
+  // [server] metrics_listen: a second address serving GET /metrics without credentials.
+  std::string metrics_listen;
+  // [server] trusted_proxies: addresses whose X-Forwarded-Proto is believed; [ui]
+  // secure_cookies: always behind HTTPS (http/api.h, ApiServices::secure_cookies).
+  std::vector<std::string> trusted_proxies;
+  bool secure_cookies = false;
+  // [auth] audience, issuer, max_token_lifetime (auth/viewer_token.h, ViewerTokenPolicy).
+  std::string token_audience, token_issuer;
+  Micros max_token_lifetime = 24LL * 3600 * 1000000;
 };
 
 // Reads trail.toml into *cfg (keys absent from the file keep their values). Unknown sections

@@ -18,6 +18,9 @@
 namespace trail {
 namespace {
 
+// How often a live stream or an export checks its credential again (Api::StillAuthorized).
+constexpr auto kRecheckEvery = std::chrono::milliseconds(500);
+
 std::string AcksJson(const std::vector<Ack>& acks) {
   std::string b = "{\"events\":[";
   for (size_t i = 0; i < acks.size(); ++i) {
@@ -255,10 +258,20 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     Principal who;
     bool header_done = false;
     bool done = false;
+    std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
   auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who});
   Store* store = s_.store;
-  r.stream = [st, store](std::string* chunk, bool* failed) {
+  r.stream = [this, st, store](std::string* chunk, bool* failed) {
+    // A long export stops (incomplete, so the client knows) once its credential is revoked,
+    // expired or signed out.
+    if (auto t = std::chrono::steady_clock::now(); t - st->checked >= kRecheckEvery) {
+      st->checked = t;
+      if (!StillAuthorized(st->who)) {
+        *failed = true;
+        return false;
+      }
+    }
     if (st->csv && !st->header_done) {
       chunk->append(kCsvHeader);
       st->header_done = true;
@@ -291,6 +304,8 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
 // reader's visibility. Each event is `id: <seq>`, `event: event`, `data: <event JSON>`; a
 // client that reconnects with Last-Event-ID resumes right after that seq. Without it the
 // stream starts at the end of the log. A comment line every 15 s keeps proxies from closing.
+// The credential is checked again twice a second: revoking its key (on any node), its token's
+// exp or a replaced viewer secret, or signing its session out ends the stream within a second.
 void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond) {
   if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
   auto q = QueryOf(req, {});
@@ -314,6 +329,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
     Principal who;
     uint64_t next;  // first seq not yet sent
     bool opened = false;
+    std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
   auto st = std::make_shared<State>(State{*q, std::move(scope), who, end});
   Store* store = s_.store;
@@ -323,20 +339,28 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("X-Accel-Buffering", "no");
   r.long_lived = true;
-  r.stream = [st, store, stopping](std::string* chunk, bool* failed) {
+  r.stream = [this, st, store, stopping](std::string* chunk, bool* failed) {
     if (!st->opened) {
       st->opened = true;
       chunk->append("retry: 2000\n\n");
       return true;
     }
-    for (int waited = 0;; waited += 1000) {
+    constexpr int kSliceMs = 250;
+    for (int waited = 0;; waited += kSliceMs) {
       if (stopping && stopping->load()) return false;
+      if (auto t = std::chrono::steady_clock::now(); t - st->checked >= kRecheckEvery) {
+        st->checked = t;
+        if (!StillAuthorized(st->who)) {
+          chunk->append(": credential revoked, expired or signed out\n\n");
+          return false;
+        }
+      }
       if (store->ReadableEnd() > st->next) break;
       if (waited >= 15000) {
         chunk->append(": keep-alive\n\n");
         return true;
       }
-      store->WaitForEvents(st->next, 1000);
+      store->WaitForEvents(st->next, kSliceMs);
     }
     if (st->next > 0) st->q.after_seq = st->next - 1;
     const uint64_t covered = store->ReadableEnd();  // the query's snapshot reaches at least this

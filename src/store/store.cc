@@ -12,6 +12,8 @@ std::string_view KeyRoleName(KeyRole r) {
     case KeyRole::kWriter: return "writer";
     case KeyRole::kAuditor: return "auditor";
     case KeyRole::kAdmin: return "admin";
+    case KeyRole::kMetrics:
+      return "metrics";
   }
   return "writer";
 }
@@ -20,6 +22,7 @@ std::optional<KeyRole> ParseKeyRole(std::string_view s) {
   if (s == "writer") return KeyRole::kWriter;
   if (s == "auditor") return KeyRole::kAuditor;
   if (s == "admin") return KeyRole::kAdmin;
+  if (s == "metrics") return KeyRole::kMetrics;
   return std::nullopt;
 }
 
@@ -27,7 +30,9 @@ namespace {
 Status NoSharedSessions() { return Status::Unavailable("this store does not keep viewer sessions"); }
 }  // namespace
 
-Status Store::PutSession(std::string_view, const StoredSession&) { return NoSharedSessions(); }
+Status Store::PutSession(std::string_view, const StoredSession&, size_t) {
+  return NoSharedSessions();
+}
 Result<std::optional<StoredSession>> Store::GetSession(std::string_view) { return NoSharedSessions(); }
 Status Store::TouchSession(std::string_view, Micros) { return NoSharedSessions(); }
 Status Store::DeleteSession(std::string_view) { return NoSharedSessions(); }

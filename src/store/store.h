@@ -47,7 +47,8 @@ struct QueryPage {
   uint64_t rows_examined = 0;          // candidate rows read, for plans and benchmarks
 };
 
-enum class KeyRole { kWriter, kAuditor, kAdmin };
+// kMetrics: scrapes GET /metrics and nothing else.
+enum class KeyRole { kWriter, kAuditor, kAdmin, kMetrics };
 std::string_view KeyRoleName(KeyRole r);
 std::optional<KeyRole> ParseKeyRole(std::string_view s);
 
@@ -138,6 +139,7 @@ struct StoredSession {
   std::string csrf;
   Micros created = 0;
   Micros last_used = 0;
+  std::string owner;  // the key's hash or "viewer:<sub>": whose sessions are counted together
 };
 
 class Store {
@@ -172,6 +174,9 @@ class Store {
   virtual Status PutKey(const ApiKeyRecord& key) = 0;
   virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;
   virtual Status RevokeKey(std::string_view id, Micros when) = 0;
+  // Changes whenever another node (or another process) may have created or revoked a key,
+  // so that key caches reload at once. A store with one node answers a constant.
+  virtual uint64_t KeysGeneration() { return 0; }
 
   // Both work in bounded batches that interleave with ingest; both are idempotent.
   virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
@@ -196,7 +201,9 @@ class Store {
   // it everywhere. A store that does not share them (the embedded one: one node) answers false
   // and the viewer keeps its sessions in memory; the other calls then answer Unavailable.
   virtual bool SharesSessions() { return false; }
-  virtual Status PutSession(std::string_view id_hash, const StoredSession& s);
+  // With `max_per_owner` > 0, also drops the owner's oldest sessions beyond that many.
+  virtual Status PutSession(std::string_view id_hash, const StoredSession& s,
+                            size_t max_per_owner = 0);
   virtual Result<std::optional<StoredSession>> GetSession(std::string_view id_hash);
   virtual Status TouchSession(std::string_view id_hash, Micros last_used);
   virtual Status DeleteSession(std::string_view id_hash);

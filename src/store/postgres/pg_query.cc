@@ -185,12 +185,13 @@ Status PostgresStore::PutKey(const ApiKeyRecord& key) {
   if (!lease.ok()) return lease.status();
   // Nodes of one deployment share admin.key and each registers it at start: a key whose
   // hash is already stored is already registered, which is what the caller wants.
-  auto r = (*lease)->Prepared(
-      "put_key",
-      "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES($1, $2, $3, $4::bytea, $5) "
-      "ON CONFLICT DO NOTHING",
-      {key.id, key.name, std::string(KeyRoleName(key.role)), pg::ByteaHex(key.hash),
-       Num(key.created_at)});
+  auto r = (*lease)->Prepared("put_key",
+                              "WITH k AS (INSERT INTO api_keys(id, name, role, hash, created_at) "
+                              "VALUES($1, $2, $3, $4::bytea, $5) "
+                              "ON CONFLICT DO NOTHING RETURNING id) SELECT pg_notify('" +
+                                  std::string(pg::kKeysChannel) + "', id) FROM k",
+                              {key.id, key.name, std::string(KeyRoleName(key.role)),
+                               pg::ByteaHex(key.hash), Num(key.created_at)});
   return r.status();
 }
 
@@ -219,10 +220,12 @@ Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
 Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared(
-      "revoke_key",
-      "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
-      {Num(when), std::string(id)});
+  auto r = (*lease)->Prepared("revoke_key",
+                              "WITH k AS (UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND "
+                              "revoked_at IS NULL RETURNING id) "
+                              "SELECT id, pg_notify('" +
+                                  std::string(pg::kKeysChannel) + "', id) FROM k",
+                              {Num(when), std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return Status::NotFound("no active key " + std::string(id));
   return Status::Ok();
@@ -230,15 +233,24 @@ Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
 
 // Web-viewer sessions (store.h). One indexed statement each; the viewer reads a session on
 // every page it serves and touches it at most once a minute.
-Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s) {
+Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s,
+                                 size_t max_per_owner) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
+  // One statement: the DELETE sees the table as it was before the INSERT, so it keeps the
+  // owner's newest max_per_owner - 1 and the new one makes max_per_owner. Two nodes creating
+  // at once may leave one extra until the owner's next sign-in.
+  const int64_t keep = max_per_owner == 0 ? INT64_MAX : static_cast<int64_t>(max_per_owner) - 1;
   return (*lease)
       ->Prepared("put_session",
-                 "INSERT INTO viewer_sessions(id_hash, credential, kind, csrf, created_at, last_used) "
-                 "VALUES($1::bytea, $2, $3, $4, $5, $6)",
-                 {pg::ByteaHex(id_hash), s.credential, Num(static_cast<int64_t>(s.kind)), s.csrf, Num(s.created),
-                  Num(s.last_used)})
+                 "WITH ins AS (INSERT INTO viewer_sessions(id_hash, credential, kind, csrf, "
+                 "created_at, last_used, owner) "
+                 "VALUES($1::bytea, $2, $3, $4, $5, $6, $7) RETURNING 1) "
+                 "DELETE FROM viewer_sessions WHERE $7 <> '' AND id_hash IN (SELECT id_hash FROM "
+                 "viewer_sessions "
+                 "WHERE owner = $7 ORDER BY created_at DESC, id_hash OFFSET $8)",
+                 {pg::ByteaHex(id_hash), s.credential, Num(static_cast<int64_t>(s.kind)), s.csrf,
+                  Num(s.created), Num(s.last_used), s.owner, Num(keep)})
       .status();
 }
 
