@@ -609,10 +609,10 @@ TEST_F(PostgresStoreTest, ViewerSessionsAreSharedByNodes) {
   ASSERT_TRUE(second);
   EXPECT_TRUE(store_->SharesSessions());
   const std::string a(32, 'a'), b(32, 'b');
-  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100};
+  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100, "key:00ff"};
   ASSERT_TRUE(store_->PutSession(a, s).ok());
   EXPECT_FALSE(store_->PutSession(a, s).ok());  // ids are unique
-  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200}).ok());
+  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
   // The other node finds it, touches it, and the first sees the touch.
   auto got = second->GetSession(a);
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();
