@@ -196,6 +196,7 @@ int Serve(ServeFlags& f) {
   services.metrics = &metrics;
   services.clock = &clock;
   services.queue_limit = cfg.queue;
+  services.query_budget = {cfg.query_max_rows, cfg.query_max_millis};
   services.viewer_secret = *viewer_secret;
   services.personal_data = cfg.personal_data;
   services.retention_rules = cfg.retention_rules;

@@ -31,6 +31,8 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   size_t queue_limit = 0;
+  // [query]: what one read may examine (Query::budget); set on every query the API runs.
+  QueryBudget query_budget;
   std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
   std::optional<Micros> personal_data;  // [retention] personal_data
   std::vector<RetentionEntry> retention_rules;  // [retention] tag entries (store/retention_policy.h)
