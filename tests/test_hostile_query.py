@@ -7,8 +7,8 @@ where the scan stopped, and the other reader's p99 stays under a second. Followi
 cursors of a budgeted search to the end visits every match exactly once, also with events
 appended between pages, as a full export says. The web viewer says how far it searched.
 
-For measurements: TRAIL_HOSTILE_BUDGET=ROWS,MILLIS sets the budget (default 5000,300; the
-server's own default is 100000,500); TRAIL_HOSTILE_NO_CONFIG=1 starts the server without the
+For measurements: TRAIL_HOSTILE_EVENTS=N the log's size, TRAIL_HOSTILE_BUDGET=ROWS,MILLIS the
+budget (default 5000,300; the server's own default is 100000,250); TRAIL_HOSTILE_NO_CONFIG=1 starts the server without the
 [query] section, to measure a build from before the budget (the figures are printed; the
 assertions then fail).
 """
@@ -21,7 +21,7 @@ import urllib.parse
 
 from harness import Server, ON_POSTGRES, new_workdir
 
-N = 50_000
+N = int(os.environ.get("TRAIL_HOSTILE_EVENTS", "50000"))
 BATCH = 1000
 RARE = 1999  # every 1999th event's description holds the word "okapi": 25 in the log
 MAX_ROWS, MAX_MILLIS = map(int, os.environ.get("TRAIL_HOSTILE_BUDGET", "5000,300").split(","))
