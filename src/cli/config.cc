@@ -52,6 +52,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       {"auth", {"viewer_secret_file", "audience", "issuer", "max_token_lifetime"}},
       {"retention", {"interval", "personal_data", "writer_share"}},
       {"ui", {"frame_ancestors", "secure_cookies"}},
+      {"query", {"max_rows_examined", "max_millis"}},
   };
   for (const auto& [section, node] : root) {
     auto it = kKnown.find(std::string(section.str()));
@@ -139,6 +140,21 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       cfg->retention_rules.push_back(std::move(e.value()));
     }
   }
+  // A bound of 0 or none at all would let one search walk the whole log (issue: four `q=`
+  // searches matching nothing stalled every other reader): only positive, bounded values.
+  auto bounded = [&](const char* key, int64_t most, int64_t* out) -> Status {
+    if (const toml::node* n = root["query"][key].node()) {
+      auto v = n->value_exact<int64_t>();
+      if (!v || *v < 1 || *v > most)
+        return Bad(path, std::string("query.") + key + " must be a whole number from 1 to " + std::to_string(most));
+      *out = *v;
+    }
+    return Status::Ok();
+  };
+  int64_t max_rows = static_cast<int64_t>(cfg->query_max_rows);
+  TRAIL_RETURN_IF_ERROR(bounded("max_rows_examined", 1'000'000'000, &max_rows));
+  cfg->query_max_rows = static_cast<uint64_t>(max_rows);
+  TRAIL_RETURN_IF_ERROR(bounded("max_millis", 60'000, &cfg->query_max_millis));
   if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
     const toml::array* list = n->as_array();
     if (!list) return Bad(path, "ui.frame_ancestors must be a list of origins");

@@ -30,6 +30,11 @@ struct ServeConfig {
   // retention. trail:* records only by an entry naming them (store/retention_policy.h).
   std::vector<RetentionEntry> retention_rules;
   int segment_bits = 16;
+  // [query] max_rows_examined, max_millis: what one read request (a page of GET /v1/events,
+  // a viewer list page, a slice of an export or live tail) may examine before it answers the
+  // page so far as partial (Query::budget), whichever runs out first.
+  uint64_t query_max_rows = 100000;
+  int64_t query_max_millis = 250;
   // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"
   // (CSP source expressions: scheme://host[:port], with '*.' for subdomains, or 'self').
   std::vector<std::string> ui_frame_ancestors;

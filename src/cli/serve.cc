@@ -219,6 +219,7 @@ int Serve(ServeFlags& f) {
   services.viewer_tokens = viewer_tokens;
   services.secure_cookies = cfg.secure_cookies;
   services.trusted_proxies = cfg.trusted_proxies;
+  services.query_budget = {cfg.query_max_rows, cfg.query_max_millis};
   services.personal_data = cfg.personal_data;
   services.retention_rules = cfg.retention_rules;
   services.frame_ancestors = cfg.ui_frame_ancestors;

@@ -31,6 +31,8 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   size_t queue_limit = 0;
+  // [query]: what one read may examine (Query::budget); set on every query the API runs.
+  QueryBudget query_budget;
   std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6), when viewer_tokens is null
   // The running secret (swapped on SIGHUP) and [auth] policy; null: viewer_secret, default policy.
   std::shared_ptr<ViewerTokenVerifier> viewer_tokens;

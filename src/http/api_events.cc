@@ -182,6 +182,7 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   if (!q.ok()) return respond(ErrorResponse(q.status()));
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  q->budget = s_.query_budget;
   auto t0 = std::chrono::steady_clock::now();
   auto page = s_.store->Query(*q, scope ? &*scope : nullptr);
   if (!page.ok()) return respond(ErrorResponse(page.status()));
@@ -201,6 +202,8 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   } else {
     b += "null";
   }
+  // The budget ran out before the page was full: next_cursor resumes where the scan stopped.
+  if (page->partial) b += ",\"partial\":true";
   b += "}";
   s_.metrics->query_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   respond(JsonResponse(200, std::move(b)));
@@ -238,6 +241,10 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     return respond(ErrorResponse(Status::Invalid("invalid_query", "format: 'ndjson' or 'csv'")));
   if (params.find("order") == params.end()) q->ascending = true;  // exports read oldest first
   q->limit = kMaxLimit;
+  // An export is unpaged and runs to the end however long that takes, but in slices of one
+  // budget each: between slices it holds no reader connection (no database connection on
+  // PostgreSQL) and no read snapshot, so other readers and the writer never wait behind it.
+  q->budget = s_.query_budget;
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
 
@@ -315,6 +322,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
   q->ascending = true;
   q->limit = 500;
+  q->budget = s_.query_budget;  // a resumed tail far behind catches up slice by slice
   uint64_t end = s_.store->ReadableEnd();
   if (!req.last_event_id.empty()) {
     uint64_t last = 0;

@@ -132,12 +132,15 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
     return send(HttpStatusOf(s.code()));
   }
   const AccessFilter* access = scope ? &*scope : nullptr;
+  q->budget = s_.query_budget;
   auto events = s_.store->Query(*q, access);
   if (!events.ok()) {
     page.error = "The events could not be read: " + events.status().message();
     return send(HttpStatusOf(events.status().code()));
   }
   for (const Event& e : events->events) page.rows.push_back({&e, Redacts(c.who, e)});
+  page.partial = events->partial;
+  page.searched = events->rows_examined;
   if (history) page.intro = Intro(c.who, *subject);
 
   // The chart covers the filter's time window, up to a bound of buckets, ending at its

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -64,6 +65,13 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kHistogramMillisBudget);
   uint64_t examined = 0;
   while (true) {
+    // Each page gets what is left of the chart's budget (and no more than the caller's own),
+    // so that one page of a query matching nothing cannot outrun it.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    q.budget.max_rows = kHistogramRowBudget - examined;
+    if (query.budget.max_rows != 0) q.budget.max_rows = std::min(q.budget.max_rows, query.budget.max_rows);
+    q.budget.max_millis = std::max<int64_t>(1, left.count());
+    if (query.budget.max_millis != 0) q.budget.max_millis = std::min(q.budget.max_millis, query.budget.max_millis);
     auto page = Query(q, access);
     if (!page.ok()) return page.status();
     examined += page->rows_examined;

@@ -12,7 +12,8 @@
 // * Events carrying an idempotency key already stored are not stored again: their ack holds
 //   the original id and seq and `replayed = true`.
 // * Reads (Query, Get) see only durable events, never block the writer, and may run from any
-//   number of threads at once. Query paging is stable under concurrent appends.
+//   number of threads at once. Query paging is stable under concurrent appends. A query
+//   reads at most what its budget (Query::budget) allows, then answers a partial page.
 // * Drain() stops accepting appends, commits everything accepted, and returns.
 // All methods are thread-safe.
 #pragma once
@@ -43,8 +44,15 @@ using AppendCallback = std::function<void(Status, std::vector<Ack>)>;
 
 struct QueryPage {
   std::vector<Event> events;
-  std::optional<uint64_t> next_after;  // set when more matching events exist
-  uint64_t rows_examined = 0;          // candidate rows read, for plans and benchmarks
+  // Set when more matching events may exist: the next page continues strictly after this seq
+  // (in the query's order). Without `partial` it is the last event returned.
+  std::optional<uint64_t> next_after;
+  uint64_t rows_examined = 0;  // candidate rows read, for plans and benchmarks
+  // The query's budget (Query::budget) ran out before the page was full: `events` holds what
+  // was found so far (maybe nothing) and next_after the last position examined, so the next
+  // page resumes exactly where this scan stopped. Always makes progress: a partial page has
+  // examined at least one row or one posting-list segment.
+  bool partial = false;
 };
 
 // kMetrics: scrapes GET /metrics and nothing else.
