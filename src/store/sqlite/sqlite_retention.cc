@@ -369,7 +369,10 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
   };
 
   // 1. Prune each type past its retention, from its watermark on, through its tag postings.
-  for (const auto& [tag, cut] : cutoff) {
+  for (const auto& rule_cut : cutoff) {
+    // Named copies, not structured bindings: lambdas below capture them (clang 14, fuzz/).
+    const std::string& tag = rule_cut.first;
+    const uint64_t cut = rule_cut.second;
     const std::string mark_key = "gc:prune:" + tag;
     uint64_t from = marks.count(mark_key) ? marks[mark_key] : 0;
     if (cut <= from) continue;

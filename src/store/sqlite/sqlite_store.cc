@@ -229,7 +229,7 @@ Status SqliteStore::SealSegments(bool all) {
       const PostingIndex::Lists* lists = index_.Sealable();
       if (!lists) return Status::Ok();
       // The lists of a complete segment no longer change: the writer only adds past its end.
-      seal_.emplace();
+      seal_.emplace(SealInProgress{0, {}, 0});  // not emplace(): clang 14 (fuzz/) refuses it here
       seal_->seg = index_.first_open_segment();
       seal_->rows.reserve(lists->size());
       for (const auto& kv : *lists) seal_->rows.push_back(&kv);
