@@ -152,6 +152,7 @@ int Serve(ServeFlags& f) {
     Log(s.message());
     return 2;
   }
+  if (auto warning = DataDirModeWarning(cfg.data_dir)) Log(*warning);
   auto types = LoadTypes(cfg.events_file);
   if (!types.ok()) {
     Log(types.status().message());

@@ -451,6 +451,15 @@ TEST_F(PostgresStoreTest, RetentionPrunesScrubsAndRedacts) {
   EXPECT_TRUE(all[0].pruned);
   EXPECT_FALSE(all[0].subject);
   EXPECT_EQ(all[0].leaf_hash.size(), 32u);  // the tree still verifies
+  // SPEC §7: no table (pending, caches, counters…) keeps the pruned subject or the scrubbed ip
+  // (alice is still the actor of the live releases).
+  for (const std::string needle : {"user:alice", "user:bob", "203.0.113.7"})
+    EXPECT_EQ(Sql(url_, "SELECT string_agg(relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE relkind = 'r' AND nspname = current_schema() AND (xpath('/row/n/"
+                        "text()', query_to_xml(format('SELECT count(*) AS n FROM %I t WHERE t::text LIKE %L', "
+                        "relname, '%" + needle + "%'), false, true, '')))[1]::text::int > 0"),
+              "")
+        << "tables still holding " << needle;
 
   ASSERT_TRUE(store_->AppendSync({Login("mallory"), Login("mallory")}).ok());
   RedactRequest r;
