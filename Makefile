@@ -54,7 +54,7 @@ bench-format1: deps
 	  rm -rf build-format1 && mkdir -p build-format1/src && \
 	  git archive $(FORMAT1_COMMIT) | tar -x -C build-format1/src && \
 	  cmake -S build-format1/src -B build-format1/build -DCMAKE_BUILD_TYPE=Release -DTRAIL_BUILD_TESTS=OFF >/dev/null && \
-	  cmake --build build-format1/build -j$(JOBS) --target trail trail_bench_store; \
+	  cmake --build build-format1/build -j$(JOBS) --target trail bench_store_ingest; \
 	fi
 
 # libFuzzer targets (fuzz/): built with clang under ASan+UBSan. `make test` runs each for
