@@ -570,7 +570,7 @@ TEST_F(PostgresStoreTest, ADatabaseInLeafFormat1IsRefusedByName) {
   store_->Drain();
   store_.reset();
   // As a format-1 database looks to the migrations: events, and migration 3 not applied.
-  Sql(url_, "DELETE FROM schema_version WHERE version = 3");
+  Sql(url_, "DELETE FROM schema_version WHERE version >= 3");
   PostgresOptions o;
   o.url = url_;
   o.signer = &*signer_;
@@ -583,7 +583,6 @@ TEST_F(PostgresStoreTest, ADatabaseInLeafFormat1IsRefusedByName) {
 
 TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
   const std::string migrations = std::to_string(pg::SchemaVersion());
-  EXPECT_EQ(migrations, "3");
   EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), migrations);
   auto second = Open();  // a second node migrates nothing
   ASSERT_TRUE(second);
