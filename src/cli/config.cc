@@ -42,7 +42,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     return Bad(path + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue"}},
+      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue", "max_connections", "header_timeout",
+                  "idle_timeout", "write_timeout", "max_streams_per_principal"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
@@ -91,6 +92,32 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("server", "tls_key", &cfg->tls_key));
   TRAIL_RETURN_IF_ERROR(num("server", "max_body", &cfg->max_body));
   TRAIL_RETURN_IF_ERROR(num("server", "queue", &cfg->queue));
+  // Limits: whole numbers and durations within sane bounds, so a typo cannot disable a defence.
+  auto bounded = [&](const char* key, int64_t lo, int64_t hi, size_t* out) -> Status {
+    if (const toml::node* n = root["server"][key].node()) {
+      auto v = n->value_exact<int64_t>();
+      if (!v || *v < lo || *v > hi)
+        return Bad(path, std::string("server.") + key + " must be a whole number from " + std::to_string(lo) + " to " +
+                             std::to_string(hi));
+      *out = static_cast<size_t>(*v);
+    }
+    return Status::Ok();
+  };
+  auto seconds = [&](const char* key, Micros* out) -> Status {
+    const toml::node* n = root["server"][key].node();
+    if (!n) return Status::Ok();
+    Micros d = 0;
+    TRAIL_RETURN_IF_ERROR(dur("server", key, &d));
+    if (d < kMicrosPerSecond || d > kMicrosPerDay)
+      return Bad(path, std::string("server.") + key + " must be a duration from 1s to 1d, like \"30s\"");
+    *out = d;
+    return Status::Ok();
+  };
+  TRAIL_RETURN_IF_ERROR(bounded("max_connections", 1, 1000000, &cfg->max_connections));
+  TRAIL_RETURN_IF_ERROR(bounded("max_streams_per_principal", 1, 256, &cfg->max_streams_per_principal));
+  TRAIL_RETURN_IF_ERROR(seconds("header_timeout", &cfg->header_timeout));
+  TRAIL_RETURN_IF_ERROR(seconds("idle_timeout", &cfg->idle_timeout));
+  TRAIL_RETURN_IF_ERROR(seconds("write_timeout", &cfg->write_timeout));
   TRAIL_RETURN_IF_ERROR(str("store", "url", &cfg->store));
   TRAIL_RETURN_IF_ERROR(str("events", "file", &cfg->events_file));
   TRAIL_RETURN_IF_ERROR(str("log", "name", &cfg->log_name));

@@ -17,6 +17,7 @@
 #include "core/uuid7.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "http/stream_slots.h"
 #include "store/retention_policy.h"
 #include "store/store.h"
 #include "ui/session_store.h"
@@ -39,6 +40,8 @@ struct ApiServices {
   std::function<Result<size_t>()> reload_types;
   // [ui] frame_ancestors: the origins that may frame /embed/… (CSP); empty = 'self' only.
   std::vector<std::string> frame_ancestors;
+  // [server] max_streams_per_principal: streams and exports one key or viewer may have open.
+  size_t max_streams_per_principal = 4;
 };
 
 struct UiCaller;  // http/api_ui.h
@@ -48,8 +51,14 @@ class Api {
   explicit Api(ApiServices s)
       : s_(std::move(s)),
         sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
-                                                     ui::SessionStore::kDefaultMaxSessions, nullptr, s_.store)) {}
+                                                     ui::SessionStore::kDefaultMaxSessions, nullptr, s_.store)),
+        stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {}
   void Handle(HttpRequest req, Respond respond);
+
+  // The answer to a request whose handler failed unexpectedly (HttpServer's internal_error):
+  // an HTML error page under /ui/ and /embed/, else the JSON error of SPEC §3, both with the
+  // request id that names the log line.
+  HttpResponse InternalError(const HttpRequest& req, const std::string& request_id) const;
 
   // One retention run (SPEC §7) with the running types' rules, recorded as trail:gc.
   Result<GcResult> RunGc(Micros as_of, bool dry_run, const std::string& actor);
@@ -89,8 +98,12 @@ class Api {
   // A session's credential, checked again on every page: "key:<hex SHA-256>" or a viewer token.
   Result<Principal> AuthenticateSession(const std::string& credential);
 
+  // A stream or export slot of `who`, or the 429 that says it has all of its slots.
+  Result<std::shared_ptr<void>> StreamSlot(const Principal& who);
+
   ApiServices s_;
   std::shared_ptr<ui::SessionStore> sessions_;
+  std::shared_ptr<StreamSlots> stream_slots_;
 };
 
 }  // namespace trail
