@@ -229,7 +229,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       Expire(srv_->opt.header_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) return self->Close(ec);
+                                if (ec) {  // no TLS session to close politely
+                                  if (ec == beast::error::timeout) self->srv_->stats->timeouts++;
+                                  beast::error_code e;
+                                  beast::get_lowest_layer(self->stream_).socket().close(e);
+                                  return;
+                                }
                                 self->ReadHeader();
                               });
     } else {
