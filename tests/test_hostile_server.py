@@ -324,6 +324,37 @@ class HostileClients(ServerTestCase):
             for s in held:
                 s.close()
 
+    def record_padding(self, batches=10):
+        """~batches × 1.6 MB of events: far more than the socket buffers hold."""
+        c = self.srv.client()
+        try:
+            pad = "x" * 32000
+            for i in range(batches):
+                batch = [{"tag": "account:note", "subject": "user:carol", "metadata": {"text": f"{i}-{j}{pad}"}}
+                         for j in range(50)]
+                r = c.post("/v1/events", {"events": batch})
+                self.assertEqual(r.status, 201, r)
+        finally:
+            c.close()
+
+    def wait_for_stall(self, before):
+        deadline = time.time() + WRITE_TIMEOUT + 8
+        while time.time() < deadline and metric(self.srv, "trail_http_write_stalls_total") <= before:
+            time.sleep(0.25)
+        self.assertGreater(metric(self.srv, "trail_http_write_stalls_total"), before)
+
+    def test_never_reading_export_is_dropped(self):
+        self.record_padding()
+        stalls = metric(self.srv, "trail_http_write_stalls_total")
+        sock = raw_connect(self.srv.port, rcvbuf=4096)
+        try:
+            sock.sendall(f"GET /v1/export HTTP/1.1\r\nHost: x\r\n"
+                         f"Authorization: Bearer {self.srv.admin_key}\r\n\r\n".encode())
+            self.wait_for_stall(stalls)  # never read: cut off after the write timeout
+            self.assertTrue(closed_by_peer(sock, 5))
+        finally:
+            sock.close()
+
     def test_never_reading_stream_is_dropped_and_memory_stays_bounded(self):
         deadline = time.time() + 5
         while True:  # streams closed by earlier tests give their slots back within a second or so
@@ -339,22 +370,10 @@ class HostileClients(ServerTestCase):
             self.assertTrue(head.startswith("HTTP/1.1 200"), head)
             stalls = metric(self.srv, "trail_http_write_stalls_total")
             before = rss_kib(self.pid)
-            # ~16 MiB of events: far more than the socket buffers hold.
-            c = self.srv.client()
-            pad = "x" * 32000
-            for i in range(10):
-                batch = [{"tag": "account:note", "subject": "user:carol", "metadata": {"text": f"{i}-{j}{pad}"}}
-                         for j in range(50)]
-                r = c.post("/v1/events", {"events": batch})
-                self.assertEqual(r.status, 201, r)
+            self.record_padding()
             # The client never reads: within the write timeout (and the watchdog's half
             # second) the server cuts it off.
-            deadline = time.time() + WRITE_TIMEOUT + 8
-            while time.time() < deadline:
-                if metric(c, "trail_http_write_stalls_total") > stalls:
-                    break
-                time.sleep(0.25)
-            self.assertGreater(metric(c, "trail_http_write_stalls_total"), stalls)
+            self.wait_for_stall(stalls)
             self.assertTrue(closed_by_peer(sock, 5))  # what was buffered, then the end
             grown_mib = (rss_kib(self.pid) - before) / 1024
             self.assertLess(grown_mib, 128, f"RSS grew {grown_mib:.0f} MiB")
