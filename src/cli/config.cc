@@ -42,8 +42,9 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     return Bad(path + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"server", {"listen", "tls_cert", "tls_key", "max_body", "queue", "max_connections", "header_timeout",
-                  "idle_timeout", "write_timeout", "max_streams_per_principal"}},
+      {"server",
+       {"listen", "tls_cert", "tls_key", "max_body", "queue", "max_connections", "header_timeout",
+        "idle_timeout", "write_timeout", "max_streams_per_principal"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
@@ -97,8 +98,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     if (const toml::node* n = root["server"][key].node()) {
       auto v = n->value_exact<int64_t>();
       if (!v || *v < lo || *v > hi)
-        return Bad(path, std::string("server.") + key + " must be a whole number from " + std::to_string(lo) + " to " +
-                             std::to_string(hi));
+        return Bad(path, std::string("server.") + key + " must be a whole number from " +
+                             std::to_string(lo) + " to " + std::to_string(hi));
       *out = static_cast<size_t>(*v);
     }
     return Status::Ok();
@@ -109,12 +110,14 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     Micros d = 0;
     TRAIL_RETURN_IF_ERROR(dur("server", key, &d));
     if (d < kMicrosPerSecond || d > kMicrosPerDay)
-      return Bad(path, std::string("server.") + key + " must be a duration from 1s to 1d, like \"30s\"");
+      return Bad(path,
+                 std::string("server.") + key + " must be a duration from 1s to 1d, like \"30s\"");
     *out = d;
     return Status::Ok();
   };
   TRAIL_RETURN_IF_ERROR(bounded("max_connections", 1, 1000000, &cfg->max_connections));
-  TRAIL_RETURN_IF_ERROR(bounded("max_streams_per_principal", 1, 256, &cfg->max_streams_per_principal));
+  TRAIL_RETURN_IF_ERROR(
+      bounded("max_streams_per_principal", 1, 256, &cfg->max_streams_per_principal));
   TRAIL_RETURN_IF_ERROR(seconds("header_timeout", &cfg->header_timeout));
   TRAIL_RETURN_IF_ERROR(seconds("idle_timeout", &cfg->idle_timeout));
   TRAIL_RETURN_IF_ERROR(seconds("write_timeout", &cfg->write_timeout));

@@ -250,14 +250,17 @@ int Serve(ServeFlags& f) {
   so.max_connections = cfg.max_connections ? cfg.max_connections : DefaultMaxConnections();
   if (cfg.max_connections && cfg.max_connections > DefaultMaxConnections())
     Log("[server] max_connections " + std::to_string(cfg.max_connections) +
-        " is more than the file descriptor limit leaves for connections (" + std::to_string(DefaultMaxConnections()) +
+        " is more than the file descriptor limit leaves for connections (" +
+        std::to_string(DefaultMaxConnections()) +
         "); raise `ulimit -n` or expect accept() to back off");
   so.header_timeout = static_cast<double>(cfg.header_timeout) / 1e6;
   so.idle_timeout = static_cast<double>(cfg.idle_timeout) / 1e6;
   so.write_timeout = static_cast<double>(cfg.write_timeout) / 1e6;
   so.stats = &metrics.http;
   so.log = Log;
-  so.internal_error = [&api](const HttpRequest& req, const std::string& id) { return api.InternalError(req, id); };
+  so.internal_error = [&api](const HttpRequest& req, const std::string& id) {
+    return api.InternalError(req, id);
+  };
   HttpServer server(so, [&api](HttpRequest req, Respond respond) { api.Handle(std::move(req), std::move(respond)); });
   if (Status s = server.Start(); !s.ok()) {
     Log(s.message());
@@ -280,7 +283,8 @@ int Serve(ServeFlags& f) {
         if (!r.ok()) {
           Log("retention run failed: " + r.status().ToString());
         } else if (r->pruned || r->scrubbed) {
-          Log("retention pruned " + std::to_string(r->pruned) + ", scrubbed " + std::to_string(r->scrubbed));
+          Log("retention pruned " + std::to_string(r->pruned) + ", scrubbed " +
+              std::to_string(r->scrubbed));
         }
       } catch (const std::exception& e) {
         Log(std::string("retention run failed: internal error: ") + e.what());

@@ -13,13 +13,15 @@
 namespace trail {
 
 template <typename Loop>
-void RunRestarting(const char* name, Loop&& loop, std::chrono::milliseconds pause = std::chrono::milliseconds(1000)) {
+void RunRestarting(const char* name, Loop&& loop,
+                   std::chrono::milliseconds pause = std::chrono::milliseconds(1000)) {
   while (true) {
     try {
       loop();
       return;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "trail: internal error in the %s thread, restarting it: %s\n", name, e.what());
+      std::fprintf(stderr, "trail: internal error in the %s thread, restarting it: %s\n", name,
+                   e.what());
     } catch (...) {
       std::fprintf(stderr, "trail: internal error in the %s thread, restarting it\n", name);
     }

@@ -51,7 +51,8 @@ class Api {
   explicit Api(ApiServices s)
       : s_(std::move(s)),
         sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
-                                                     ui::SessionStore::kDefaultMaxSessions, nullptr, s_.store)),
+                                                     ui::SessionStore::kDefaultMaxSessions, nullptr,
+                                                     s_.store)),
         stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {}
   void Handle(HttpRequest req, Respond respond);
 

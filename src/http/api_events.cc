@@ -226,7 +226,8 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     bool header_done = false;
     bool done = false;
   };
-  auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot)});
+  auto st =
+      std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot)});
   Store* store = s_.store;
   r.stream = [st, store](std::string* chunk, bool* failed) {
     if (st->csv && !st->header_done) {
@@ -262,9 +263,10 @@ Result<std::shared_ptr<void>> Api::StreamSlot(const Principal& who) {
   auto slot = stream_slots_->TryAcquire(principal);
   if (slot) return slot;
   s_.metrics->streams_refused++;
-  return Status::Exhausted("this credential has " + std::to_string(s_.max_streams_per_principal) +
-                               " streams or exports open already (max_streams_per_principal); close one or retry",
-                           "too_many_streams");
+  return Status::Exhausted(
+      "this credential has " + std::to_string(s_.max_streams_per_principal) +
+          " streams or exports open already (max_streams_per_principal); close one or retry",
+      "too_many_streams");
 }
 
 // GET /v1/stream: Server-Sent Events of new events matching the read filters, with the
@@ -285,7 +287,8 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
     uint64_t last = 0;
     auto [p, ec] = std::from_chars(req.last_event_id.data(), req.last_event_id.data() + req.last_event_id.size(), last);
     // (UINT64_MAX + 1 would wrap to 0 and replay the whole log.)
-    if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size() || last == UINT64_MAX)
+    if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size() ||
+        last == UINT64_MAX)
       return respond(ErrorResponse(Status::Invalid("invalid_query", "Last-Event-ID: expected a seq")));
     end = last + 1;
   }

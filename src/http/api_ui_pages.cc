@@ -154,7 +154,8 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   for (const auto& each : kGranularities)
     if (page.chart == each.name) g = &each;
   // An inverted or future window (since=2099-01-01) has no buckets: an empty chart, no count.
-  const ChartWindow w = ChartWindowOf(q->since, q->until, s_.clock->NowMicros(), g->bucket, g->fallback, g->most);
+  const ChartWindow w =
+      ChartWindowOf(q->since, q->until, s_.clock->NowMicros(), g->bucket, g->fallback, g->most);
   const Micros start = w.start;
   const size_t buckets = w.buckets;
   Query chart_query = *q;

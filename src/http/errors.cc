@@ -46,7 +46,8 @@ HttpResponse ErrorResponse(const Status& s) {
 }
 
 HttpResponse InternalErrorResponse(const std::string& request_id) {
-  std::string b = R"({"error":{"code":"internal","message":"the server failed to answer this request","request_id":)";
+  std::string b =
+      R"({"error":{"code":"internal","message":"the server failed to answer this request","request_id":)";
   AppendJsonString(request_id, &b);
   b += "}}";
   HttpResponse r = JsonResponse(500, std::move(b));

@@ -1,20 +1,20 @@
 #include "http/server.h"
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,15 +35,17 @@ namespace {
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kMaxDiscard = 256ull * 1024 * 1024;  // oversize bodies read and dropped
 constexpr int kMaxStreams = 256;                          // live tails at once
-constexpr size_t kStreamSlice = 64 * 1024;               // a stream's unit of write progress
+constexpr size_t kStreamSlice = 64 * 1024;                // a stream's unit of write progress
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 std::chrono::steady_clock::duration Seconds(double s) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(s));
 }
 
 int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -56,8 +58,8 @@ bool OutOfResources(const boost::system::error_code& ec) {
 
 // A running stream's write, watched so that a client that stopped reading is cut off.
 struct StreamWatch {
-  std::atomic<int64_t> writing_since{0};  // steady nanos; 0 while not writing
-  bool cut = false;                       // guarded by Impl::mu
+  std::atomic<int64_t> writing_since{0};         // steady nanos; 0 while not writing
+  bool cut = false;                              // guarded by Impl::mu
   std::shared_ptr<std::atomic<bool>> cancelled;  // the response's, when it has one
 };
 }  // namespace
@@ -118,8 +120,8 @@ struct HttpServer::Impl {
     }
   }
 
-  void Failed(const HttpRequest& line, const char* what, const std::shared_ptr<std::atomic<bool>>& answered,
-              const Respond& respond) {
+  void Failed(const HttpRequest& line, const char* what,
+              const std::shared_ptr<std::atomic<bool>>& answered, const Respond& respond) {
     try {
       const std::string id = NewRequestId();
       stats->internal_errors++;
@@ -170,7 +172,8 @@ struct HttpServer::Impl {
     std::lock_guard<std::mutex> l(mu);
     ++in_flight;
   }
-  std::map<int, std::shared_ptr<StreamWatch>> stream_fds;  // sockets of running streams (guarded by mu)
+  std::map<int, std::shared_ptr<StreamWatch>>
+      stream_fds;  // sockets of running streams (guarded by mu)
   void AddStreamFd(int fd, std::shared_ptr<StreamWatch> watch) {
     std::lock_guard<std::mutex> l(mu);
     stream_fds[fd] = std::move(watch);
@@ -257,11 +260,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(boost::none);
     if (buffer_.size() > 0) return ReadRestOfHeader();  // pipelined: already here
     Expire(srv_->opt.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-      if (ec) return self->Close(ec);
-      self->buffer_.commit(n);
-      self->ReadRestOfHeader();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close(ec);
+                              self->buffer_.commit(n);
+                              self->ReadRestOfHeader();
+                            });
   }
 
   void ReadRestOfHeader() {
@@ -337,9 +341,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } catch (...) {
     }
     if (inline_ok) return srv_->Dispatch(std::move(req), std::move(respond));
-    net::post(srv_->workers, [srv = srv_, req = std::move(req), respond = std::move(respond)]() mutable {
-      srv->Dispatch(std::move(req), std::move(respond));
-    });
+    net::post(srv_->workers,
+              [srv = srv_, req = std::move(req), respond = std::move(respond)]() mutable {
+                srv->Dispatch(std::move(req), std::move(respond));
+              });
   }
 
   void Send(HttpResponse r) {
@@ -415,7 +420,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         }
         for (size_t off = 0; off < chunk.size() && !ec && !failed; off += kStreamSlice) {
           const size_t n = std::min(kStreamSlice, chunk.size() - off);
-          guarded([&] { net::write(self->stream_, http::make_chunk(net::buffer(chunk.data() + off, n)), ec); });
+          guarded([&] {
+            net::write(self->stream_, http::make_chunk(net::buffer(chunk.data() + off, n)), ec);
+          });
         }
         if (!more || failed) break;
       }
@@ -529,7 +536,8 @@ void HttpServer::Impl::Accept() {
       stats->connections_refused++;
       if (!tls) {
         static constexpr std::string_view kBusy =
-            "HTTP/1.1 503 Service Unavailable\r\nServer: trail\r\nContent-Type: application/json\r\n"
+            "HTTP/1.1 503 Service Unavailable\r\nServer: trail\r\nContent-Type: "
+            "application/json\r\n"
             "Retry-After: 1\r\nConnection: close\r\nContent-Length: 76\r\n\r\n"
             R"({"error":{"code":"unavailable","message":"too many connections; try again"}})";
         sock.non_blocking(true, e);
@@ -547,9 +555,12 @@ void HttpServer::Impl::Accept() {
     try {
       if (tls) {
         using S = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<Session<S>>(this, S(beast::tcp_stream(std::move(sock)), *tls), remote)->Start();
+        std::make_shared<Session<S>>(this, S(beast::tcp_stream(std::move(sock)), *tls), remote)
+            ->Start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(this, beast::tcp_stream(std::move(sock)), remote)->Start();
+        std::make_shared<Session<beast::tcp_stream>>(this, beast::tcp_stream(std::move(sock)),
+                                                     remote)
+            ->Start();
       }
     } catch (const std::exception& ex) {  // the session uncounted itself when it went
       Log(std::string("accept: ") + ex.what());

@@ -31,12 +31,12 @@ namespace trail {
 
 // Counters of the server's defences, rendered by /metrics (http/metrics.h). Lock-free.
 struct HttpServerStats {
-  std::atomic<uint64_t> internal_errors{0};       // requests answered 500 after an exception
+  std::atomic<uint64_t> internal_errors{0};  // requests answered 500 after an exception
   std::atomic<uint64_t> connections_open{0};
-  std::atomic<uint64_t> connections_refused{0};   // closed at once: past max_connections
-  std::atomic<uint64_t> accept_backoffs{0};       // accept() out of file descriptors
-  std::atomic<uint64_t> timeouts{0};              // connections dropped: header, idle or body time
-  std::atomic<uint64_t> write_stalls{0};          // responses and streams dropped: no write progress
+  std::atomic<uint64_t> connections_refused{0};  // closed at once: past max_connections
+  std::atomic<uint64_t> accept_backoffs{0};      // accept() out of file descriptors
+  std::atomic<uint64_t> timeouts{0};             // connections dropped: header, idle or body time
+  std::atomic<uint64_t> write_stalls{0};         // responses and streams dropped: no write progress
 };
 
 struct ServerOptions {
@@ -52,9 +52,11 @@ struct ServerOptions {
 
   // Limits. max_connections 0: DefaultMaxConnections(). Times in seconds.
   size_t max_connections = 0;
-  double header_timeout = 10;  // from a request's first byte to the end of its header (and TLS handshake)
-  double idle_timeout = 60;    // a keep-alive connection waiting for its next request; also a body's bound
-  double write_timeout = 30;   // a response, or 64 KiB of a stream, without progress
+  double header_timeout =
+      10;  // from a request's first byte to the end of its header (and TLS handshake)
+  double idle_timeout =
+      60;  // a keep-alive connection waiting for its next request; also a body's bound
+  double write_timeout = 30;  // a response, or 64 KiB of a stream, without progress
   // The answer to a request whose handler threw, given the request id; empty: a JSON 500.
   std::function<HttpResponse(const HttpRequest&, const std::string& request_id)> internal_error;
   std::function<void(const std::string&)> log;  // one line each; empty: stderr

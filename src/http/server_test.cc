@@ -33,7 +33,9 @@ class Conn {
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~Conn() { ::close(fd_); }
-  bool Send(std::string_view s) { return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+  bool Send(std::string_view s) {
+    return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+  }
   // Everything until the peer closes (or 5 s pass).
   std::string ReadAll() {
     std::string out;
@@ -68,7 +70,8 @@ class ServerTest : public ::testing::Test {
       log_.push_back(line);
     };
     server_ = std::make_unique<HttpServer>(o, [](HttpRequest req, Respond respond) {
-      if (req.path == "/throw") throw std::length_error("cannot create std::vector larger than max_size()");
+      if (req.path == "/throw")
+        throw std::length_error("cannot create std::vector larger than max_size()");
       if (req.path == "/throw-int") throw 42;
       if (req.path == "/throw-after-answer") {
         respond(HttpResponse{});
@@ -117,8 +120,9 @@ TEST_F(ServerTest, AThrowingHandlerIsAnswered500WithARequestIdAndTheServerGoesOn
   EXPECT_NE(r.find("\"code\":\"internal\""), std::string::npos);
   EXPECT_NE(r.find("X-Request-Id: " + id), std::string::npos);
   // Logged with the request line (its token cut) and the id; counted.
-  EXPECT_NE(Log().find("internal error " + id + " on GET /throw?since=2099-01-01&token=…: cannot create"),
-            std::string::npos)
+  EXPECT_NE(
+      Log().find("internal error " + id + " on GET /throw?since=2099-01-01&token=…: cannot create"),
+      std::string::npos)
       << Log();
   EXPECT_EQ(Log().find("secret.jwt.value"), std::string::npos);
   EXPECT_EQ(stats_.internal_errors.load(), 1u);
@@ -137,7 +141,8 @@ TEST_F(ServerTest, AThrowingStreamCutsOnlyItsConnection) {
   std::string r = Conn(server_->port()).Get("/throw-in-stream");
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("first"), std::string::npos);
-  EXPECT_EQ(r.find("\r\n0\r\n\r\n"), std::string::npos) << "no last chunk: the client sees it is cut";
+  EXPECT_EQ(r.find("\r\n0\r\n\r\n"), std::string::npos)
+      << "no last chunk: the client sees it is cut";
   EXPECT_EQ(Conn(server_->port()).Get("/ok").rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_EQ(stats_.internal_errors.load(), 1u);
 }
@@ -177,9 +182,7 @@ TEST_F(ServerTest, ATrickledHeaderIsDroppedAfterHeaderTimeout) {
   EXPECT_EQ(Conn(server_->port()).Get("/ok").rfind("HTTP/1.1 200", 0), 0u);
 }
 
-TEST(DefaultMaxConnections, LeavesAReserve) {
-  EXPECT_GE(DefaultMaxConnections(), 1u);
-}
+TEST(DefaultMaxConnections, LeavesAReserve) { EXPECT_GE(DefaultMaxConnections(), 1u); }
 
 TEST(RequestLine, CutsTokensAndControlCharacters) {
   HttpRequest r;

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include "core/restarting_loop.h"
 
+#include "core/restarting_loop.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
 
@@ -103,7 +103,8 @@ Result<std::unique_ptr<CheckpointKeeper>> CheckpointKeeper::Open(const std::stri
   } else if (errno != ENOENT) {
     return Errno("read " + path);
   }
-  k->thread_ = std::thread([p = k.get()] { RunRestarting("checkpoint keeper", [p] { p->WriterLoop(); }); });
+  k->thread_ =
+      std::thread([p = k.get()] { RunRestarting("checkpoint keeper", [p] { p->WriterLoop(); }); });
   return k;
 }
 

@@ -18,8 +18,8 @@ Micros BucketStart(Micros t, Micros bucket) {
   return q * bucket;
 }
 
-ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now, Micros bucket,
-                          size_t fallback, size_t most) {
+ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now,
+                          Micros bucket, size_t fallback, size_t most) {
   // A week of buckets past the last RFC 3339 instant still leaves int64 ample room.
   constexpr Micros kLongest = 7 * kMicrosPerDay;
   constexpr size_t kMostBuckets = 100000;

@@ -37,8 +37,8 @@ struct ChartWindow {
   Micros start = 0;
   size_t buckets = 0;
 };
-ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now, Micros bucket,
-                          size_t fallback, size_t most);
+ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now,
+                          Micros bucket, size_t fallback, size_t most);
 
 class HistogramCounter {
  public:

@@ -80,20 +80,23 @@ TEST(ChartWindowOf, AFutureOrInvertedRangeHasNoBuckets) {
   const Micros y2099 = 4070908800LL * kMicrosPerSecond;
   EXPECT_EQ(ChartWindowOf(y2099, std::nullopt, kNow, kDay, 60, 366).buckets, 0u);
   EXPECT_EQ(ChartWindowOf(y2099, std::nullopt, kNow, kHour, 48, 336).buckets, 0u);
-  EXPECT_EQ(ChartWindowOf(10 * kDay, 5 * kDay, kNow, kDay, 60, 366).buckets, 0u);  // since after until
+  EXPECT_EQ(ChartWindowOf(10 * kDay, 5 * kDay, kNow, kDay, 60, 366).buckets,
+            0u);  // since after until
   EXPECT_EQ(ChartWindowOf(10 * kDay, 10 * kDay, kNow, kDay, 60, 366).buckets, 0u);
 }
 
 TEST(ChartWindowOf, AbsurdTimesStayBounded) {
   for (Micros bucket : {kHour, kDay, 7 * kDay}) {
-    for (std::optional<Micros> since : {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
-                                        std::optional<Micros>(kMaxRfc3339Micros), std::optional<Micros>(-kDay),
-                                        std::optional<Micros>(std::numeric_limits<Micros>::min()),
-                                        std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
-      for (std::optional<Micros> until : {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
-                                          std::optional<Micros>(kMaxRfc3339Micros + kDay),
-                                          std::optional<Micros>(std::numeric_limits<Micros>::min()),
-                                          std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
+    for (std::optional<Micros> since :
+         {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
+          std::optional<Micros>(kMaxRfc3339Micros), std::optional<Micros>(-kDay),
+          std::optional<Micros>(std::numeric_limits<Micros>::min()),
+          std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
+      for (std::optional<Micros> until :
+           {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
+            std::optional<Micros>(kMaxRfc3339Micros + kDay),
+            std::optional<Micros>(std::numeric_limits<Micros>::min()),
+            std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
         ChartWindow w = ChartWindowOf(since, until, kNow, bucket, 60, 366);
         EXPECT_LE(w.buckets, 366u);
         EXPECT_EQ(w.start % bucket, 0);

@@ -147,9 +147,10 @@ TEST(Chart, SaysWhenTheStoreCountedOnlyTheNewestBuckets) {
 // Regression test: a spec with ~2^64 buckets (from an inverted time window) threw
 // std::length_error; the renderer now bounds any spec it is given.
 TEST(Chart, AbsurdSpecsRenderBounded) {
-  for (ChartSpec spec : {ChartSpec{kStart, kDay, static_cast<size_t>(-3), "c"}, ChartSpec{kStart, 0, 5, "c"},
-                         ChartSpec{kStart, -kDay, 5, "c"}, ChartSpec{INT64_MAX - kDay, kDay, 100, "c"},
-                         ChartSpec{kStart, INT64_MAX, 3, "c"}}) {
+  for (ChartSpec spec :
+       {ChartSpec{kStart, kDay, static_cast<size_t>(-3), "c"}, ChartSpec{kStart, 0, 5, "c"},
+        ChartSpec{kStart, -kDay, 5, "c"}, ChartSpec{INT64_MAX - kDay, kDay, 100, "c"},
+        ChartSpec{kStart, INT64_MAX, 3, "c"}}) {
     std::string svg = RenderChart({{kStart, "project:", 2}}, spec);
     EXPECT_NE(svg.find("<svg"), std::string::npos);
     EXPECT_LT(svg.size(), 1u << 20);

@@ -5,11 +5,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/leaf.h"
+#include "core/restarting_loop.h"
 #include "store/histogram.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_internal.h"
-#include "core/leaf.h"
-#include "core/restarting_loop.h"
 #include "tlog/hasher.h"
 
 namespace trail {
@@ -84,7 +84,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   if (!st.ok()) return st;
   s->thread_ = std::thread([p = s.get()] { RunRestarting("writer", [p] { p->WriterLoop(); }); });
   s->syncer_ = std::thread([p = s.get()] { RunRestarting("syncer", [p] { p->SyncerLoop(); }); });
-  s->checkpointer_ = std::thread([p = s.get()] { RunRestarting("checkpointer", [p] { p->CheckpointerLoop(); }); });
+  s->checkpointer_ =
+      std::thread([p = s.get()] { RunRestarting("checkpointer", [p] { p->CheckpointerLoop(); }); });
   return s;
 }
 
