@@ -10,7 +10,7 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
 # server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
 TEST_DEPS := curl chromium nodejs postgresql
 
-.PHONY: all deps test-deps build run test test-asan bench fuzz format clean
+.PHONY: all deps test-deps build run test test-asan bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -35,6 +35,7 @@ test: build
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps EXTRA_DEPS=npm
 	ctest --test-dir build --output-on-failure -j2 --timeout 600
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps
@@ -42,17 +43,36 @@ test-asan: deps
 	cmake --build build-asan -j$(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
 
-bench: build
+bench: build bench-format1
 	bench/run.sh
 
-fuzz: deps
+# The last commit with leaf format 1, built into build-format1/ for `make bench`'s paired
+# format-1/format-2 ingest figures (issue 13). From git's own objects: nothing is fetched.
+FORMAT1_COMMIT := a321f8d
+bench-format1: deps
+	@if [ ! -x build-format1/build/bench/trail_bench_store ]; then \
+	  rm -rf build-format1 && mkdir -p build-format1/src && \
+	  git archive $(FORMAT1_COMMIT) | tar -x -C build-format1/src && \
+	  cmake -S build-format1/src -B build-format1/build -DCMAKE_BUILD_TYPE=Release -DTRAIL_BUILD_TESTS=OFF >/dev/null && \
+	  cmake --build build-format1/build -j$(JOBS) --target trail bench_store_ingest; \
+	fi
+
+# libFuzzer targets (fuzz/): built with clang under ASan+UBSan. `make test` runs each for
+# 15 s (fuzz-smoke); `make fuzz` for FUZZ_SECONDS (default 300) each.
+FUZZ_TARGETS := fuzz_ingest fuzz_query fuzz_viewer_token fuzz_tile_path fuzz_ui_params fuzz_event_json
+fuzz-build: deps
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="clang libclang-rt-14-dev"
 	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_WERROR=OFF -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_query
-	@echo "run: build-fuzz/fuzz/fuzz_ingest -max_total_time=60 fuzz/corpus/ingest"
+	cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-15} fuzz/run.sh
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} fuzz/run.sh
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-format1

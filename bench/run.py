@@ -17,6 +17,10 @@ order (pick sections with TRAIL_BENCH_ONLY):
            5,000,000 in the store) under single-event load from 64 connections (issue 4)
   integrity  pipelined ingest with the tree and signed checkpoints vs without (reps
            alternating), `trail verify --data` over the cached query store (issue 6)
+  leaf     leaf format 2 against format 1 (issue 13), paired reps alternating which goes first:
+           the store in process (pipelined Append) and `trail serve` with NDJSON batches, each
+           against the same program built from the last format-1 commit (`make bench-format1`
+           builds it into build-format1/; skipped when absent)
   postgres issue 7 on a throwaway PostgreSQL cluster with fsync on (tests/pg_cluster.py; skipped
            when no PostgreSQL server is installed): COPY 1000 rows/txn and one INSERT txn per
            event (1 and 64 connections) with the rows and indexes trail stores
@@ -42,6 +46,7 @@ Environment (all optional):
   TRAIL_BENCH_ONLY          comma list of sections (default sqlite,store,http,query,integrity,gc,
                             postgres)
   TRAIL_BENCH_RESULTS       results file (default bench/results.json)
+  TRAIL_BENCH_FORMAT1_BUILD build directory of the format-1 programs (default build-format1/build)
 """
 
 import hashlib
@@ -77,7 +82,8 @@ REPS = env("TRAIL_BENCH_REPS", 3)
 STORE_EVENTS = env("TRAIL_BENCH_STORE_EVENTS", 300_000)
 QUERIES = env("TRAIL_BENCH_QUERIES", 1000)
 CACHE = os.path.abspath(env("TRAIL_BENCH_CACHE", os.path.join("bench", ".cache")))
-ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity,gc,postgres").split(","))
+ONLY = set(env("TRAIL_BENCH_ONLY", "sqlite,store,http,query,integrity,leaf,gc,postgres").split(","))
+FORMAT1_BUILD = env("TRAIL_BENCH_FORMAT1_BUILD", os.path.join("build-format1", "build"))
 GC_EVENTS = int(env("TRAIL_BENCH_GC_EVENTS", "5000000"))
 RESULTS = env("TRAIL_BENCH_RESULTS", os.path.join("bench", "results.json"))
 TYPES = "examples/warehouse/events.toml"
@@ -207,11 +213,11 @@ def machine_info(work):
 class Server:
     """`trail serve` on a free loopback port; RSS and CPU read from /proc."""
 
-    def __init__(self, data, extra=()):
+    def __init__(self, data, extra=(), binary=None):
         self.data = data
         os.makedirs(data, exist_ok=True)
         self.logpath = data.rstrip("/") + ".log"
-        cmd = [TRAIL, "serve", "--data", data, "--listen", "127.0.0.1:0", "--events", TYPES, *extra]
+        cmd = [binary or TRAIL, "serve", "--data", data, "--listen", "127.0.0.1:0", "--events", TYPES, *extra]
         log("   $ " + " ".join(cmd))
         self.logf = open(self.logpath, "w")
         self.p = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
@@ -438,6 +444,55 @@ def section_integrity(work):
         log(f"   verify --data rep {rep + 1}: {int(m.group(1)):,} events in {secs:.2f} s = {rates[-1]:,.0f} ev/s")
     out["verify_data"] = {"events": int(m.group(1)), "events_per_s": statistics.median(rates), "reps": rates}
     return out
+
+
+def section_leaf(work):
+    """Issue 13: leaf format 2 (one more SHA-256 per event on the writer, the salt and the
+    personal hash on the request threads, the description no longer rendered or stored) against
+    format 1, built from the last format-1 commit. Paired reps, the order alternating, so that
+    a noisy neighbour slows both sides of a pair alike; the ratio of medians and the median of
+    the pairs' ratios are both reported."""
+    f1_store = os.path.join(FORMAT1_BUILD, "bench", "trail_bench_store")
+    f1_trail = os.path.join(FORMAT1_BUILD, "trail")
+    if not (os.path.exists(f1_store) and os.path.exists(f1_trail)):
+        log(f"== leaf format: no format-1 build in {FORMAT1_BUILD} (make bench-format1); skipped")
+        return {"skipped": f"no format-1 build in {FORMAT1_BUILD}"}
+    sides = {"format1": (f1_store, f1_trail), "format2": (bin_path("trail_bench_store"), TRAIL)}
+    store = {k: [] for k in sides}
+    http = {k: [] for k in sides}
+    reps = max(REPS, 5)
+    for rep in range(reps):
+        order = ["format1", "format2"] if rep % 2 == 0 else ["format2", "format1"]
+        for side in order:
+            prog, _ = sides[side]
+            o = run_json([prog, "--events-file", TYPES, "--workdir", os.path.join(work, f"leaf-{side}-{rep}"),
+                          "--events", str(STORE_EVENTS), "--reps", "1"], f"leaf {side}: store in process, rep {rep + 1}")
+            store[side].append(o["store_append_async"]["events_per_s"])
+            shutil.rmtree(os.path.join(work, f"leaf-{side}-{rep}"), ignore_errors=True)
+        for side in order:
+            _, server_bin = sides[side]
+            data = os.path.join(work, f"leaf-http-{side}-{rep}")
+            server = Server(data, binary=server_bin)
+            try:
+                cmd = [TRAIL, "bench", "--url", server.url, "--key", server.key, "--json", "--mode", "batch",
+                       "--connections", "4", "--batch", "1000", "--duration", str(SECONDS), "--seed", str(200 + rep)]
+                rc, out, _ = run_client(cmd)
+                line = [l for l in out.splitlines() if l.startswith("{")]
+                if not line:
+                    die(f"trail bench printed nothing (exit {rc})")
+                http[side].append(json.loads(line[-1])["events_per_s"])
+                log(f"   leaf {side}: HTTP NDJSON rep {rep + 1}: {http[side][-1]:,.0f} events/s")
+            finally:
+                server.stop()
+                shutil.rmtree(data, ignore_errors=True)
+
+    def summary(runs):
+        f1, f2 = runs["format1"], runs["format2"]
+        return {"format1_events_per_s": statistics.median(f1), "format2_events_per_s": statistics.median(f2),
+                "ratio_of_medians": statistics.median(f2) / statistics.median(f1),
+                "median_pair_ratio": statistics.median(b / a for a, b in zip(f1, f2)),
+                "format1_reps": f1, "format2_reps": f2}
+    return {"leaf_store": summary(store), "leaf_http": summary(http)}
 
 
 def section_gc(work):
@@ -795,6 +850,14 @@ def build_figures(r):
         if vd:
             add("verify_data", f"trail verify --data ({vd['events'] / 1e6:g}M events)", vd["events_per_s"], "events/s",
                 fmt_rate(vd["events_per_s"]), target=1000000, ttext=">= 1,000,000")
+    lf = r.get("leaf", {})
+    for key, label in (("leaf_store", "in process: pipelined Append"), ("leaf_http", "HTTP NDJSON 1000/request")):
+        x = lf.get(key)
+        if x:
+            add(key, f"leaf format 2, {label} (issue 13; pair ratio {x['median_pair_ratio']:.3f})",
+                x["format2_events_per_s"], "events/s", fmt_rate(x["format2_events_per_s"]), base_id=key + "_f1",
+                base=x["format1_events_per_s"], btext=f"format 1: {fmt_rate(x['format1_events_per_s'])}",
+                ratio_target=0.95)
     pg = r.get("postgres", {})
     if pg.get("skipped"):
         add("pg_skipped", f"PostgreSQL (issue 7): skipped, {pg['skipped']}", None, "", "-")
@@ -899,6 +962,8 @@ def main():
             raw["gc"] = section_gc(work)
         if "integrity" in ONLY:
             raw["integrity"] = section_integrity(work)
+        if "leaf" in ONLY:
+            raw["leaf"] = section_leaf(work)
         if "postgres" in ONLY:
             raw["postgres"] = section_postgres(work)
     finally:

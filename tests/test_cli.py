@@ -439,6 +439,11 @@ class ServeConfig(ServerTestCase):
             "writer share over 1": ("[retention]\nwriter_share = 1.5\n", "writer_share"),
             "toml syntax": ("[server\n", "trail.toml"),
             "bad listen": ('[server]\nlisten = "nowhere"\n', "nowhere"),
+            "query rows of 0": ("[query]\nmax_rows_examined = 0\n", "query.max_rows_examined must be a whole number"),
+            "query millis as text": ('[query]\nmax_millis = "1s"\n', "query.max_millis must be a whole number"),
+            "query millis fractional": ("[query]\nmax_millis = 2.5\n", "query.max_millis must be a whole number"),
+            "query millis over a minute": ("[query]\nmax_millis = 60001\n", "from 1 to 60000"),
+            "unknown query key": ("[query]\nmax_rows = 5\n", "query.max_rows"),
         }
         for what, (text, word) in cases.items():
             cfg = self.write(text)

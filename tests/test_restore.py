@@ -132,6 +132,27 @@ class RestoreTest(ServerTestCase):
         self.assertEqual(len(c.query_all("tag=trail:restore")), 1)
         c.close()
 
+    @unittest.skipIf(ON_POSTGRES, "a new PostgreSQL node trusts the shared database (it has seen nothing)")
+    def test_an_embedded_store_without_its_kept_checkpoint_is_refused_until_accepted(self):
+        """The SQLite file moved to another data directory, or DATA/checkpoint deleted: the
+        store holds signed checkpoints the node cannot compare with, so it must not sign on."""
+        s = self.new_server()
+        self.record(s, 3)
+        self.assertEqual(s.stop(), 0)
+        os.unlink(os.path.join(s.data, "checkpoint"))
+        p = self.serve_once(s)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("no checkpoint is kept", p.stderr)
+        self.assertIn("--accept-restore", p.stderr)
+        s.args.append("--accept-restore")
+        s.start()
+        c = s.client()
+        restores = c.query_all("tag=trail:restore")
+        self.assertEqual([r["metadata"]["old_size"] for r in restores], [0], restores)
+        c.close()
+        self.assertEqual(s.stop(), 0)
+        self.assertGreaterEqual(kept_size(s.data), 3)
+
     def test_a_node_pointed_at_an_empty_store_refuses_to_start(self):
         s = self.new_server()
         self.record(s, 4)

@@ -204,11 +204,49 @@ class VerifyEveryColumnAtEveryAge(ServerTestCase):
                 self.caught(self.scrubbed, a)
 
     def test_every_kept_column_of_a_pruned_event(self):
-        for a in ["body_hash = zeroblob(32)", "body_hash = X'00'", "tag = 'account:login:failure'",
+        for a in ["body_hash = zeroblob(32)", "body_hash = X'00'", "personal_hash = zeroblob(32)", "tag = 'account:login:failure'",
                   "recorded_at = recorded_at + 1", "id = '00000000-0000-7000-8000-000000000000'",
                   "actor = 'mallory'", "subject = 'user:forged'", "metadata = '{}'", "pruned = 0"]:
             with self.subTest(a):
                 self.caught(self.pruned, a)
+
+
+@sqlite_only("verify --data reads DATA/trail.db")
+class VerifyDataCheckpoints(ServerTestCase):
+    def test_a_rolled_back_store_file_fails_against_the_kept_checkpoint(self):
+        """A store file replaced by an older copy (rows and checkpoints alike) still verifies on
+        its own; the checkpoint the node kept in DATA/checkpoint does not let it."""
+        s = self.new_server()
+        c = s.client()
+        self.assertEqual(c.record([ev("project:create", f"project:a{i}") for i in range(5)]).status, 201)
+        c.close()
+        self.assertEqual(s.stop(), 0)
+        old = os.path.join(s.workdir, "old.db")
+        shutil.copy2(os.path.join(s.data, "trail.db"), old)
+        s.start()
+        c = s.client()
+        self.assertEqual(c.record([ev("project:create", f"project:b{i}") for i in range(5)]).status, 201)
+        c.close()
+        self.assertEqual(s.stop(), 0)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(os.path.join(s.data, "trail.db" + suffix)):
+                os.unlink(os.path.join(s.data, "trail.db" + suffix))
+        shutil.copy2(old, os.path.join(s.data, "trail.db"))
+        r = run_cli("verify", "--data", s.data, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"a signed checkpoint covers \d+ events; the log holds \d+")
+
+    def test_checkpoints_without_a_verifier_key_are_not_called_verified(self):
+        s = self.new_server()
+        self.assertEqual(s.client().record([ev("project:create", "project:x")]).status, 201)
+        self.assertEqual(s.stop(), 0)
+        elsewhere = os.path.join(s.workdir, "no-key")
+        os.makedirs(elsewhere)
+        r = run_cli("verify", "--store", "sqlite:" + os.path.join(s.data, "trail.db"), "--data", elsewhere,
+                    timeout=120)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("no verifier key", r.stderr)
+        self.assertNotIn("OK", r.stdout)
 
 
 class VerifyUrl(ServerTestCase):
@@ -326,6 +364,28 @@ class VerifyUrl(ServerTestCase):
         self.assertEqual(len(re.findall("MISMATCH", r.stdout)), 1, r.stdout)
         self.assertIn("FAILED: 1 mismatches", r.stdout)
 
+
+    def test_metadata_with_a_duplicate_key_is_found_with_a_key(self):
+        """Stored metadata `{"role_name":"Owner","target_user":"mallory","target_user":"y"}`
+        parses to the original value in a last-key-wins parser (so its hashes still match) but
+        reads as "mallory" in a first-key-wins one: the bytes served must be the canonical form."""
+        srv, vkey = self.mixed_log()
+        whole = [e for e in srv.client().query_all("tag=project:role:add&order=asc") if "salt" in e]
+        e = whole[0]
+        forged = '{"role_name":"%s","target_user":"mallory","target_user":"%s"}' % (
+            e["metadata"]["role_name"], e["metadata"]["target_user"])
+        update = f"UPDATE events SET metadata = '{forged}' WHERE seq = {e['seq']}"
+        if ON_POSTGRES:
+            out = subprocess.run([harness.PG.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", srv.store_url, "-c", update],
+                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        else:
+            srv.stop()
+            tamper(os.path.join(srv.data, "trail.db"), update)
+            srv.start()
+        r = self.verify(srv, vkey, "--key", srv.admin_key)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, rf"MISMATCH seq {e['seq']}: event \S+: served text is not the canonical form")
 
 if __name__ == "__main__":
     unittest.main()

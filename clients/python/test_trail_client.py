@@ -96,6 +96,32 @@ class SpoolTest(TempDirCase):
         self.assertEqual(s.append([b"x" * 100] * 9), 5)
         s.close()
 
+    def test_spool_files_are_private_whatever_the_umask(self):
+        # Regression test: segments, CURSOR and LOCK were created 0666 less the umask
+        # (0644 usually, 0666 under umask 0), readable by every local user; they hold IPs.
+        root = os.path.join(self.dir, "spool")
+        seen = set()
+
+        def check():
+            for d, _, files in os.walk(root):
+                self.assertEqual(oct(os.stat(d).st_mode & 0o777), oct(0o700), d)
+                for f in files:
+                    seen.add(f[:3])
+                    self.assertEqual(oct(os.stat(os.path.join(d, f)).st_mode & 0o777), oct(0o600), f)
+        old = os.umask(0)
+        try:
+            s, lock = trail_client.open_slot(root, 1 << 20)
+            s.append([b'{"ip":"203.0.113.9"}'])
+            check()
+            got, pos = s.peek(1)
+            s.commit(pos, len(got), 0)
+            check()
+            s.close()
+            lock.close()
+        finally:
+            os.umask(old)
+        self.assertEqual(seen, {"LOC", "seg", "CUR"})
+
     def test_slots_one_process_each(self):
         a, la = trail_client.open_slot(self.dir, 1 << 20)
         self.addCleanup(lambda: [x.close() for x in (a, b, c)])

@@ -90,6 +90,12 @@ _MAX_RECORD = 1 << 20
 _SEGMENT = "seg-%012d.log"
 
 
+def _private(path, flags):
+    """open()'s opener for spool files: they hold events (with IP addresses), so they are
+    created 0600 from the start, whatever the umask."""
+    return os.open(path, flags, 0o600)
+
+
 def _fsync_dir(path):
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -156,7 +162,7 @@ class Spool:
         self.torn = 0        # torn tails cut off at open (records lost in a crash mid-append)
         self.corrupt = 0     # checksum failures skipped
         self._tail = None    # append file object
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         self._load()
 
     # -- state --
@@ -186,7 +192,7 @@ class Spool:
     def _write_cursor(self, seg, off):
         text = f"{seg} {off}".encode()
         tmp = os.path.join(self.dir, "CURSOR.tmp")
-        with open(tmp, "wb") as f:
+        with open(tmp, "wb", opener=_private) as f:
             f.write(text + b" " + str(zlib.crc32(text)).encode() + b"\n")
             f.flush()
             os.fsync(f.fileno())
@@ -268,7 +274,7 @@ class Spool:
                 if self.disk_bytes + len(blob) + rec_len > self.max_bytes:
                     break
                 if self._tail is None:
-                    self._tail = open(self._path(self.tail_seg), "ab")
+                    self._tail = open(self._path(self.tail_seg), "ab", opener=_private)
                     if self._tail.tell() == 0:
                         _fsync_dir(self.dir)
                 size = self._tail.tell() + len(blob)
@@ -276,7 +282,7 @@ class Spool:
                     flush_blob()
                     self._tail.close()
                     self.tail_seg += 1
-                    self._tail = open(self._path(self.tail_seg), "ab")
+                    self._tail = open(self._path(self.tail_seg), "ab", opener=_private)
                     _fsync_dir(self.dir)
                 blob += encode_record(p)
                 n += 1
@@ -384,11 +390,11 @@ class Spool:
 def open_slot(spool_dir, max_bytes):
     """Takes the first slot directory of spool_dir that no live process holds:
     (Spool, lock file). The flock goes with the process, so a crashed owner frees its slot."""
-    os.makedirs(spool_dir, exist_ok=True)
+    os.makedirs(spool_dir, mode=0o700, exist_ok=True)
     for i in range(1024):
         d = os.path.join(spool_dir, f"slot-{i}")
-        os.makedirs(d, exist_ok=True)
-        lock = open(os.path.join(d, "LOCK"), "a+b")
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        lock = open(os.path.join(d, "LOCK"), "a+b", opener=_private)
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -1,5 +1,9 @@
 #include "auth/key_ring.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "auth/secret_file.h"
 #include "core/codec.h"
 
@@ -15,6 +19,8 @@ std::string KeyRing::HashSecret(std::string_view secret) { return Sha256(secret)
 Status KeyRing::Load() { return Reload(); }
 
 Status KeyRing::Reload() {
+  // Read first: a change notified while the list is read makes the next call read again.
+  const uint64_t generation = store_->KeysGeneration();
   auto keys = store_->ListKeys();
   if (!keys.ok()) return keys.status();
   std::unordered_map<std::string, ApiKeyRecord> m;
@@ -24,12 +30,15 @@ Status KeyRing::Reload() {
   std::unique_lock l(mu_);
   by_hash_.swap(m);
   loaded_at_ = std::chrono::steady_clock::now();
+  loaded_generation_ = generation;
   return Status::Ok();
 }
 
 Result<Principal> KeyRing::Authenticate(std::string_view secret) { return AuthenticateHash(HashSecret(secret)); }
 
 Result<Principal> KeyRing::AuthenticateHash(const std::string& h) {
+  // Another node created or revoked a key: forget what we know before answering.
+  if (store_->KeysGeneration() != loaded_generation_.load()) TRAIL_RETURN_IF_ERROR(Reload());
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool stale = false;
     {
@@ -42,6 +51,7 @@ Result<Principal> KeyRing::AuthenticateHash(const std::string& h) {
           p.key_id = it->second.id;
           p.name = it->second.name;
           p.role = it->second.role;
+          p.key_hash = h;
           return p;
         }
         stale = age > kMissReload;
@@ -77,7 +87,8 @@ Status KeyRing::Revoke(std::string_view id) {
 
 Result<std::vector<ApiKeyRecord>> KeyRing::List() { return store_->ListKeys(); }
 
-Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::string& path) {
+Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::string& path,
+                                                                bool replace_revoked) {
   auto existing = ReadSecretFile(path);
   if (existing.ok()) {
     const std::string secret = *existing;
@@ -92,8 +103,17 @@ Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::strin
     r.created_at = clock_->NowMicros();
     auto keys = store_->ListKeys();
     if (!keys.ok()) return keys.status();
-    for (const auto& k : *keys)
-      if (k.hash == r.hash) return Status::Forbidden(path + " holds a revoked key");
+    bool revoked = false;
+    for (const auto& k : *keys) revoked = revoked || k.hash == r.hash;
+    if (revoked && !replace_revoked) return Status::Forbidden(path + " holds a revoked key");
+    if (revoked) {
+      if (std::rename(path.c_str(), (path + ".revoked").c_str()) != 0)
+        return Status::IoError("rename " + path + ": " + std::strerror(errno));
+      auto k = Create(KeyRole::kAdmin, "admin");
+      if (!k.ok()) return k.status();
+      TRAIL_RETURN_IF_ERROR(WriteSecretFile(path, k->secret + "\n"));
+      return std::optional<ApiKeyRecord>(k->record);
+    }
     TRAIL_RETURN_IF_ERROR(store_->PutKey(r));
     TRAIL_RETURN_IF_ERROR(Reload());
     return std::optional<ApiKeyRecord>(r);

@@ -1,9 +1,12 @@
 // KeyRing: API keys (SPEC §6). Keys are random 256-bit secrets shown once; the store keeps
 // only their SHA-256. Authenticate() answers from an in-memory map of hashes, refreshed from
-// the store when it changes here and, for keys made by other nodes, at most once a second on
-// a miss and every few seconds in any case. Thread-safe.
+// the store when it changes here, when the store says another node changed them
+// (Store::KeysGeneration: PostgreSQL's LISTEN/NOTIFY, so a revocation on one node is seen by
+// every node within a fraction of a second), at most once a second on a miss, and every few
+// seconds in any case. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,6 +29,13 @@ struct Principal {
   KeyRole role = KeyRole::kWriter;
   bool is_viewer = false;
   std::shared_ptr<const ViewerClaims> viewer;
+  // What a live stream or an export checks again while it runs (Api::StillAuthorized): the
+  // API key's SHA-256, or the viewer token's text; and the web-viewer session it came
+  // through, if any (signing out ends the session, and with it the stream).
+  std::string key_hash;
+  std::string token;
+  std::string session;
+  bool embed_session = false;
   // The actor written on self-audit events.
   std::string Actor() const { return is_viewer ? viewer->sub : "key:" + key_id; }
   // Reads everything unfiltered: auditor and admin keys, admin viewer tokens.
@@ -53,8 +63,10 @@ class KeyRing {
   Result<std::vector<ApiKeyRecord>> List();
   // Makes sure DATA/admin.key holds a working admin key: creates one on a fresh data
   // directory (mode 0600), or re-registers the file's key if the store lost it. Returns the
-  // new key's record when one was created.
-  Result<std::optional<ApiKeyRecord>> EnsureAdminKeyFile(const std::string& path);
+  // new key's record when one was created. When the file holds a revoked key: kForbidden,
+  // unless `replace_revoked`, which moves it to PATH.revoked and writes a new admin key.
+  Result<std::optional<ApiKeyRecord>> EnsureAdminKeyFile(const std::string& path,
+                                                         bool replace_revoked = false);
 
   static std::string HashSecret(std::string_view secret);
 
@@ -65,6 +77,7 @@ class KeyRing {
   std::shared_mutex mu_;
   std::unordered_map<std::string, ApiKeyRecord> by_hash_;  // active keys only
   std::chrono::steady_clock::time_point loaded_at_{};
+  std::atomic<uint64_t> loaded_generation_{0};  // Store::KeysGeneration() when last loaded
 };
 
 }  // namespace trail

@@ -5,22 +5,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "core/atomic_file.h"
 #include "core/codec.h"
 
 namespace trail {
 namespace {
 
 Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
-
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
 
 // A fresh Ed25519 private key as PKCS#8 PEM (the checkpoint signing key of SPEC §5).
 Result<std::string> NewEd25519Pem() {
@@ -61,33 +58,17 @@ Result<std::string> ReadSecretFile(const std::string& path) {
 }
 
 Status WriteSecretFile(const std::string& path, const std::string& contents) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create " + path);
-  const char* p = contents.data();
-  size_t left = contents.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("write " + path);
-      ::close(fd);
-      return s;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fchmod(fd, 0600) != 0 || ::fsync(fd) != 0) {
-    Status s = Errno("fsync " + path);
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
-  int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path, contents, AtomicMode::kCreate);
+}
+
+std::optional<std::string> DataDirModeWarning(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return "warning: the data directory " + dir + " has mode " + mode +
+         ": group or others may " + ((st.st_mode & 022) ? "write to" : "read") +
+         " it, and it holds the log's keys and personal data; run: chmod 700 " + dir;
 }
 
 Status PrepareDataDir(const std::string& dir) {

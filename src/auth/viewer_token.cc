@@ -1,5 +1,6 @@
 #include "auth/viewer_token.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -36,7 +37,18 @@ bool LooksLikeJwt(std::string_view c) {
   return second != std::string_view::npos && c.find('.', second + 1) == std::string_view::npos;
 }
 
-Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view secret, Micros now) {
+Status CheckViewerSecret(std::string_view secret, const std::string& what) {
+  if (secret.size() < kMinViewerSecretBytes)
+    return Status::Invalid("invalid_config",
+                           what + " holds " + std::to_string(secret.size()) +
+                               " bytes; a viewer-token secret needs at least " +
+                               std::to_string(kMinViewerSecretBytes) +
+                               " random bytes (e.g. `openssl rand -base64 48 > FILE`)");
+  return Status::Ok();
+}
+
+Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view secret, Micros now,
+                                       const ViewerTokenPolicy& policy) {
   if (secret.empty() || token.size() > kMaxTokenBytes || !LooksLikeJwt(token)) return Refused();
   const size_t d1 = token.find('.'), d2 = token.find('.', d1 + 1);
   std::string_view head64 = token.substr(0, d1), body64 = token.substr(d1 + 1, d2 - d1 - 1),
@@ -76,6 +88,39 @@ Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view 
   if (auto nbf = bo.find("nbf"); nbf != bo.end()) {
     Micros t;
     if (!NumericDate(nbf->value(), &t) || now + kTokenSkew < t) return Refused();
+  }
+  Micros born = now;
+  if (auto iat = bo.find("iat"); iat != bo.end()) {
+    Micros t;
+    if (!NumericDate(iat->value(), &t) || t > now + kTokenSkew)
+      return Refused();  // minted in the future
+    born = std::min(born, t);
+  }
+  // Lifetime: exp may lie at most max_lifetime after iat, and after now (an iat can be forged
+  // by whoever holds the secret, but not moved past the check against now).
+  if (policy.max_lifetime > 0 && (c.exp - born > policy.max_lifetime + kTokenSkew ||
+                                  c.exp - now > policy.max_lifetime + kTokenSkew))
+    return Refused();
+  if (!policy.issuer.empty()) {
+    auto iss = bo.find("iss");
+    if (iss == bo.end() || !iss->value().is_string() || iss->value().get_string() != policy.issuer)
+      return Refused();
+  }
+  if (!policy.audience.empty()) {
+    auto aud = bo.find("aud");
+    if (aud == bo.end()) return Refused();
+    bool named = false;
+    if (aud->value().is_string()) {
+      named = aud->value().get_string() == policy.audience;
+    } else if (aud->value().is_array()) {
+      for (const auto& a : aud->value().get_array()) {
+        if (!a.is_string()) return Refused();
+        named = named || a.get_string() == policy.audience;
+      }
+    } else {
+      return Refused();
+    }
+    if (!named) return Refused();
   }
   if (auto admin = bo.find("admin"); admin != bo.end() && !admin->value().is_null()) {
     if (!admin->value().is_bool()) return Refused();

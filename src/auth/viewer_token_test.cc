@@ -101,6 +101,89 @@ TEST(ViewerToken, MintRoundTrips) {
   EXPECT_EQ(back->roles.at("project:p1").size(), 2u);
 }
 
+TEST(ViewerToken, AudienceAsStringOrArrayWhenConfigured) {
+  ViewerTokenPolicy p;
+  p.audience = "trail.example.org";
+  auto with = [&](std::string_view extra) {
+    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow,
+                             p)
+        .ok();
+  };
+  EXPECT_TRUE(with(R"(,"aud":"trail.example.org")"));
+  EXPECT_TRUE(with(R"(,"aud":["other","trail.example.org"])"));
+  EXPECT_FALSE(with(""));
+  EXPECT_FALSE(with(R"(,"aud":"other")"));
+  EXPECT_FALSE(with(R"(,"aud":["other"])"));
+  EXPECT_FALSE(with(R"(,"aud":[])"));
+  EXPECT_FALSE(with(R"(,"aud":["trail.example.org",1])"));
+  EXPECT_FALSE(with(R"(,"aud":{"a":"trail.example.org"})"));
+  // Not configured: aud is not looked at.
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"aud":"x")")),
+                                kSecret, kNow)
+                  .ok());
+}
+
+TEST(ViewerToken, IssuerMustMatchWhenConfigured) {
+  ViewerTokenPolicy p;
+  p.issuer = "https://pypi.org";
+  auto with = [&](std::string_view extra) {
+    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, extra)), kSecret, kNow,
+                             p)
+        .ok();
+  };
+  EXPECT_TRUE(with(R"(,"iss":"https://pypi.org")"));
+  EXPECT_FALSE(with(""));
+  EXPECT_FALSE(with(R"(,"iss":"https://evil.example")"));
+  EXPECT_FALSE(with(R"(,"iss":["https://pypi.org"])"));
+}
+
+TEST(ViewerToken, LifetimeIsBoundedFromNowAndFromIat) {
+  ViewerTokenPolicy p;  // 24 h by default
+  const int64_t now = 1'800'000'000, day = 86400;
+  auto ok = [&](int64_t exp, std::string_view extra = "") {
+    return VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(exp, extra)), kSecret, kNow, p).ok();
+  };
+  EXPECT_TRUE(ok(now + day));
+  EXPECT_FALSE(ok(now + day + 3600));
+  EXPECT_FALSE(ok(now + 3650 * day));  // "never expires"
+  // iat counts: a token minted 23 h ago for 25 h has lived too long, though exp is near.
+  EXPECT_FALSE(ok(now + 2 * 3600, ",\"iat\":" + std::to_string(now - 23 * 3600)));
+  EXPECT_TRUE(ok(now + 3600, ",\"iat\":" + std::to_string(now - 3600)));
+  // An iat in the future (beyond the skew) is refused; a wrong type too.
+  EXPECT_FALSE(ok(now + 3600, ",\"iat\":" + std::to_string(now + 600)));
+  EXPECT_FALSE(ok(now + 3600, R"(,"iat":"yesterday")"));
+  p.max_lifetime = 0;  // unbounded
+  EXPECT_TRUE(ok(now + 3650 * day));
+}
+
+TEST(ViewerToken, ShortSecretsAreRefused) {
+  EXPECT_FALSE(CheckViewerSecret("short", "viewer.secret").ok());
+  EXPECT_FALSE(CheckViewerSecret(std::string(31, 'x'), "viewer.secret").ok());
+  EXPECT_TRUE(CheckViewerSecret(std::string(32, 'x'), "viewer.secret").ok());
+  EXPECT_NE(CheckViewerSecret("short", "/etc/trail/viewer.secret")
+                .message()
+                .find("/etc/trail/viewer.secret"),
+            std::string::npos);
+}
+
+TEST(ViewerToken, VerifierSwapsItsSecret) {
+  ViewerTokenVerifier v(std::string(kSecret), {});
+  auto t = Hand(R"({"alg":"HS256"})", Body(1'800'000'600));
+  EXPECT_TRUE(v.Verify(t, kNow).ok());
+  v.SetSecret("a completely different secret of 32+ bytes");
+  EXPECT_FALSE(v.Verify(t, kNow).ok());
+}
+
+TEST(ViewerToken, RsHsConfusionIsRefused) {
+  // A token "signed" RS256 with the HMAC of a public key as secret: the alg check refuses it
+  // before any key is chosen.
+  std::string input =
+      Base64UrlEncode(R"({"alg":"RS256"})") + "." + Base64UrlEncode(Body(1'800'000'600));
+  EXPECT_FALSE(
+      VerifyViewerToken(input + "." + Base64UrlEncode(HmacSha256(kSecret, input)), kSecret, kNow)
+          .ok());
+}
+
 TEST(ViewerToken, ApiKeysDoNotLookLikeJwts) {
   EXPECT_FALSE(LooksLikeJwt("trail_abcDEF123-_"));
   EXPECT_TRUE(LooksLikeJwt("a.b.c"));

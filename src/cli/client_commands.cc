@@ -372,7 +372,9 @@ void AddClientCommands(CLI::App& app) {
     auto f = std::make_shared<F>();
     CLI::App* create = keys->add_subcommand("create", "Create a key (shown once)");
     f->remote.AddTo(create);
-    create->add_option("--role", f->role, "writer, auditor or admin")->required()->check(CLI::IsMember({"writer", "auditor", "admin"}));
+    create->add_option("--role", f->role, "writer, auditor, admin or metrics (reads /metrics only)")
+        ->required()
+        ->check(CLI::IsMember({"writer", "auditor", "admin", "metrics"}));
     create->add_option("--name", f->name, "A name for the key")->required();
     create->callback([f] { std::exit(KeysCreate(f->remote, f->role, f->name)); });
     auto g = std::make_shared<F>();

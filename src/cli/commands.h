@@ -15,6 +15,7 @@ struct ServeFlags {
   std::string config;
   ServeConfig cfg;
   bool accept_restore = false;  // --accept-restore (docs/OPERATIONS.md "Restoring from a backup")
+  bool new_admin_key = false;   // --new-admin-key: replace a revoked DATA/admin.key
   // Flags given on the command line win over trail.toml; CLI11 tells which were given.
   CLI::App* app = nullptr;
 };

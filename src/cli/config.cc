@@ -1,10 +1,12 @@
 #include "cli/config.h"
 
-#include <cctype>
-#include <set>
 #include <toml++/toml.h>
 
+#include <cctype>
+#include <set>
+
 #include "core/time_format.h"
+#include "http/api.h"
 #include "store/retention_policy.h"
 
 namespace trail {
@@ -43,14 +45,15 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"server",
-       {"listen", "tls_cert", "tls_key", "max_body", "queue", "max_connections", "header_timeout",
-        "idle_timeout", "write_timeout", "max_streams_per_principal"}},
+       {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies",
+        "max_connections", "header_timeout", "idle_timeout", "write_timeout", "max_streams_per_principal"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
-      {"auth", {"viewer_secret_file"}},
+      {"auth", {"viewer_secret_file", "audience", "issuer", "max_token_lifetime"}},
       {"retention", {"interval", "personal_data", "writer_share"}},
-      {"ui", {"frame_ancestors"}},
+      {"ui", {"frame_ancestors", "secure_cookies"}},
+      {"query", {"max_rows_examined", "max_millis"}},
   };
   for (const auto& [section, node] : root) {
     auto it = kKnown.find(std::string(section.str()));
@@ -125,6 +128,27 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("events", "file", &cfg->events_file));
   TRAIL_RETURN_IF_ERROR(str("log", "name", &cfg->log_name));
   TRAIL_RETURN_IF_ERROR(str("auth", "viewer_secret_file", &cfg->viewer_secret_file));
+  TRAIL_RETURN_IF_ERROR(str("auth", "audience", &cfg->token_audience));
+  TRAIL_RETURN_IF_ERROR(str("auth", "issuer", &cfg->token_issuer));
+  TRAIL_RETURN_IF_ERROR(dur("auth", "max_token_lifetime", &cfg->max_token_lifetime));
+  TRAIL_RETURN_IF_ERROR(str("server", "metrics_listen", &cfg->metrics_listen));
+  if (const toml::node* n = root["ui"]["secure_cookies"].node()) {
+    auto v = n->value<bool>();
+    if (!v) return Bad(path, "ui.secure_cookies must be true or false");
+    cfg->secure_cookies = *v;
+  }
+  if (const toml::node* n = root["server"]["trusted_proxies"].node()) {
+    const toml::array* list = n->as_array();
+    if (!list) return Bad(path, "server.trusted_proxies must be a list of IP addresses");
+    cfg->trusted_proxies.clear();
+    for (const auto& item : *list) {
+      auto v = item.value<std::string>();
+      std::string ip = v ? NormalizeIp(*v) : "";
+      if (ip.empty())
+        return Bad(path, "server.trusted_proxies: each entry is an IP address like \"127.0.0.1\"");
+      cfg->trusted_proxies.push_back(ip);
+    }
+  }
   TRAIL_RETURN_IF_ERROR(dur("retention", "interval", &cfg->retention_interval));
   TRAIL_RETURN_IF_ERROR(dur("retention", "personal_data", &cfg->personal_data));
   if (const toml::node* n = root["retention"]["writer_share"].node()) {
@@ -145,6 +169,21 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       cfg->retention_rules.push_back(std::move(e.value()));
     }
   }
+  // A bound of 0 or none at all would let one search walk the whole log (issue: four `q=`
+  // searches matching nothing stalled every other reader): only positive, bounded values.
+  auto query_bounded = [&](const char* key, int64_t most, int64_t* out) -> Status {
+    if (const toml::node* n = root["query"][key].node()) {
+      auto v = n->value_exact<int64_t>();
+      if (!v || *v < 1 || *v > most)
+        return Bad(path, std::string("query.") + key + " must be a whole number from 1 to " + std::to_string(most));
+      *out = *v;
+    }
+    return Status::Ok();
+  };
+  int64_t max_rows = static_cast<int64_t>(cfg->query_max_rows);
+  TRAIL_RETURN_IF_ERROR(query_bounded("max_rows_examined", 1'000'000'000, &max_rows));
+  cfg->query_max_rows = static_cast<uint64_t>(max_rows);
+  TRAIL_RETURN_IF_ERROR(query_bounded("max_millis", 60'000, &cfg->query_max_millis));
   if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
     const toml::array* list = n->as_array();
     if (!list) return Bad(path, "ui.frame_ancestors must be a list of origins");

@@ -36,9 +36,23 @@ struct ServeConfig {
   // retention. trail:* records only by an entry naming them (store/retention_policy.h).
   std::vector<RetentionEntry> retention_rules;
   int segment_bits = 16;
+  // [query] max_rows_examined, max_millis: what one read request (a page of GET /v1/events,
+  // a viewer list page, a slice of an export or live tail) may examine before it answers the
+  // page so far as partial (Query::budget), whichever runs out first.
+  uint64_t query_max_rows = 100000;
+  int64_t query_max_millis = 250;
   // [ui] frame_ancestors: origins allowed to frame the embed page, e.g. "https://pypi.org"
   // (CSP source expressions: scheme://host[:port], with '*.' for subdomains, or 'self').
   std::vector<std::string> ui_frame_ancestors;
+  // [server] metrics_listen: a second address serving GET /metrics without credentials.
+  std::string metrics_listen;
+  // [server] trusted_proxies: addresses whose X-Forwarded-Proto is believed; [ui]
+  // secure_cookies: always behind HTTPS (http/api.h, ApiServices::secure_cookies).
+  std::vector<std::string> trusted_proxies;
+  bool secure_cookies = false;
+  // [auth] audience, issuer, max_token_lifetime (auth/viewer_token.h, ViewerTokenPolicy).
+  std::string token_audience, token_issuer;
+  Micros max_token_lifetime = 24LL * 3600 * 1000000;
 };
 
 // Reads trail.toml into *cfg (keys absent from the file keep their values). Unknown sections

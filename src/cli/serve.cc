@@ -75,6 +75,16 @@ Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeep
   const std::optional<SignedCheckpoint> kept = keeper.Kept();
   const uint64_t size = store.ReadableEnd();
   Status extends;
+  // The embedded store lives beside the kept checkpoint: a store that has signed checkpoints
+  // while none is kept here was moved or restored (or the file deleted), and signing on could
+  // fork the log. A node of a shared (PostgreSQL) log starting on a new data directory has
+  // seen nothing yet and trusts the database, as any new replica must.
+  if (!kept && !store.Stats().shared) {
+    if (auto latest = store.LatestCheckpoint(); latest && latest->size > 0)
+      extends = Status::Conflict("no checkpoint is kept in " + keeper.path() + ", but the store holds one of size " +
+                                 std::to_string(latest->size) + " (kept size none, store size " +
+                                 std::to_string(size) + ")");
+  }
   if (kept) {
     auto tiles = store.Tiles();
     if (!tiles) return Status::Unavailable("cannot read the store's tree to compare it with " + keeper.path());
@@ -98,7 +108,7 @@ Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeep
         "If the store is a backup restored on purpose, start once with `trail serve --accept-restore`: "
         "it keeps the store's checkpoint instead and records a trail:restore event. Otherwise point "
         "--store at the newer store (see docs/OPERATIONS.md, \"Restoring from a backup\").");
-  AcceptedRestore r{kept->size, size, Base64Encode(kept->root)};
+  AcceptedRestore r{kept ? kept->size : 0, size, kept ? Base64Encode(kept->root) : ""};
   // The store's own last checkpoint, which its tree extends (checked when it opened).
   TRAIL_RETURN_IF_ERROR(keeper.Replace(store.LatestCheckpoint()));
   return std::optional<AcceptedRestore>(r);
@@ -127,6 +137,7 @@ int Serve(ServeFlags& f) {
   if (given("--queue")) cfg.queue = f.cfg.queue;
   if (given("--max-body")) cfg.max_body = f.cfg.max_body;
   if (given("--segment-bits")) cfg.segment_bits = f.cfg.segment_bits;
+  if (given("--metrics-listen")) cfg.metrics_listen = f.cfg.metrics_listen;
 
   // Signals go to this thread only (sigwait below); block them before any thread starts.
   sigset_t sigs;
@@ -141,6 +152,7 @@ int Serve(ServeFlags& f) {
     Log(s.message());
     return 2;
   }
+  if (auto warning = DataDirModeWarning(cfg.data_dir)) Log(*warning);
   auto types = LoadTypes(cfg.events_file);
   if (!types.ok()) {
     Log(types.status().message());
@@ -186,6 +198,15 @@ int Serve(ServeFlags& f) {
     Log("viewer secret: " + (viewer_secret.ok() ? secret_file + " is empty" : viewer_secret.status().message()));
     return 2;
   }
+  if (Status s = CheckViewerSecret(*viewer_secret, secret_file); !s.ok()) {
+    Log("viewer secret: " + s.message());
+    return 2;
+  }
+  ViewerTokenPolicy token_policy;
+  token_policy.audience = cfg.token_audience;
+  token_policy.issuer = cfg.token_issuer;
+  token_policy.max_lifetime = cfg.max_token_lifetime;
+  auto viewer_tokens = std::make_shared<ViewerTokenVerifier>(*viewer_secret, token_policy);
   Uuid7Generator ids(clock);
   Metrics metrics;
   ApiServices services;
@@ -196,7 +217,10 @@ int Serve(ServeFlags& f) {
   services.metrics = &metrics;
   services.clock = &clock;
   services.queue_limit = cfg.queue;
-  services.viewer_secret = *viewer_secret;
+  services.viewer_tokens = viewer_tokens;
+  services.secure_cookies = cfg.secure_cookies;
+  services.trusted_proxies = cfg.trusted_proxies;
+  services.query_budget = {cfg.query_max_rows, cfg.query_max_millis};
   services.personal_data = cfg.personal_data;
   services.retention_rules = cfg.retention_rules;
   services.frame_ancestors = cfg.ui_frame_ancestors;
@@ -213,12 +237,25 @@ int Serve(ServeFlags& f) {
   };
   Api api(services);
 
-  auto created = keys.EnsureAdminKeyFile(cfg.data_dir + "/admin.key");
+  const std::string admin_key_file = cfg.data_dir + "/admin.key";
+  auto created = keys.EnsureAdminKeyFile(admin_key_file, f.new_admin_key);
+  if (!created.ok() && created.status().code() == Code::kForbidden) {
+    // Revoking the key of admin.key (it leaked, say) must not keep the log down: serve, and
+    // say how to get a new one.
+    Log("admin key: " + created.status().message() +
+        "; starting without a working admin key file. To write a new admin key there, restart once "
+        "with "
+        "`trail serve --new-admin-key` (the revoked one is kept as admin.key.revoked), or create "
+        "one with "
+        "another admin key: `trail keys create --role admin --name NAME --key OTHER_KEY`");
+    created = std::optional<ApiKeyRecord>();
+  }
   if (!created.ok()) {
     Log("admin key: " + created.status().message());
     return 2;
   }
   if (*created) {
+    if (f.new_admin_key) Log("wrote a new admin key to " + admin_key_file);
     boost::json::object meta{{"role", "admin"}, {"name", (*created)->name}};
     Status s = api.RecordSelfAudit("trail:key:created", "key:" + (*created)->id, "trail", meta);
     if (!s.ok()) Log("self-audit: " + s.ToString());
@@ -266,6 +303,24 @@ int Serve(ServeFlags& f) {
     Log(s.message());
     return 2;
   }
+  // [server] metrics_listen: /metrics for scrapers, without credentials, on an address of its own.
+  std::unique_ptr<HttpServer> metrics_server;
+  if (!cfg.metrics_listen.empty()) {
+    ServerOptions mo;
+    mo.listen = cfg.metrics_listen;
+    mo.io_threads = 1;
+    mo.worker_threads = 1;
+    metrics_server = std::make_unique<HttpServer>(mo, [&api](HttpRequest req, Respond respond) {
+      api.HandleMetricsOnly(req, std::move(respond));
+    });
+    if (Status s = metrics_server->Start(); !s.ok()) {
+      Log("metrics_listen: " + s.message());
+      return 2;
+    }
+    Log("serving /metrics on http://" +
+        cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')) + ":" +
+        std::to_string(metrics_server->port()));
+  }
   Log(std::string("serving on ") + (cfg.tls_cert.empty() ? "http" : "https") + "://" +
       cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(server.port()) + " (data " +
       cfg.data_dir + ", " + std::to_string((*types)->user_type_count()) + " event types)");
@@ -298,6 +353,16 @@ int Serve(ServeFlags& f) {
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
       try {
+        // The viewer secret first: a rotated secret takes effect even when events.toml is broken.
+        auto next_secret = ReadSecretFile(secret_file);
+        Status secret_ok =
+            next_secret.ok() ? CheckViewerSecret(*next_secret, secret_file) : next_secret.status();
+        if (!secret_ok.ok()) {
+          Log("viewer secret not reloaded, keeping the running one: " + secret_ok.message());
+        } else if (*next_secret != *viewer_tokens->Secret()) {
+          viewer_tokens->SetSecret(*next_secret);
+          Log("reloaded the viewer secret: tokens signed with the old one no longer work");
+        }
         auto n = services.reload_types();
         if (!n.ok()) {
           Log("reload failed, keeping the running types: " + n.status().message());
@@ -321,10 +386,12 @@ int Serve(ServeFlags& f) {
   }
   gc_cv.notify_all();
   server.BeginDrain();
+  if (metrics_server) metrics_server->BeginDrain();
   if (!server.WaitIdle(8.0)) Log("requests still in flight after 8 s; stopping anyway");
   (*store)->Drain();  // a retention run in progress fails its next batch and ends
   gc_thread.join();
   server.Stop();
+  if (metrics_server) metrics_server->Stop();
   Log("stopped");
   return 0;
 }
@@ -347,6 +414,12 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_flag("--accept-restore", f->accept_restore,
                 "The store was restored from a backup on purpose: accept its tree although it does not extend "
                 "the newest checkpoint this node signed or saw (DATA/checkpoint), and record trail:restore");
+  cmd->add_flag("--new-admin-key", f->new_admin_key,
+                "When DATA/admin.key holds a revoked key, move it to admin.key.revoked and write a "
+                "new admin key");
+  cmd->add_option(
+      "--metrics-listen", f->cfg.metrics_listen,
+      "Also serve GET /metrics, without credentials, on this address (e.g. 127.0.0.1:9420)");
   cmd->add_option("--segment-bits", f->cfg.segment_bits, "log2 of events per index segment (default 16)")
       ->check(CLI::Range(4, 24));
   cmd->callback([f] { std::exit(Serve(*f)); });

@@ -39,11 +39,6 @@
 namespace trail {
 namespace {
 
-std::string OpenBody(const std::string& note) {
-  auto sep = note.find("\n\n");
-  return sep == std::string::npos ? note : note.substr(0, sep + 1);
-}
-
 Result<std::string> MetaValue(sqlite::Db& db, const char* key) {
   sqlite::Stmt st;
   TRAIL_RETURN_IF_ERROR(st.Prepare(db, "SELECT value FROM meta WHERE key = ?"));
@@ -217,9 +212,9 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
       if (signer.ok()) vkey = signer->VerifierKey();
     }
   }
-  if (vkey.empty()) std::printf("note: no verifier key (pass --vkey, or keep log.key beside the data): signatures not checked\n");
-
-  // Checkpoints: the latest (meta) and the archived ones, by size.
+  // Checkpoints: the latest (meta) and the archived ones, by size; and the one this node kept
+  // in its data directory (DATA/checkpoint, SPEC §5), which a rolled-back or restored store
+  // file cannot take back with it.
   std::map<uint64_t, std::string> checkpoints;
   if (auto latest = MetaValue(db, "checkpoint"); latest.ok()) checkpoints[0] = *latest;
   {
@@ -227,9 +222,24 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     Status s = st.Prepare(db, "SELECT size, note FROM checkpoints ORDER BY size");
     while (s.ok() && st.Step(&s)) checkpoints[static_cast<uint64_t>(st.Int(0)) + 1] = std::string(st.Text(1));
   }
+  const std::string kept_path = data + "/checkpoint";
+  if (std::ifstream in(kept_path); in) {
+    std::stringstream kept;
+    kept << in.rdbuf();
+    checkpoints[~uint64_t{0}] = kept.str();
+  }
+  // A checkpoint whose signature cannot be checked proves nothing: an attacker who rewrote the
+  // events can write a matching one.
+  if (vkey.empty() && !checkpoints.empty()) {
+    std::fprintf(stderr,
+                 "trail: %zu checkpoints to check and no verifier key: pass --vkey (trail keys verifier), or "
+                 "keep log.key beside the data\n",
+                 checkpoints.size());
+    return 2;
+  }
   std::map<uint64_t, std::string> roots;  // size -> root claimed by a signed checkpoint
   for (const auto& [k, note] : checkpoints) {
-    auto body = vkey.empty() ? Result<std::string>(OpenBody(note)) : tlog::VerifyNote(note, vkey);
+    auto body = tlog::VerifyNote(note, vkey);
     if (!body.ok()) {
       rep.Bad("checkpoint: " + body.status().message());
       continue;

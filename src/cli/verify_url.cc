@@ -246,6 +246,12 @@ class EventCheck {
     auto event = ParseEventJson(v.as_object());
     if (!event.ok()) return rep_.Bad(at + ": unreadable (" + event.status().message() + ")");
     const std::string what = at + ": event " + event->id;
+    // The bytes served, not only the values: metadata with a duplicate key ({"u":"mallory",
+    // "u":"bob"}) parses to one value but reads as another in a first-key-wins parser. Every
+    // read is written by AppendEventJson, so the served line must be exactly its output.
+    std::string again;
+    AppendEventJson(*event, &again);
+    if (again != line) rep_.Bad(what + ": served text is not the canonical form of its fields");
     if (leaf && event->leaf_hash != *leaf)
       rep_.Bad(what + ": its leaf_hash differs from the tile's leaf");
     std::string problem;

@@ -170,12 +170,21 @@ std::vector<uint64_t> Spool::Segments() const {
   return out;
 }
 
+// Creates `dir` and its missing parents 0700: a spool holds events (with IP addresses).
+static Status MakePrivateDirs(const std::string& dir) {
+  if (dir.empty()) return Status::Ok();
+  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return Status::Ok();
+  if (errno != ENOENT) return Errno("create " + dir);
+  const std::string parent = std::filesystem::path(dir).parent_path().string();
+  if (parent != dir) TRAIL_RETURN_IF_ERROR(MakePrivateDirs(parent));
+  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return Status::Ok();
+  return Errno("create " + dir);
+}
+
 Result<std::unique_ptr<Spool>> Spool::Open(Options options) {
   if (options.segment_bytes == 0)
     options.segment_bytes = std::clamp<uint64_t>(options.max_bytes / 8, 64 << 10, 8 << 20);
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::IoError("create " + options.dir + ": " + ec.message());
+  TRAIL_RETURN_IF_ERROR(MakePrivateDirs(options.dir));
   std::unique_ptr<Spool> s(new Spool(std::move(options)));
   TRAIL_RETURN_IF_ERROR(s->Load());
   return s;
@@ -400,13 +409,10 @@ Status Spool::Commit(SpoolPosition end, uint64_t count, uint64_t payload_bytes) 
 Result<std::unique_ptr<Spool>> OpenSpoolSlot(const std::string& dir, uint64_t max_bytes,
                                              int* lock_fd) {
   *lock_fd = -1;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError("create " + dir + ": " + ec.message());
+  TRAIL_RETURN_IF_ERROR(MakePrivateDirs(dir));
   for (int i = 0; i < 1024; ++i) {
     std::string slot = dir + "/slot-" + std::to_string(i);
-    std::filesystem::create_directories(slot, ec);
-    if (ec) return Status::IoError("create " + slot + ": " + ec.message());
+    TRAIL_RETURN_IF_ERROR(MakePrivateDirs(slot));
     int fd = ::open((slot + "/LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Errno("open " + slot + "/LOCK");
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

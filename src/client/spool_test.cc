@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -212,6 +213,36 @@ TEST_F(SpoolTest, ACorruptCursorReplaysFromTheFirstSegment) {
   std::ofstream(dir_ / "CURSOR") << "1 999 12345\n";  // checksum does not match
   auto s = Open();
   EXPECT_EQ(Drain(*s), events);  // at-least-once here; idempotency keys make it exactly once
+}
+
+// Regression test: the spool holds events with IP addresses; its directories were created
+// 0777 less the umask (0755 usually, 0777 under umask 0). Files are 0600 from creation.
+TEST_F(SpoolTest, SpoolDirectoriesAndFilesArePrivateWhateverTheUmask) {
+  const mode_t old = ::umask(0);
+  int fd = -1;
+  auto s = OpenSpoolSlot((dir_ / "a" / "spool").string(), 1 << 20, &fd);
+  ::umask(old);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto events = Events(0, 3);
+  ::umask(0);
+  ASSERT_TRUE((*s)->Append(Views(events)).ok());
+  std::vector<std::string> got;
+  SpoolPosition end;
+  ASSERT_TRUE((*s)->Peek(1, 1 << 20, &got, &end).ok());
+  ASSERT_TRUE((*s)->Commit(end, 1, 0).ok());
+  ::umask(old);
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "a" / "spool")) {
+    const auto perms = static_cast<unsigned>(fs::status(e.path()).permissions()) & 0777;
+    if (e.is_directory()) {
+      EXPECT_EQ(perms, 0700u) << e.path();
+    } else {
+      ++files;
+      EXPECT_EQ(perms, 0600u) << e.path();
+    }
+  }
+  EXPECT_GE(files, 3);  // LOCK, a segment, CURSOR
+  ::close(fd);
 }
 
 TEST_F(SpoolTest, OneProcessPerSlot) {

@@ -106,8 +106,12 @@ std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
     if (problem->empty()) *problem = std::move(why);
   };
   const bool personal_left = e.salt || e.ip || e.user_agent || e.location_json;
+  // Times outside years 0000..9999 would be written clamped: two stored values, one text.
+  auto in_range = [](Micros t) { return t >= kMinRfc3339Micros && t <= kMaxRfc3339Micros; };
+  if (!in_range(e.recorded_at) || (e.occurred_at && !in_range(*e.occurred_at)))
+    fail("a time outside the years 0000..9999");
   if (e.pruned) {
-    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left)
+    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left || !e.personal_hash.empty())
       fail("marked pruned but still holds payload");
     if (e.body_hash.size() != kSha256Size) fail("pruned without a 32-byte body_hash");
     return LeafHash(e.id, e.recorded_at, e.tag, e.body_hash);

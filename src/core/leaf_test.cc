@@ -225,6 +225,15 @@ TEST(RecomputeLeafHashTest, AnyChangedFieldIsCaught) {
   r = pruned, flip(r.tag), caught(r, "pruned tag");
   r = pruned, r.recorded_at -= 1, caught(r, "pruned recorded_at");
   r = pruned, r.actor = "mallory", caught(r, "actor added to a pruned event");
+  r = pruned, r.personal_hash = std::string(32, 'x'), caught(r, "personal_hash kept on a pruned event");
+  // A stored time past 9999 is written clamped: its hashes can agree with the text of another
+  // value, so the range itself is checked.
+  r = whole;
+  r.occurred_at = kMaxRfc3339Micros + 1;
+  r.body_hash = BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
+  problem.clear();
+  RecomputeLeafHash(r.Leaf(), &problem);
+  EXPECT_EQ(problem, "a time outside the years 0000..9999");
 }
 
 TEST(LeafTest, PersonalHashDependsOnTheSalt) {

@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 
 #include "core/json_text.h"
@@ -40,20 +42,82 @@ Result<Principal> Api::Authenticate(const HttpRequest& req) {
   while (!cred.empty() && cred.back() == ' ') cred.remove_suffix(1);
   if (cred.empty() || cred.size() > kMaxTokenBytes) return Status::Unauthenticated("invalid credential");
   if (LooksLikeJwt(cred)) {
-    auto claims = VerifyViewerToken(cred, s_.viewer_secret, s_.clock->NowMicros());
+    auto claims = s_.viewer_tokens->Verify(cred, s_.clock->NowMicros());
     if (!claims.ok()) return claims.status();
     Principal p;
     p.is_viewer = true;
     p.name = claims->sub;
+    p.token = std::string(cred);
     p.viewer = std::make_shared<const ViewerClaims>(std::move(claims.value()));
     return p;
   }
   return s_.keys->Authenticate(cred);
 }
 
+std::string NormalizeIp(std::string_view ip) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(std::string(ip), ec);
+  if (ec) return "";
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
+bool Api::Secure(const HttpRequest& req) const {
+  if (req.tls || s_.secure_cookies) return true;
+  if (req.forwarded_proto.empty() || s_.trusted_proxies.empty()) return false;
+  const std::string from = NormalizeIp(req.remote_ip);
+  if (from.empty() || std::find(s_.trusted_proxies.begin(), s_.trusted_proxies.end(), from) ==
+                          s_.trusted_proxies.end())
+    return false;
+  // The nearest proxy's word is the last one of a list.
+  std::string_view proto = req.forwarded_proto;
+  if (auto comma = proto.rfind(','); comma != std::string_view::npos)
+    proto.remove_prefix(comma + 1);
+  while (!proto.empty() && proto.front() == ' ') proto.remove_prefix(1);
+  while (!proto.empty() && proto.back() == ' ') proto.remove_suffix(1);
+  return proto.size() == 5 && strncasecmp(proto.data(), "https", 5) == 0;
+}
+
+bool Api::StillAuthorized(const Principal& who) {
+  const Micros now = s_.clock->NowMicros();
+  if (!who.session.empty()) {
+    auto found = sessions_->Find(
+        who.session, who.embed_session ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole, now);
+    if (!found.ok() || !found->has_value())
+      return false;  // signed out (or the store is down: end, resume later)
+  }
+  if (who.is_viewer) {
+    // An open stream gets no clock skew: it ends at exp itself.
+    if (!who.viewer || now >= who.viewer->exp) return false;
+    return s_.viewer_tokens->Verify(who.token, now).ok();
+  }
+  return s_.keys->AuthenticateHash(who.key_hash).ok();
+}
+
+HttpResponse Api::MetricsResponse() {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = s_.metrics->Render(*s_.store, s_.queue_limit);
+  return r;
+}
+
+void Api::HandleMetricsOnly(const HttpRequest& req, Respond respond) {
+  if (req.path != "/metrics" || (req.method != "GET" && req.method != "HEAD"))
+    return respond(ErrorResponse(Status::NotFound("this address serves GET /metrics only")));
+  respond(MetricsResponse());
+}
+
 void Api::Handle(HttpRequest req, Respond respond) {
   const std::string& path = req.path;
   const std::string& m = req.method;
+  if (Secure(req)) {
+    // HTTPS (here or at a trusted proxy): browsers must never come back over plain HTTP.
+    respond = [inner = std::move(respond)](HttpResponse r) {
+      r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
+      inner(std::move(r));
+    };
+  }
   if (path == "/healthz") {
     if (m != "GET" && m != "HEAD") return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
     return respond(JsonResponse(200, R"({"status":"ok"})"));
@@ -70,6 +134,9 @@ void Api::Handle(HttpRequest req, Respond respond) {
   }
   const Principal& p = *who;
   auto fail = [&](const Status& s) { respond(ErrorResponse(s)); };
+  // A scraper's key opens /metrics and nothing else.
+  if (!p.is_viewer && p.role == KeyRole::kMetrics && !(path == "/metrics" && m == "GET"))
+    return fail(Status::Forbidden("a metrics key may only read /metrics"));
 
   if (path == "/v1/events") {
     if (m == "POST") {
@@ -101,11 +168,8 @@ void Api::Handle(HttpRequest req, Respond respond) {
   }
   if (path == "/metrics" && m == "GET") {
     if (p.is_viewer || p.role == KeyRole::kWriter)
-      return fail(Status::Forbidden("metrics need an auditor or admin key"));
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = s_.metrics->Render(*s_.store, s_.queue_limit);
-    return respond(std::move(r));
+      return fail(Status::Forbidden("metrics need a metrics, auditor or admin key"));
+    return respond(MetricsResponse());
   }
   fail(Status::NotFound("no route " + m + " " + path));
 }

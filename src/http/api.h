@@ -32,7 +32,11 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   size_t queue_limit = 0;
-  std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6)
+  // [query]: what one read may examine (Query::budget); set on every query the API runs.
+  QueryBudget query_budget;
+  std::string viewer_secret;  // HS256 key of viewer tokens (SPEC §6), when viewer_tokens is null
+  // The running secret (swapped on SIGHUP) and [auth] policy; null: viewer_secret, default policy.
+  std::shared_ptr<ViewerTokenVerifier> viewer_tokens;
   std::optional<Micros> personal_data;  // [retention] personal_data
   std::vector<RetentionEntry> retention_rules;  // [retention] tag entries (store/retention_policy.h)
   const std::atomic<bool>* stopping = nullptr;  // set when the server drains: live streams end
@@ -42,7 +46,16 @@ struct ApiServices {
   std::vector<std::string> frame_ancestors;
   // [server] max_streams_per_principal: streams and exports one key or viewer may have open.
   size_t max_streams_per_principal = 4;
+  // The request arrived over HTTPS although this server speaks plain HTTP to it: always
+  // ([ui] secure_cookies), or when a proxy of [server] trusted_proxies (addresses as
+  // NormalizeIp writes them) says X-Forwarded-Proto: https. Cookies are then Secure with the
+  // __Host-/__Secure- prefixes, and responses carry Strict-Transport-Security.
+  bool secure_cookies = false;
+  std::vector<std::string> trusted_proxies;
 };
+
+// An IP address in one canonical text (IPv4-mapped IPv6 as IPv4); "" when it is not one.
+std::string NormalizeIp(std::string_view ip);
 
 struct UiCaller;  // http/api_ui.h
 
@@ -53,8 +66,18 @@ class Api {
         sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
                                                      ui::SessionStore::kDefaultMaxSessions, nullptr,
                                                      s_.store)),
-        stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {}
+        stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {
+    if (!s_.viewer_tokens)
+      s_.viewer_tokens =
+          std::make_shared<ViewerTokenVerifier>(s_.viewer_secret, ViewerTokenPolicy{});
+  }
   void Handle(HttpRequest req, Respond respond);
+  // Only GET /metrics, without credentials: the handler of [server] metrics_listen.
+  void HandleMetricsOnly(const HttpRequest& req, Respond respond);
+
+  // Whether `who` may still read: its key not revoked, its token not expired nor signed with a
+  // replaced secret, its session not signed out. Live streams and exports ask while they run.
+  bool StillAuthorized(const Principal& who);
 
   // The answer to a request whose handler failed unexpectedly (HttpServer's internal_error):
   // an HTML error page under /ui/ and /embed/, else the JSON error of SPEC §3, both with the
@@ -70,6 +93,9 @@ class Api {
 
  private:
   Result<Principal> Authenticate(const HttpRequest& req);
+  HttpResponse MetricsResponse();
+  // The request reached a TLS endpoint: ours, or a trusted proxy's (ApiServices::secure_cookies).
+  bool Secure(const HttpRequest& req) const;
   void Ingest(HttpRequest& req, const Principal& who, Respond respond);
   void ListEvents(const HttpRequest& req, const Principal& who, Respond& respond);
   void GetEvent(const std::string& id, const Principal& who, Respond& respond);

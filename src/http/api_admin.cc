@@ -49,9 +49,12 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     }
     auto role_it = o.find("role");
     if (role_it == o.end() || !role_it->value().is_string())
-      return fail(Status::Invalid("invalid_request", "role: \"writer\", \"auditor\" or \"admin\""));
+      return fail(Status::Invalid("invalid_request",
+                                  "role: \"writer\", \"auditor\", \"admin\" or \"metrics\""));
     auto role = ParseKeyRole(std::string_view(role_it->value().get_string()));
-    if (!role) return fail(Status::Invalid("invalid_request", "role: \"writer\", \"auditor\" or \"admin\""));
+    if (!role)
+      return fail(Status::Invalid("invalid_request",
+                                  "role: \"writer\", \"auditor\", \"admin\" or \"metrics\""));
     std::string name = "unnamed";
     if (auto n = o.find("name"); n != o.end()) {
       if (!n->value().is_string()) return fail(Status::Invalid("invalid_request", "name: expected a string"));

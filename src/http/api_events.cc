@@ -18,6 +18,9 @@
 namespace trail {
 namespace {
 
+// How often a live stream or an export checks its credential again (Api::StillAuthorized).
+constexpr auto kRecheckEvery = std::chrono::milliseconds(500);
+
 std::string AcksJson(const std::vector<Ack>& acks) {
   std::string b = "{\"events\":[";
   for (size_t i = 0; i < acks.size(); ++i) {
@@ -93,6 +96,40 @@ void AppendCsvRow(const Event& e, std::string* out, bool redact) {
   out->append("\r\n");
 }
 
+// The export's filter as trail:export records it. trail:* records are kept forever, past the
+// scrubbing of personal data (SPEC §6, §7): ip addresses in the filter (`ip=`, `q=ip:…`) are
+// written as "redacted", so that the record of an export does not keep what scrubbing deletes.
+std::string FilterForTheRecord(const std::multimap<std::string, std::string>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out.push_back('&');
+    out += k + "=";
+    if (k == "ip") {
+      out += "redacted";
+    } else if (k == "q") {
+      std::string term, q;
+      auto flush = [&] {
+        if (term.rfind("ip:", 0) == 0 || term.rfind("-ip:", 0) == 0) term = term.substr(0, term.find(':') + 1) + "redacted";
+        if (!q.empty() && !term.empty()) q.push_back(' ');
+        q += term;
+        term.clear();
+      };
+      for (char c : v) {
+        if (c == ' ') {
+          flush();
+        } else {
+          term.push_back(c);
+        }
+      }
+      flush();
+      out += q;
+    } else {
+      out += v;
+    }
+  }
+  return out;
+}
+
 Result<Query> QueryOf(const HttpRequest& req, const std::vector<std::string>& also,
                       std::multimap<std::string, std::string>* params_out = nullptr) {
   auto params = ParseUrlQuery(req.raw_query);
@@ -145,6 +182,7 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   if (!q.ok()) return respond(ErrorResponse(q.status()));
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  q->budget = s_.query_budget;
   auto t0 = std::chrono::steady_clock::now();
   auto page = s_.store->Query(*q, scope ? &*scope : nullptr);
   if (!page.ok()) return respond(ErrorResponse(page.status()));
@@ -164,6 +202,8 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   } else {
     b += "null";
   }
+  // The budget ran out before the page was full: next_cursor resumes where the scan stopped.
+  if (page->partial) b += ",\"partial\":true";
   b += "}";
   s_.metrics->query_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   respond(JsonResponse(200, std::move(b)));
@@ -201,13 +241,17 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     return respond(ErrorResponse(Status::Invalid("invalid_query", "format: 'ndjson' or 'csv'")));
   if (params.find("order") == params.end()) q->ascending = true;  // exports read oldest first
   q->limit = kMaxLimit;
+  // An export is unpaged and runs to the end however long that takes, but in slices of one
+  // budget each: between slices it holds no reader connection (no database connection on
+  // PostgreSQL) and no read snapshot, so other readers and the writer never wait behind it.
+  q->budget = s_.query_budget;
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
 
   auto slot = StreamSlot(who);
   if (!slot.ok()) return respond(ErrorResponse(slot.status()));
 
-  boost::json::object meta{{"format", format}, {"filter", req.raw_query}};
+  boost::json::object meta{{"format", format}, {"filter", FilterForTheRecord(params)}};
   if (Status s = RecordSelfAudit("trail:export", "trail:export", who.Actor(), meta); !s.ok())
     return respond(ErrorResponse(s));
   s_.metrics->export_requests++;
@@ -225,11 +269,21 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     std::shared_ptr<void> slot;  // given back when the export ends
     bool header_done = false;
     bool done = false;
+    std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
   auto st =
       std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot)});
   Store* store = s_.store;
-  r.stream = [st, store](std::string* chunk, bool* failed) {
+  r.stream = [this, st, store](std::string* chunk, bool* failed) {
+    // A long export stops (incomplete, so the client knows) once its credential is revoked,
+    // expired or signed out.
+    if (auto t = std::chrono::steady_clock::now(); t - st->checked >= kRecheckEvery) {
+      st->checked = t;
+      if (!StillAuthorized(st->who)) {
+        *failed = true;
+        return false;
+      }
+    }
     if (st->csv && !st->header_done) {
       chunk->append(kCsvHeader);
       st->header_done = true;
@@ -273,6 +327,8 @@ Result<std::shared_ptr<void>> Api::StreamSlot(const Principal& who) {
 // reader's visibility. Each event is `id: <seq>`, `event: event`, `data: <event JSON>`; a
 // client that reconnects with Last-Event-ID resumes right after that seq. Without it the
 // stream starts at the end of the log. A comment line every 15 s keeps proxies from closing.
+// The credential is checked again twice a second: revoking its key (on any node), its token's
+// exp or a replaced viewer secret, or signing its session out ends the stream within a second.
 void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond) {
   if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
   auto q = QueryOf(req, {});
@@ -282,6 +338,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
   q->ascending = true;
   q->limit = 500;
+  q->budget = s_.query_budget;  // a resumed tail far behind catches up slice by slice
   uint64_t end = s_.store->ReadableEnd();
   if (!req.last_event_id.empty()) {
     uint64_t last = 0;
@@ -301,6 +358,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
     uint64_t next;  // first seq not yet sent
     std::shared_ptr<void> slot;  // given back when the stream ends
     bool opened = false;
+    std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
   auto st = std::make_shared<State>(State{*q, std::move(scope), who, end, std::move(*slot)});
   Store* store = s_.store;
@@ -311,20 +369,28 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   r.headers.emplace_back("X-Accel-Buffering", "no");
   r.long_lived = true;
   r.cancelled = std::make_shared<std::atomic<bool>>(false);
-  r.stream = [st, store, stopping, gone = r.cancelled](std::string* chunk, bool* failed) {
+  r.stream = [this, st, store, stopping, gone = r.cancelled](std::string* chunk, bool* failed) {
     if (!st->opened) {
       st->opened = true;
       chunk->append("retry: 2000\n\n");
       return true;
     }
-    for (int waited = 0;; waited += 1000) {
+    constexpr int kSliceMs = 250;
+    for (int waited = 0;; waited += kSliceMs) {
       if ((stopping && stopping->load()) || gone->load()) return false;
+      if (auto t = std::chrono::steady_clock::now(); t - st->checked >= kRecheckEvery) {
+        st->checked = t;
+        if (!StillAuthorized(st->who)) {
+          chunk->append(": credential revoked, expired or signed out\n\n");
+          return false;
+        }
+      }
       if (store->ReadableEnd() > st->next) break;
       if (waited >= 15000) {
         chunk->append(": keep-alive\n\n");
         return true;
       }
-      store->WaitForEvents(st->next, 1000);
+      store->WaitForEvents(st->next, kSliceMs);
     }
     if (st->next > 0) st->q.after_seq = st->next - 1;
     const uint64_t covered = store->ReadableEnd();  // the query's snapshot reaches at least this

@@ -7,6 +7,9 @@
 // The embed page takes a viewer token once in its URL, trades it for the cookie trail_embed
 // (Path=/embed/) and redirects to the same address without it. Forms that change state check
 // that the request comes from this origin, and sign-out also checks the session's CSRF token.
+// Over HTTPS (ours, or a trusted proxy's: Api::Secure) the cookies are Secure and prefixed,
+// __Host-trail_session (Path=/, no Domain: no sibling host can set or shadow it) and
+// __Secure-trail_embed, and only the prefixed names are read.
 #include "auth/visibility.h"
 #include "core/codec.h"
 #include "core/names.h"
@@ -43,8 +46,16 @@ HttpResponse Redirect(std::string location) {
   return r;
 }
 
-std::string SessionCookie(std::string_view name, std::string_view value, bool embed, bool tls, bool clear = false) {
-  std::string c = std::string(name) + "=" + std::string(value) + (embed ? "; Path=/embed/" : "; Path=/") + "; HttpOnly";
+// The cookie's name: prefixed when it is Secure, so that a browser refuses it from plain HTTP
+// or (__Host-) from another host of the domain.
+std::string CookieName(bool embed, bool secure) {
+  if (!secure) return std::string(embed ? kEmbedCookie : kConsoleCookie);
+  return embed ? "__Secure-" + std::string(kEmbedCookie) : "__Host-" + std::string(kConsoleCookie);
+}
+
+std::string SessionCookie(std::string_view value, bool embed, bool tls, bool clear = false) {
+  std::string c = CookieName(embed, tls) + "=" + std::string(value) +
+                  (embed ? "; Path=/embed/" : "; Path=/") + "; HttpOnly";
   // Over TLS the embed cookie must also work inside a host page of another site: a
   // partitioned (CHIPS) cookie; it only ever opens read-only viewer pages.
   if (embed && tls) {
@@ -138,7 +149,8 @@ Result<std::optional<UiCaller>> Api::UiAuthenticate(const HttpRequest& req, bool
     c.who = std::move(who.value());
     return std::optional<UiCaller>(std::move(c));
   }
-  std::string_view id = ui::CookieValue(req.cookie, embed ? kEmbedCookie : kConsoleCookie);
+  const std::string cookie = CookieName(embed, Secure(req));
+  std::string_view id = ui::CookieValue(req.cookie, cookie);
   if (id.empty()) return std::optional<UiCaller>();
   auto kind = embed ? ui::SessionKind::kEmbed : ui::SessionKind::kConsole;
   auto found = sessions_->Find(id, kind, s_.clock->NowMicros());
@@ -153,6 +165,8 @@ Result<std::optional<UiCaller>> Api::UiAuthenticate(const HttpRequest& req, bool
     return Status::Unauthenticated("your session has ended: its key was revoked or its token expired");
   }
   c.who = std::move(who.value());
+  c.who.session = std::string(id);
+  c.who.embed_session = embed;
   c.session = std::string(id);
   c.csrf = session.csrf;
   return std::optional<UiCaller>(std::move(c));
@@ -256,19 +270,22 @@ void Api::UiLogin(const HttpRequest& req, Respond& respond) {
     s_.metrics->auth_failures++;
     return fail(401, "That key is not valid (or was revoked).");
   }
-  if (Status s = NeedRead(*who); !s.ok()) return fail(403, "This key may only record events; sign in with an auditor or admin key.");
+  if (Status s = NeedRead(*who); !s.ok())
+    return fail(403, "This key may not read events; sign in with an auditor or admin key.");
   // The session keeps the key's hash, never its text.
-  auto id = sessions_->Create("key:" + HexEncode(KeyRing::HashSecret(key)), ui::SessionKind::kConsole,
-                              s_.clock->NowMicros());
+  const std::string credential = "key:" + HexEncode(KeyRing::HashSecret(key));
+  auto id =
+      sessions_->Create(credential, ui::SessionKind::kConsole, s_.clock->NowMicros(), credential);
   if (!id.ok()) return fail(503, std::string(kStoreUnreachable));
   HttpResponse r = Redirect(page.next.empty() ? "/ui/" : page.next);
   r.status = 303;
-  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, *id, false, req.tls));
+  r.headers.emplace_back("Set-Cookie", SessionCookie(*id, false, Secure(req)));
   respond(std::move(r));
 }
 
 void Api::UiLogout(const HttpRequest& req, Respond& respond) {
-  std::string_view id = ui::CookieValue(req.cookie, kConsoleCookie);
+  const std::string cookie = CookieName(false, Secure(req));
+  std::string_view id = ui::CookieValue(req.cookie, cookie);
   auto unavailable = [&] {
     ui::Frame f;
     f.title = "Not signed out";
@@ -290,7 +307,7 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   if (session && !sessions_->Remove(id).ok()) return unavailable();
   HttpResponse r = Redirect("/ui/");
   r.status = 303;
-  r.headers.emplace_back("Set-Cookie", SessionCookie(kConsoleCookie, "", false, req.tls, true));
+  r.headers.emplace_back("Set-Cookie", SessionCookie("", false, Secure(req), true));
   respond(std::move(r));
 }
 
@@ -321,13 +338,15 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
     if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
     if (!HasStanding(*who->viewer, subject))
       return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
-    auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros());
+    // Each reload of the host's page trades a token: at most kMaxPerOwner sessions per viewer.
+    auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros(),
+                                "viewer:" + who->name);
     if (!id.ok()) return error(503, "Unavailable", kStoreUnreachable);
     ui::Params rest;
     for (const auto& [k, v] : *params)
       if (k != "token") rest.emplace_back(k, v);
     HttpResponse r = Redirect(ui::Href("/embed/history", rest));
-    r.headers.emplace_back("Set-Cookie", SessionCookie(kEmbedCookie, *id, true, req.tls));
+    r.headers.emplace_back("Set-Cookie", SessionCookie(*id, true, Secure(req)));
     return respond(std::move(r));
   }
   auto caller = UiAuthenticate(req, true);

@@ -14,6 +14,7 @@
 #include "http/api_ui.h"
 #include "http/errors.h"
 #include "http/read_access.h"
+#include "http/ui_params.h"
 #include "store/histogram.h"
 #include "tlog/tree.h"
 #include "ui/chart.h"
@@ -23,11 +24,6 @@ namespace {
 
 constexpr Micros kHour = 3600LL * 1000000;
 constexpr Micros kDay = 24 * kHour;
-
-std::string Param(const std::multimap<std::string, std::string>& params, const std::string& name) {
-  auto it = params.find(name);
-  return it == params.end() ? std::string() : it->second;
-}
 
 // Tag filter choices: every tag prefix ("project:*"), then (console) every tag.
 std::vector<ui::Option> TagOptions(const TypeRegistry& types, std::string_view subject_kind) {
@@ -71,19 +67,15 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   page.console = !history;
   page.heading = history ? "History of " + *subject : "Audit log";
   page.frame = FrameFor(c, history ? "History of " + *subject : "Audit log");
-  auto raw = ParseUrlQuery(req.raw_query);
-  const std::multimap<std::string, std::string> params = raw ? *raw : std::multimap<std::string, std::string>{};
-  if (!history) {
-    page.q = Param(params, "q");
-    page.subject = Param(params, "subject");
-    page.actor = Param(params, "actor");
-    page.ip = Param(params, "ip");
-  }
-  page.tag = Param(params, "tag");
-  page.since = Param(params, "since");
-  page.until = Param(params, "until");
-  page.chart = Param(params, "chart");
-  if (page.chart != "hour" && page.chart != "week") page.chart = "day";
+  UiListParams parsed = ParseUiListParams(req.raw_query, subject);
+  page.q = parsed.q;
+  page.subject = parsed.subject;
+  page.actor = parsed.actor;
+  page.ip = parsed.ip;
+  page.tag = parsed.tag;
+  page.since = parsed.since;
+  page.until = parsed.until;
+  page.chart = parsed.chart;
   const std::string base = c.embed ? "/embed/history" : history ? "/ui/history/" + ui::UrlEncode(*subject, true) : "/ui/";
   page.form_action = base;
   ui::Params keep;  // what every link and the form carry along on embed pages
@@ -95,27 +87,11 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   page.tag_options = TagOptions(*types, history ? SubjectKind(*subject) : "");
 
   // The filter twice: as typed (for the page's own links) and as the API takes it (export, stream).
-  ui::Params typed = keep, api;
-  if (history) api.emplace_back("subject", *subject);
-  std::string error = raw ? "" : "The address's query string is not valid percent-encoded UTF-8.";
-  for (const auto& [name, value] : {std::pair<std::string, std::string*>{"q", &page.q}, {"subject", &page.subject},
-                                    {"actor", &page.actor}, {"ip", &page.ip}, {"tag", &page.tag},
-                                    {"since", &page.since}, {"until", &page.until}}) {
-    if (value->empty()) continue;
-    typed.emplace_back(name, *value);
-    if (name == "since" || name == "until") {
-      auto t = ParseDateOrTime(*value);
-      if (!t) error = name + ": '" + *value + "' is not a date (2026-05-01) or an RFC 3339 time";
-      api.emplace_back(name, t ? FormatRfc3339Micros(*t) : *value);
-    } else {
-      api.emplace_back(name, *value);
-    }
-  }
-  if (page.chart != "day") typed.emplace_back("chart", page.chart);
-  std::multimap<std::string, std::string> query_params(api.begin(), api.end());
-  const std::string cursor = Param(params, "cursor");
-  if (!cursor.empty()) query_params.emplace("cursor", cursor);
-  Result<Query> q = error.empty() ? ParseQuery(query_params) : Result<Query>(Status::Invalid("invalid_query", error));
+  ui::Params typed = keep;
+  typed.insert(typed.end(), parsed.typed.begin(), parsed.typed.end());
+  const ui::Params& api = parsed.api;
+  const std::string& cursor = parsed.cursor;
+  Result<Query>& q = parsed.query;
 
   auto send = [&](int status) {
     HttpResponse r = HtmlResponse(status, ui::RenderListPage(page), c.embed, s_.frame_ancestors);
@@ -132,12 +108,15 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
     return send(HttpStatusOf(s.code()));
   }
   const AccessFilter* access = scope ? &*scope : nullptr;
+  q->budget = s_.query_budget;
   auto events = s_.store->Query(*q, access);
   if (!events.ok()) {
     page.error = "The events could not be read: " + events.status().message();
     return send(HttpStatusOf(events.status().code()));
   }
   for (const Event& e : events->events) page.rows.push_back({&e, Redacts(c.who, e)});
+  page.partial = events->partial;
+  page.searched = events->rows_examined;
   if (history) page.intro = Intro(c.who, *subject);
 
   // The chart covers the filter's time window, up to a bound of buckets, ending at its

@@ -12,6 +12,8 @@
 #include "http/api.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
 namespace trail {
 namespace {
 
@@ -235,6 +237,50 @@ TEST_F(ApiUiTest, StaticFilesAndTheThemeStylesheet) {
   EXPECT_EQ(css.status, 200);
   EXPECT_NE(css.body.find("--trail-bg:#fff;"), std::string::npos);
   EXPECT_EQ(Call(Get("/ui/static/nope.js")).status, 404);
+}
+
+// SPEC §5: the event page recomputes the leaf hash from what is stored, at every age, and
+// says what it covered; a changed byte of the stored event shows as a mismatch.
+TEST_F(ApiUiTest, EventPageVerifiesWholeScrubbedAndAlteredEvents) {
+  boost::json::object in{{"tag", "project:role:add"}, {"subject", "project:p1"}, {"actor", "carol"},
+                         {"ip", "203.0.113.9"}, {"location", boost::json::object{{"country", "NZ"}, {"city", "Wellington"}}},
+                         {"metadata", boost::json::object{{"target_user", "dave"}}}};
+  auto acks = store_->AppendSync({PrepareEvent(in, *types_.Get(), ids_).value()});
+  ASSERT_TRUE(acks.ok());
+  const std::string id = (*acks)[0].id;
+  auto page = [&] {
+    HttpRequest r = Get("/ui/events/" + id);
+    r.authorization = "Bearer " + admin_;
+    return Call(r);
+  };
+  HttpResponse whole = page();
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_NE(whole.body.find("Wellington, NZ"), std::string::npos);
+  EXPECT_NE(whole.body.find(">verified</span>: every field shown, ip, user agent and location included"),
+            std::string::npos)
+      << whole.body;
+
+  GcRequest gc;
+  gc.as_of = clock_.NowMicros() + 1'000'000;
+  gc.personal_data = 1;
+  ASSERT_TRUE(store_->CollectGarbage(gc).ok());
+  HttpResponse scrubbed = page();
+  ASSERT_EQ(scrubbed.status, 200);
+  EXPECT_EQ(scrubbed.body.find("203.0.113.9"), std::string::npos);
+  EXPECT_EQ(scrubbed.body.find("Wellington"), std::string::npos);
+  EXPECT_NE(scrubbed.body.find(">verified</span>: every field shown and the kept personal-data hash"),
+            std::string::npos)
+      << scrubbed.body;
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/trail.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, ("UPDATE events SET metadata = '{\"target_user\":\"mallory\"}' WHERE id = '" + id + "'").c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  HttpResponse altered = page();
+  ASSERT_EQ(altered.status, 200);
+  EXPECT_NE(altered.body.find("does not match the leaf hash"), std::string::npos) << altered.body;
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ struct HttpRequest {
   std::string origin;
   std::string sec_fetch_site;
   std::string remote_ip;
+  std::string forwarded_proto;  // X-Forwarded-Proto, believed only from [server] trusted_proxies
   bool tls = false;
 };
 

@@ -208,6 +208,7 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, const std::string&
   r.host = std::string(req[http::field::host]);
   r.origin = std::string(req[http::field::origin]);
   r.sec_fetch_site = std::string(req["Sec-Fetch-Site"]);
+  r.forwarded_proto = std::string(req["X-Forwarded-Proto"]);
   r.body = std::move(req.body());
   r.remote_ip = remote;
   r.tls = tls;

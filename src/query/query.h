@@ -27,6 +27,15 @@ struct TagMatch {
   bool operator==(const TagMatch&) const = default;
 };
 
+// How much one execution of a query may read before it answers the page it has so far
+// (QueryPage::partial): rows examined and wall time, whichever runs out first. Set by the
+// server from `[query]` (never from the URL); 0 = no bound on that measure.
+struct QueryBudget {
+  uint64_t max_rows = 0;
+  int64_t max_millis = 0;
+  bool operator==(const QueryBudget&) const = default;
+};
+
 struct Query {
   // Positive terms.
   std::vector<std::string> subjects;
@@ -46,12 +55,19 @@ struct Query {
   // Paging: continue after this seq in the query's order (exclusive).
   std::optional<uint64_t> after_seq;
   bool include_pruned = false;  // pruned=include
+  QueryBudget budget;
 
   bool operator==(const Query&) const = default;
 };
 
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
+// Bounds of `q` (SPEC §3), so that matching stays cheap per row: at most kMaxSearchTerms
+// terms, of which at most kMaxSearchWords description words or phrases (negated or not), each
+// at most kMaxSearchWordBytes long. Beyond them ParseSearch answers 400 naming the limit.
+constexpr size_t kMaxSearchTerms = 64;
+constexpr size_t kMaxSearchWords = 16;
+constexpr size_t kMaxSearchWordBytes = 256;
 
 // Parses URL query parameters (already percent-decoded): subject, actor, tag, ip, since,
 // until, q, order, limit, cursor, pruned. Unknown parameters are 400 "invalid_query" unless
@@ -65,8 +81,9 @@ Status ParseSearch(std::string_view q, Query* query);
 // A `tag=` value: "a:b" exact, "a:b:*" or "a:*" prefix. Other patterns are 400.
 Result<TagMatch> ParseTagPattern(std::string_view s);
 
-// Opaque cursors: encode the last seq returned and the order, so a cursor cannot be reused
-// with the other order. Decode returns nullopt for anything that is not a cursor of ours.
+// Opaque cursors: encode a seq and the order, so a cursor cannot be reused with the other
+// order. The next page continues strictly after that seq in the query's order: the last seq
+// returned, or, for a partial page (QueryPage::partial), the last seq the scan examined. Decode returns nullopt for anything that is not a cursor of ours.
 std::string EncodeCursor(uint64_t last_seq, bool ascending);
 std::optional<uint64_t> DecodeCursor(std::string_view cursor, bool ascending);
 

@@ -490,5 +490,37 @@ TEST(RobustnessTest, ArbitraryInputIsAnsweredNotCrashedOn) {
   }
 }
 
+// Regression test: `q` bounds what each row costs to match (issue: hostile searches).
+TEST(ParseSearchTest, WordsAreBoundedInNumberAndLength) {
+  std::string sixteen;
+  for (int i = 0; i < 16; ++i) sixteen += (i % 2 ? " -w" : " w") + std::to_string(i);
+  Query q = Search(sixteen);
+  EXPECT_EQ(q.words.size() + q.not_words.size(), 16u);
+  Status st = SearchError(sixteen + " \"one more\"");
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_EQ(st.message(), "q: at most 16 words or phrases (negated ones included)");
+
+  EXPECT_EQ(Search(std::string(256, 'x')).words.size(), 1u);
+  st = SearchError("ok " + std::string(257, 'x'));
+  EXPECT_EQ(st.message(), "q: the word or phrase '" + std::string(32, 'x') +
+                              "…' is 257 bytes long; at most 256 are allowed");
+  st = SearchError("-\"" + std::string(300, 'y') + "\"");
+  EXPECT_THAT(st.message(), HasSubstr("is 300 bytes long; at most 256"));
+  // The excerpt never cuts a UTF-8 character in two.
+  st = SearchError("x" + [] { std::string s; for (int i = 0; i < 200; ++i) s += "\xc3\xa9"; return s; }());
+  EXPECT_THAT(st.message(), HasSubstr("'x" + [] { std::string s; for (int i = 0; i < 15; ++i) s += "\xc3\xa9"; return s; }() + "…'"));
+}
+
+TEST(ParseSearchTest, TermsAreBounded) {
+  std::string terms;
+  for (int i = 0; i < 64; ++i) terms += " -actor:a" + std::to_string(i);
+  EXPECT_EQ(Search(terms).not_actors.size(), 64u);
+  Status st = SearchError(terms + " tag:a:b");
+  EXPECT_EQ(st.message(), "q: at most 64 terms (this one has more)");
+  auto parsed = Parse({{"q", terms + " x"}});
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace trail

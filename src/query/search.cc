@@ -26,6 +26,13 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+// The first bytes of `s` for an error message, cut on a UTF-8 character boundary.
+std::string Excerpt(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "…";
+}
+
 struct Term {
   std::string text;                        // with the quotes removed
   size_t first_quote = std::string::npos;  // offset in `text` where the first quote was
@@ -157,12 +164,17 @@ bool IsQualifierName(std::string_view name) {
 }  // namespace
 
 Status ParseSearch(std::string_view q, Query* query) {
-  size_t pos = 0;
+  size_t pos = 0, terms = 0;
   while (true) {
     while (pos < q.size() && IsSpace(q[pos])) ++pos;
     if (pos == q.size()) return Status::Ok();
     Result<Term> term = NextTerm(q, &pos);
     if (!term.ok()) return term.status();
+    // Every term is checked on every candidate row: their number and the words' length are
+    // bounded (query.h), so that a row costs a bounded amount of matching.
+    if (++terms > kMaxSearchTerms) {
+      return InvalidSearch("at most " + std::to_string(kMaxSearchTerms) + " terms (this one has more)");
+    }
     size_t colon = term->text.find(':');
     if (colon != std::string::npos && colon < term->first_quote &&
         IsQualifierName(std::string_view(term->text).substr(0, colon))) {
@@ -170,6 +182,15 @@ Status ParseSearch(std::string_view q, Query* query) {
       TRAIL_RETURN_IF_ERROR(
           ApplyQualifier(name, term->text.substr(colon + 1), term->negated, query));
     } else if (!term->text.empty()) {  // an empty phrase ("") constrains nothing
+      if (term->text.size() > kMaxSearchWordBytes) {
+        return InvalidSearch("the word or phrase '" + Excerpt(term->text, 32) + "' is " +
+                             std::to_string(term->text.size()) + " bytes long; at most " +
+                             std::to_string(kMaxSearchWordBytes) + " are allowed");
+      }
+      if (query->words.size() + query->not_words.size() >= kMaxSearchWords) {
+        return InvalidSearch("at most " + std::to_string(kMaxSearchWords) +
+                             " words or phrases (negated ones included)");
+      }
       (term->negated ? query->not_words : query->words).push_back(std::move(term->text));
     }
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/restarting_loop.h"
+#include "core/atomic_file.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
 
@@ -18,45 +19,9 @@ namespace {
 
 Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
 
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// temp file (0600), fsync, rename over `path`, fsync of the directory.
-Status WriteAtomically(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  Status s;
-  size_t done = 0;
-  while (s.ok() && done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) s = Errno("write " + tmp);
-    else done += static_cast<size_t>(n);
-  }
-  if (s.ok() && (::fchmod(fd, 0600) != 0 || ::fsync(fd) != 0)) s = Errno("fsync " + tmp);
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("rename " + tmp);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("open " + DirOf(path));
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  return rc == 0 ? Status::Ok() : Errno("fsync " + DirOf(path));
-}
-
 Status RemoveDurably(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("remove " + path);
-  int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("open " + DirOf(path));
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  return rc == 0 ? Status::Ok() : Errno("fsync " + DirOf(path));
+  return FsyncDirOf(path);
 }
 
 Result<SignedCheckpoint> Parse(const std::string& note, const std::string& verifier_key) {
@@ -149,7 +114,7 @@ Status CheckpointKeeper::WriteLocked(std::unique_lock<std::mutex>& l) {
   const std::optional<SignedCheckpoint> cp = kept_;
   writing_ = true;
   l.unlock();
-  Status s = cp ? WriteAtomically(path_, cp->note) : RemoveDurably(path_);
+  Status s = cp ? WriteFileAtomically(path_, cp->note, AtomicMode::kReplace) : RemoveDurably(path_);
   l.lock();
   writing_ = false;
   if (s.ok()) written_ = std::max(written_, v);

@@ -117,7 +117,8 @@ TEST_F(CheckpointKeeperTest, KeepsOnlyNewerCheckpointsOfItsOwnKeyAndWritesThemAt
   struct stat st;
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+  for (const auto& e : std::filesystem::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename(), "checkpoint") << "a temporary file was left behind";
   k.reset();
   auto again = OpenKeeper();
   ASSERT_TRUE(again->Kept());
@@ -138,6 +139,22 @@ TEST_F(CheckpointKeeperTest, TheThreadWritesWhatWasKeptAndReplaceGoesBackwards) 
   EXPECT_EQ(OpenKeeper()->Kept()->size, 7u) << "Replace writes before returning";
   ASSERT_TRUE(k->Replace(std::nullopt).ok());
   EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+// Regression test: the kept checkpoint was written through a fixed name, checkpoint.tmp,
+// opened without O_EXCL: a symlink planted there had trail overwrite the file it points to.
+TEST_F(CheckpointKeeperTest, APlantedTemporaryFileOrSymlinkIsNeverWrittenThrough) {
+  const std::string victim = (dir_ / "victim").string();
+  std::ofstream(victim) << "victim\n";
+  std::filesystem::create_symlink(victim, path_ + ".tmp");
+  auto k = OpenKeeper();
+  Log log("a", 5);
+  ASSERT_TRUE(k->Replace(Sign(log)).ok());
+  std::ifstream in(victim);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "victim");
+  EXPECT_EQ(OpenKeeper()->Kept()->size, 5u);
 }
 
 TEST_F(CheckpointKeeperTest, ADamagedFileIsRefusedNotIgnored) {

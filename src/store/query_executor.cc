@@ -9,19 +9,6 @@ bool Equals(const std::optional<std::string>& field, const std::string& want) {
   return field && *field == want;
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool ContainsFolded(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  if (needle.size() > hay.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && Lower(hay[i + j]) == Lower(needle[j])) ++j;
-    if (j == needle.size()) return true;
-  }
-  return false;
-}
-
 void IntersectInto(std::vector<uint64_t>* acc, const std::vector<uint64_t>& other) {
   std::vector<uint64_t> out;
   std::set_intersection(acc->begin(), acc->end(), other.begin(), other.end(), std::back_inserter(out));
@@ -74,7 +61,15 @@ Status FirstSeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out
   return Status::Ok();
 }
 
-bool EventMatches(const Query& q, const Event& e) {
+QueryMatcher::QueryMatcher(const Query& q) : q_(q) {
+  for (const auto& w : q.words) words_.emplace_back(w);
+  for (const auto& w : q.not_words) not_words_.emplace_back(w);
+}
+
+bool EventMatches(const Query& q, const Event& e) { return QueryMatcher(q).Matches(e); }
+
+bool QueryMatcher::Matches(const Event& e) const {
+  const Query& q = q_;
   if (e.pruned && !q.include_pruned) return false;
   for (const auto& s : q.subjects)
     if (!Equals(e.subject, s)) return false;
@@ -92,10 +87,10 @@ bool EventMatches(const Query& q, const Event& e) {
     if (Equals(e.ip, ip)) return false;
   for (const auto& t : q.not_tags)
     if (t.Matches(e.tag)) return false;
-  for (const auto& w : q.words)
-    if (!ContainsFolded(e.description, w)) return false;
-  for (const auto& w : q.not_words)
-    if (ContainsFolded(e.description, w)) return false;
+  for (const auto& w : words_)
+    if (!w.FoundIn(e.description)) return false;
+  for (const auto& w : not_words_)
+    if (w.FoundIn(e.description)) return false;
   if (q.since && e.recorded_at < *q.since) return false;
   if (q.until && e.recorded_at >= *q.until) return false;
   return true;
@@ -135,15 +130,26 @@ Result<QueryPage> ExecuteQuery(const Query& q, const PostingIndex& index, EventS
   if (lo >= hi) return page;
 
   const size_t need = static_cast<size_t>(q.limit) + 1;
+  const QueryMatcher matcher(q);
+  const BudgetMeter meter(q.budget);
+  // `covered`: everything up to it, in the query's order, has been examined (a cursor value).
+  std::optional<uint64_t> covered;
+  bool stopped = false;  // the budget ran out with more left to examine
+  auto spent = [&] {
+    stopped = stopped || meter.Spent(page.rows_examined, covered.has_value());
+    return stopped;
+  };
   auto consider = [&](Event& e) {
     ++page.rows_examined;
-    if (!EventMatches(q, e)) return;
+    covered = e.seq;
+    if (!matcher.Matches(e)) return;
     if (access && access->allows && !access->allows(e)) return;
     page.events.push_back(std::move(e));
   };
 
   if (groups.empty()) {
     Status s = src.Scan(lo, hi, q.ascending, [&](Event& e) {
+      if (spent()) return false;
       consider(e);
       return page.events.size() < need;
     });
@@ -151,7 +157,7 @@ Result<QueryPage> ExecuteQuery(const Query& q, const PostingIndex& index, EventS
   } else {
     const uint64_t first = index.SegmentOf(lo), last = index.SegmentOf(hi - 1);
     std::vector<uint64_t> acc, list;
-    for (uint64_t i = 0; i <= last - first && page.events.size() < need; ++i) {
+    for (uint64_t i = 0; i <= last - first && page.events.size() < need && !spent(); ++i) {
       const uint64_t seg = q.ascending ? first + i : last - i;
       const uint64_t seg_lo = std::max(lo, index.SegmentStart(seg));
       const uint64_t seg_hi = std::min(hi, index.SegmentStart(seg + 1));
@@ -165,18 +171,28 @@ Result<QueryPage> ExecuteQuery(const Query& q, const PostingIndex& index, EventS
         }
         if (acc.empty()) break;
       }
-      for (size_t k = 0; k < acc.size() && page.events.size() < need; ++k) {
+      size_t k = 0;
+      for (; k < acc.size() && page.events.size() < need && !spent(); ++k) {
         uint64_t seq = q.ascending ? acc[k] : acc[acc.size() - 1 - k];
         Event e;
         bool found = false;
         TRAIL_RETURN_IF_ERROR(src.Fetch(seq, &e, &found));
-        if (found) consider(e);
+        if (found) {
+          consider(e);
+        } else {
+          covered = seq;
+        }
       }
+      // The whole segment's range is covered once every candidate in it has been examined.
+      if (k == acc.size() && !stopped) covered = q.ascending ? seg_hi - 1 : seg_lo;
     }
   }
   if (page.events.size() > static_cast<size_t>(q.limit)) {
     page.events.resize(q.limit);
     page.next_after = page.events.back().seq;
+  } else if (stopped) {
+    page.partial = true;
+    page.next_after = covered;
   }
   return page;
 }

@@ -8,14 +8,20 @@
 // description words, pruned). A query with no index term scans the seq range in order.
 // Time bounds become a seq range by binary search (recorded_at never decreases with seq).
 // The executor reads one more match than the page holds to know if a next page exists.
+//
+// Cost is bounded by the query's budget (Query::budget): before each row (and each segment)
+// it checks the rows examined and the time spent, and once either runs out it answers the
+// page so far as partial, with next_after at the last position it covered (QueryPage).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "core/event.h"
 #include "query/query.h"
+#include "store/folded_search.h"
 #include "store/posting_index.h"
 #include "store/store.h"
 
@@ -38,8 +44,38 @@ class EventSource {
 // with seq, so this is a binary search).
 Status FirstSeqAtOrAfter(EventSource& src, uint64_t end, Micros t, uint64_t* out);
 
-// Residual check of every term of `q` on a fetched event.
+// The residual check of every term of a query on a fetched event, compiled once per query
+// (description words become FoldedNeedles: linear in the description). Keeps a reference to
+// `q`, which must outlive it. Matches() is const and may run from many threads.
+class QueryMatcher {
+ public:
+  explicit QueryMatcher(const Query& q);
+  bool Matches(const Event& e) const;
+
+ private:
+  const Query& q_;
+  std::vector<FoldedNeedle> words_, not_words_;
+};
+
+// QueryMatcher(q).Matches(e), for one-off checks.
 bool EventMatches(const Query& q, const Event& e);
+
+// A query's budget (Query::budget) as it runs. Spent() is never true before `progressed` (at
+// least one row or segment examined), so that every execution moves its cursor forward.
+class BudgetMeter {
+ public:
+  explicit BudgetMeter(const QueryBudget& b) : budget_(b), start_(std::chrono::steady_clock::now()) {}
+  bool Spent(uint64_t rows_examined, bool progressed) const {
+    if (!progressed) return false;
+    if (budget_.max_rows != 0 && rows_examined >= budget_.max_rows) return true;
+    return budget_.max_millis != 0 &&
+           std::chrono::steady_clock::now() - start_ >= std::chrono::milliseconds(budget_.max_millis);
+  }
+
+ private:
+  QueryBudget budget_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // Extra restriction from the caller (viewer visibility, issue 3): an OR-group of index keys
 // that must hold, plus a row predicate. Empty group = no restriction.

@@ -5,6 +5,8 @@
 
 #include <map>
 #include <random>
+#include <thread>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -274,8 +276,10 @@ class MemorySource final : public EventSource {
   std::vector<Event> events;
   std::map<std::pair<uint64_t, std::string>, std::vector<uint64_t>> sealed;
   int fetches = 0;
+  std::chrono::milliseconds postings_delay{0};  // a slow disk
 
   Status SealedPostings(uint64_t seg, const std::string& key, std::vector<uint64_t>* out) override {
+    std::this_thread::sleep_for(postings_delay);
     auto it = sealed.find({seg, key});
     if (it == sealed.end()) {
       out->clear();
@@ -531,6 +535,128 @@ TEST_F(ExecuteQueryTest, IndexedQueriesFetchOnlyCandidates) {
   src_.fetches = 0;
   EXPECT_THAT(Seqs(q), ElementsAre(40));
   EXPECT_EQ(src_.fetches, 1);
+}
+
+// --- The budget (issue: four `q=nomatch` searches stalled every other reader) ---
+
+TEST_F(ExecuteQueryTest, RowBudgetAnswersAPartialPageAtTheLastRowExamined) {
+  for (int i = 0; i < 40; ++i) Add("a:b", "user:x", "alice", kT0, "nothing here");
+  Seal();
+  Query q;
+  q.words = {"nomatch"};
+  q.budget.max_rows = 7;
+  for (bool asc : {false, true}) {
+    q.ascending = asc;
+    auto page = ExecuteQuery(q, index_, src_);
+    ASSERT_TRUE(page.ok());
+    EXPECT_TRUE(page->events.empty());
+    EXPECT_TRUE(page->partial);
+    EXPECT_EQ(page->rows_examined, 7u);
+    EXPECT_EQ(page->next_after, asc ? 6u : 33u);  // the 7th row examined
+    q.actors = {"alice"};                          // the same through the posting lists
+    page = ExecuteQuery(q, index_, src_);
+    ASSERT_TRUE(page.ok());
+    EXPECT_TRUE(page->partial);
+    EXPECT_EQ(page->rows_examined, 7u);
+    EXPECT_EQ(page->next_after, asc ? 6u : 33u);
+    q.actors.clear();
+  }
+  // Without a budget the same search reads the whole log and says nothing more exists.
+  q.budget = {};
+  auto page = ExecuteQuery(q, index_, src_);
+  ASSERT_TRUE(page.ok());
+  EXPECT_FALSE(page->partial);
+  EXPECT_FALSE(page->next_after);
+  EXPECT_EQ(page->rows_examined, 40u);
+}
+
+TEST_F(ExecuteQueryTest, PartialPagesVisitEveryMatchOnceAcrossAppends) {
+  // Matches are sparse ("needle" every 5th event); pages of 2 under a budget of 6 rows: some
+  // pages are full, some partial with or without matches. Events are appended between pages.
+  auto add = [&](int i) { Add("a:b", "user:x", i % 2 ? "alice" : "bob", kT0 + i, i % 5 ? "hay" : "a NEEDLE"); };
+  for (bool asc : {false, true}) {
+    for (bool indexed : {false, true}) {
+      src_.events.clear();
+      src_.sealed.clear();
+      index_.Reset(0);
+      int n = 0;
+      for (; n < 37; ++n) add(n);
+      Seal();
+      Query q;
+      q.words = {"needle"};
+      if (indexed) q.tags = {Exact("a:b")};
+      q.ascending = asc;
+      q.limit = 2;
+      q.budget.max_rows = 6;
+      std::vector<uint64_t> seen;
+      int partial_pages = 0;
+      for (int guard = 0; guard < 200; ++guard) {
+        auto page = ExecuteQuery(q, index_, src_);
+        ASSERT_TRUE(page.ok());
+        EXPECT_LE(page->rows_examined, 6u);
+        partial_pages += page->partial;
+        for (const auto& e : page->events) seen.push_back(e.seq);
+        if (!page->next_after) break;
+        if (!page->partial) {
+          EXPECT_EQ(*page->next_after, page->events.back().seq);
+        }
+        q.after_seq = page->next_after;
+        for (int k = 0; k < 3; ++k) add(n++);  // concurrent writes between pages
+      }
+      // Oldest first reaches the appended events too; newest first covers the log as it
+      // was at the first page (later events have higher seqs, above its start).
+      std::vector<uint64_t> want;
+      const int upto = asc ? n : 37;
+      for (int i = 0; i < upto; ++i)
+        if (i % 5 == 0) want.push_back(i);
+      if (!asc) std::reverse(want.begin(), want.end());
+      EXPECT_EQ(seen, want) << "asc " << asc << " indexed " << indexed;
+      EXPECT_GT(partial_pages, 0);
+    }
+  }
+}
+
+TEST_F(ExecuteQueryTest, BudgetAlwaysMakesProgress) {
+  for (int i = 0; i < 12; ++i) Add("a:b", "user:x", "alice", kT0, "hay");
+  Seal();
+  Query q;
+  q.words = {"nomatch"};
+  q.budget.max_rows = 1;
+  q.budget.max_millis = 1;
+  uint64_t pages = 0;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto page = ExecuteQuery(q, index_, src_);
+    ASSERT_TRUE(page.ok());
+    ++pages;
+    EXPECT_EQ(page->rows_examined, 1u);
+    if (!page->next_after) break;
+    q.after_seq = page->next_after;
+  }
+  EXPECT_EQ(pages, 12u);  // one row per page, then the end
+}
+
+TEST_F(ExecuteQueryTest, BudgetCountsSegmentsWithoutCandidatesAsProgress) {
+  // 5 sealed segments, only the oldest holds the actor; reading a posting list takes longer
+  // than the whole time budget: each page reads one segment and the cursor moves by whole
+  // segments, down to the match.
+  for (int i = 0; i < 20; ++i) Add("a:b", "user:x", i == 1 ? "rare" : "common", kT0);
+  Add("a:b", "user:x", "common", kT0);  // seal all 5 full segments
+  Seal();
+  src_.postings_delay = std::chrono::milliseconds(3);
+  Query q;
+  q.actors = {"rare"};
+  q.budget.max_millis = 1;
+  std::vector<uint64_t> seen, cursors;
+  for (int guard = 0; guard < 50; ++guard) {
+    auto page = ExecuteQuery(q, index_, src_);
+    ASSERT_TRUE(page.ok());
+    for (const auto& e : page->events) seen.push_back(e.seq);
+    if (!page->next_after) break;
+    cursors.push_back(*page->next_after);
+    q.after_seq = page->next_after;
+  }
+  EXPECT_THAT(seen, ElementsAre(1));
+  EXPECT_THAT(cursors, ElementsAre(16, 12, 8, 4));
 }
 
 }  // namespace

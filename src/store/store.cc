@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -12,6 +13,8 @@ std::string_view KeyRoleName(KeyRole r) {
     case KeyRole::kWriter: return "writer";
     case KeyRole::kAuditor: return "auditor";
     case KeyRole::kAdmin: return "admin";
+    case KeyRole::kMetrics:
+      return "metrics";
   }
   return "writer";
 }
@@ -20,6 +23,7 @@ std::optional<KeyRole> ParseKeyRole(std::string_view s) {
   if (s == "writer") return KeyRole::kWriter;
   if (s == "auditor") return KeyRole::kAuditor;
   if (s == "admin") return KeyRole::kAdmin;
+  if (s == "metrics") return KeyRole::kMetrics;
   return std::nullopt;
 }
 
@@ -27,7 +31,9 @@ namespace {
 Status NoSharedSessions() { return Status::Unavailable("this store does not keep viewer sessions"); }
 }  // namespace
 
-Status Store::PutSession(std::string_view, const StoredSession&) { return NoSharedSessions(); }
+Status Store::PutSession(std::string_view, const StoredSession&, size_t) {
+  return NoSharedSessions();
+}
 Result<std::optional<StoredSession>> Store::GetSession(std::string_view) { return NoSharedSessions(); }
 Status Store::TouchSession(std::string_view, Micros) { return NoSharedSessions(); }
 Status Store::DeleteSession(std::string_view) { return NoSharedSessions(); }
@@ -59,6 +65,13 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kHistogramMillisBudget);
   uint64_t examined = 0;
   while (true) {
+    // Each page gets what is left of the chart's budget (and no more than the caller's own),
+    // so that one page of a query matching nothing cannot outrun it.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    q.budget.max_rows = kHistogramRowBudget - examined;
+    if (query.budget.max_rows != 0) q.budget.max_rows = std::min(q.budget.max_rows, query.budget.max_rows);
+    q.budget.max_millis = std::max<int64_t>(1, left.count());
+    if (query.budget.max_millis != 0) q.budget.max_millis = std::min(q.budget.max_millis, query.budget.max_millis);
     auto page = Query(q, access);
     if (!page.ok()) return page.status();
     examined += page->rows_examined;

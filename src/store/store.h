@@ -12,7 +12,8 @@
 // * Events carrying an idempotency key already stored are not stored again: their ack holds
 //   the original id and seq and `replayed = true`.
 // * Reads (Query, Get) see only durable events, never block the writer, and may run from any
-//   number of threads at once. Query paging is stable under concurrent appends.
+//   number of threads at once. Query paging is stable under concurrent appends. A query
+//   reads at most what its budget (Query::budget) allows, then answers a partial page.
 // * Drain() stops accepting appends, commits everything accepted, and returns.
 // All methods are thread-safe.
 #pragma once
@@ -43,11 +44,19 @@ using AppendCallback = std::function<void(Status, std::vector<Ack>)>;
 
 struct QueryPage {
   std::vector<Event> events;
-  std::optional<uint64_t> next_after;  // set when more matching events exist
-  uint64_t rows_examined = 0;          // candidate rows read, for plans and benchmarks
+  // Set when more matching events may exist: the next page continues strictly after this seq
+  // (in the query's order). Without `partial` it is the last event returned.
+  std::optional<uint64_t> next_after;
+  uint64_t rows_examined = 0;  // candidate rows read, for plans and benchmarks
+  // The query's budget (Query::budget) ran out before the page was full: `events` holds what
+  // was found so far (maybe nothing) and next_after the last position examined, so the next
+  // page resumes exactly where this scan stopped. Always makes progress: a partial page has
+  // examined at least one row or one posting-list segment.
+  bool partial = false;
 };
 
-enum class KeyRole { kWriter, kAuditor, kAdmin };
+// kMetrics: scrapes GET /metrics and nothing else.
+enum class KeyRole { kWriter, kAuditor, kAdmin, kMetrics };
 std::string_view KeyRoleName(KeyRole r);
 std::optional<KeyRole> ParseKeyRole(std::string_view s);
 
@@ -138,6 +147,7 @@ struct StoredSession {
   std::string csrf;
   Micros created = 0;
   Micros last_used = 0;
+  std::string owner;  // the key's hash or "viewer:<sub>": whose sessions are counted together
 };
 
 class Store {
@@ -172,6 +182,9 @@ class Store {
   virtual Status PutKey(const ApiKeyRecord& key) = 0;
   virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;
   virtual Status RevokeKey(std::string_view id, Micros when) = 0;
+  // Changes whenever another node (or another process) may have created or revoked a key,
+  // so that key caches reload at once. A store with one node answers a constant.
+  virtual uint64_t KeysGeneration() { return 0; }
 
   // Both work in bounded batches that interleave with ingest; both are idempotent.
   virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
@@ -196,7 +209,9 @@ class Store {
   // it everywhere. A store that does not share them (the embedded one: one node) answers false
   // and the viewer keeps its sessions in memory; the other calls then answer Unavailable.
   virtual bool SharesSessions() { return false; }
-  virtual Status PutSession(std::string_view id_hash, const StoredSession& s);
+  // With `max_per_owner` > 0, also drops the owner's oldest sessions beyond that many.
+  virtual Status PutSession(std::string_view id_hash, const StoredSession& s,
+                            size_t max_per_owner = 0);
   virtual Result<std::optional<StoredSession>> GetSession(std::string_view id_hash);
   virtual Status TouchSession(std::string_view id_hash, Micros last_used);
   virtual Status DeleteSession(std::string_view id_hash);

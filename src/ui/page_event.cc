@@ -87,7 +87,15 @@ std::string RenderEventPage(const EventPage& p) {
   }
 
   m += "<h2>Integrity</h2><dl class=\"fields\"><dt>Leaf hash</dt><dd><code>" + Base64Encode(e.leaf_hash) +
-       "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd><dt>Content</dt><dd>";
+       "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd>";
+  // The layers of leaf format 2 (SPEC §5): with them a reader recomputes the leaf hash from
+  // what it was shown. The salt only where the ip is shown (it would let guesses of the ip be
+  // tested against the personal-data hash).
+  m += "<dt>Body hash</dt><dd><code>" + Base64Encode(e.body_hash) + "</code></dd>";
+  if (!e.personal_hash.empty())
+    m += "<dt>Personal-data hash</dt><dd><code>" + Base64Encode(e.personal_hash) + "</code></dd>";
+  if (e.salt && !p.redact_network) m += "<dt>Salt</dt><dd><code>" + Base64Encode(*e.salt) + "</code></dd>";
+  m += "<dt>Content</dt><dd>";
   // What the recomputation covered (SPEC §5, leaf format 2).
   std::string covered;
   if (e.pruned) {
@@ -99,10 +107,15 @@ std::string RenderEventPage(const EventPage& p) {
   } else {
     covered = "every field shown, ip, user agent and location included";
   }
-  m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
-                      : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
-  AppendEscaped(covered, &m);
-  if (p.leaf_matches) m += " hash to the leaf hash";
+  if (!e.has_seq) {
+    // A shared log's node answered before the sequencer gave the event its seq and leaf.
+    m += "<span class=\"muted\">pending</span>: the leaf hash is computed when the log sequences the event";
+  } else {
+    m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
+                        : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
+    AppendEscaped(covered, &m);
+    if (p.leaf_matches) m += " hash to the leaf hash";
+  }
   m += "</dd><dt>Inclusion proof</dt><dd>";
   switch (p.proof) {
     case EventPage::Proof::kVerified:

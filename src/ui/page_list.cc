@@ -171,7 +171,20 @@ std::string RenderListPage(const ListPage& p) {
     }
     m += "</div>";
   }
-  if (p.rows.empty()) m += "<p class=\"no-events\">No events match.</p>";
+  if (p.partial) {
+    m += "<p class=\"partial\">";
+    m += p.rows.empty() ? "No events match so far: searched " : "Searched ";
+    m += std::to_string(p.searched);
+    m += " events so far";
+    if (!p.next_href.empty()) {
+      m += " — <a rel=\"next\" href=\"";
+      AppendEscaped(p.next_href, &m);
+      m += "\">continue</a>";
+    }
+    m += "</p>";
+  } else if (p.rows.empty()) {
+    m += "<p class=\"no-events\">No events match.</p>";
+  }
   m += RenderEventsTable(p.rows, p.table);
   if (!p.newest_href.empty() || !p.next_href.empty()) {
     m += "<nav class=\"pager\" aria-label=\"Pages\">";
@@ -183,7 +196,7 @@ std::string RenderListPage(const ListPage& p) {
     if (!p.next_href.empty()) {
       m += "<a rel=\"next\" href=\"";
       AppendEscaped(p.next_href, &m);
-      m += "\">Older events »</a>";
+      m += p.partial ? "\">Continue searching »</a>" : "\">Older events »</a>";
     }
     m += "</nav>";
   }

@@ -60,6 +60,10 @@ struct ListPage {
   std::vector<EventRow> rows;
   TableSpec table;
   std::string newest_href, next_href;  // paging, "" for none
+  // The search's budget ran out before the page was full (QueryPage::partial): the page says
+  // how many events it searched and offers next_href to continue.
+  bool partial = false;
+  uint64_t searched = 0;
 };
 std::string RenderListPage(const ListPage& page);
 

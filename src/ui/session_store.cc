@@ -16,9 +16,10 @@ SessionStore::SessionStore(Micros idle, size_t max_sessions, std::function<std::
   if (!random_) random_ = [](size_t n) { return RandomBytes(n); };
 }
 
-Result<std::string> SessionStore::Create(std::string credential, SessionKind kind, Micros now) {
+Result<std::string> SessionStore::Create(std::string credential, SessionKind kind, Micros now,
+                                         std::string owner) {
   std::string id = Base64UrlEncode(random_(32));
-  Session s{std::move(credential), kind, Base64UrlEncode(random_(32)), now, now};
+  Session s{std::move(credential), kind, Base64UrlEncode(random_(32)), now, now, std::move(owner)};
   if (shared_) {
     bool sweep = false;
     {
@@ -30,13 +31,20 @@ Result<std::string> SessionStore::Create(std::string credential, SessionKind kin
     }
     // A failed sweep is retried at the next one; the session itself must be stored.
     if (sweep) (void)shared_->DeleteIdleSessions(now - idle_);
-    StoredSession stored{s.credential, static_cast<int>(kind), s.csrf, now, now};
-    TRAIL_RETURN_IF_ERROR(shared_->PutSession(Sha256(id), stored));
+    StoredSession stored{s.credential, static_cast<int>(kind), s.csrf, now, now, s.owner};
+    TRAIL_RETURN_IF_ERROR(
+        shared_->PutSession(Sha256(id), stored, s.owner.empty() ? 0 : kMaxPerOwner));
     return id;
   }
   std::lock_guard<std::mutex> l(mu_);
   if (by_hash_.size() >= max_sessions_) EvictLocked(now);
-  by_hash_[Sha256(id)] = std::move(s);
+  const std::string key = Sha256(id);
+  if (!s.owner.empty()) {
+    auto& mine = by_owner_[s.owner];
+    while (mine.size() >= kMaxPerOwner) EraseLocked(by_hash_.find(mine.front()));
+    by_owner_[s.owner].push_back(key);
+  }
+  by_hash_[key] = std::move(s);
   return id;
 }
 
@@ -54,13 +62,13 @@ Result<std::optional<Session>> SessionStore::Find(std::string_view id, SessionKi
     }
     if (st.kind != static_cast<int>(kind)) return std::optional<Session>();
     if (now - st.last_used >= kTouchEvery) TRAIL_RETURN_IF_ERROR(shared_->TouchSession(key, now));
-    return std::optional<Session>(Session{st.credential, kind, st.csrf, st.created, now});
+    return std::optional<Session>(Session{st.credential, kind, st.csrf, st.created, now, st.owner});
   }
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_hash_.find(key);
   if (it == by_hash_.end()) return std::optional<Session>();
   if (now - it->second.last_used > idle_) {
-    by_hash_.erase(it);
+    EraseLocked(it);
     return std::optional<Session>();
   }
   if (it->second.kind != kind) return std::optional<Session>();
@@ -72,7 +80,7 @@ Status SessionStore::Remove(std::string_view id) {
   const std::string key = Sha256(id);
   if (shared_) return shared_->DeleteSession(key);
   std::lock_guard<std::mutex> l(mu_);
-  by_hash_.erase(key);
+  if (auto it = by_hash_.find(key); it != by_hash_.end()) EraseLocked(it);
   return Status::Ok();
 }
 
@@ -84,13 +92,28 @@ size_t SessionStore::size() {
 // Drops the idle sessions, then, if still full, the least recently used one.
 void SessionStore::EvictLocked(Micros now) {
   for (auto it = by_hash_.begin(); it != by_hash_.end();) {
-    it = now - it->second.last_used > idle_ ? by_hash_.erase(it) : std::next(it);
+    auto next = std::next(it);
+    if (now - it->second.last_used > idle_) EraseLocked(it);
+    it = next;
   }
   if (by_hash_.size() < max_sessions_) return;
   auto oldest = std::min_element(by_hash_.begin(), by_hash_.end(), [](const auto& a, const auto& b) {
     return a.second.last_used < b.second.last_used;
   });
-  by_hash_.erase(oldest);
+  EraseLocked(oldest);
+}
+
+void SessionStore::EraseLocked(std::unordered_map<std::string, Session>::iterator it) {
+  if (it == by_hash_.end()) return;
+  if (!it->second.owner.empty()) {
+    auto o = by_owner_.find(it->second.owner);
+    if (o != by_owner_.end()) {
+      auto& keys = o->second;
+      keys.erase(std::remove(keys.begin(), keys.end(), it->first), keys.end());
+      if (keys.empty()) by_owner_.erase(o);
+    }
+  }
+  by_hash_.erase(it);
 }
 
 std::string_view CookieValue(std::string_view header, std::string_view name) {

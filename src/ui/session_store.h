@@ -12,10 +12,16 @@
 // node behind a load balancer and a sign-out on one ends it on all; the last use is written
 // back at most once a minute, and idle sessions are swept at most every ten minutes.
 // Otherwise (the embedded store: one node) in this process's memory, bounded (the least
-// recently used goes first), and a restart signs everyone out. Thread-safe.
+// recently used goes first), and a restart signs everyone out.
+//
+// Each session has an owner (the key's hash, or "viewer:<sub>"), and an owner holds at most
+// kMaxPerOwner sessions in either place: a new one evicts that owner's oldest. An embedding
+// host trades a fresh token at every page view, so without this one viewer reloading a page
+// would grow the table without bound. Thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -40,12 +46,14 @@ struct Session {
   std::string csrf;  // random, compared in constant time by the sign-out form's handler
   Micros created = 0;
   Micros last_used = 0;
+  std::string owner;
 };
 
 class SessionStore {
  public:
   static constexpr Micros kDefaultIdle = 12LL * 3600 * 1000000;
   static constexpr size_t kDefaultMaxSessions = 20000;
+  static constexpr size_t kMaxPerOwner = 16;
 
   static constexpr Micros kTouchEvery = 60LL * 1000000;
   static constexpr Micros kSweepEvery = 600LL * 1000000;
@@ -54,8 +62,10 @@ class SessionStore {
   explicit SessionStore(Micros idle = kDefaultIdle, size_t max_sessions = kDefaultMaxSessions,
                         std::function<std::string(size_t)> random = nullptr, Store* shared = nullptr);
 
-  // Opens a session; returns its id (43 characters of base64url).
-  Result<std::string> Create(std::string credential, SessionKind kind, Micros now);
+  // Opens a session for `owner` (evicting its oldest beyond kMaxPerOwner; "" = no owner, no
+  // cap); returns its id (43 characters of base64url).
+  Result<std::string> Create(std::string credential, SessionKind kind, Micros now,
+                             std::string owner = {});
   // The live session of that id and kind, its idle deadline pushed back; nullopt otherwise.
   // Errors only when the shared store cannot be reached (Unavailable).
   Result<std::optional<Session>> Find(std::string_view id, SessionKind kind, Micros now);
@@ -65,6 +75,8 @@ class SessionStore {
 
  private:
   void EvictLocked(Micros now);
+  // Erases one session, and it from its owner's list.
+  void EraseLocked(std::unordered_map<std::string, Session>::iterator it);
 
   const Micros idle_;
   const size_t max_sessions_;
@@ -72,6 +84,8 @@ class SessionStore {
   Store* const shared_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> by_hash_;  // SHA-256(id) -> session
+  std::unordered_map<std::string, std::deque<std::string>>
+      by_owner_;                                      // owner -> its keys, oldest first
   Micros swept_at_ = 0;                               // shared: the last sweep of idle sessions
 };
 

@@ -21,6 +21,28 @@ std::optional<Session> Find(SessionStore& s, std::string_view id, SessionKind ki
   return found.ok() ? *found : std::nullopt;
 }
 
+TEST(SessionStore, AnOwnerKeepsItsNewestSessionsOnly) {
+  SessionStore s;
+  std::vector<std::string> alice;
+  for (int i = 0; i < 40; ++i) {
+    auto id = s.Create("token-" + std::to_string(i), SessionKind::kEmbed, i, "viewer:alice");
+    ASSERT_TRUE(id.ok());
+    alice.push_back(*id);
+  }
+  std::string bob = *s.Create("token-b", SessionKind::kEmbed, 50, "viewer:bob");
+  EXPECT_EQ(s.size(), SessionStore::kMaxPerOwner + 1);
+  for (size_t i = 0; i < alice.size(); ++i)
+    EXPECT_EQ(Find(s, alice[i], SessionKind::kEmbed, 60).has_value(),
+              i + SessionStore::kMaxPerOwner >= alice.size())
+        << i;
+  EXPECT_TRUE(Find(s, bob, SessionKind::kEmbed, 60));
+  // Removing and expiring keep the owner's list right: new sessions still evict the oldest.
+  ASSERT_TRUE(s.Remove(alice.back()).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(s.Create("t", SessionKind::kEmbed, 70, "viewer:alice").ok());
+  EXPECT_EQ(s.size(), SessionStore::kMaxPerOwner + 1);
+}
+
 TEST(SessionStore, IdsAreRandomAndCarryNothing) {
   SessionStore s;
   std::set<std::string> ids;

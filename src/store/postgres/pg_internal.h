@@ -25,6 +25,9 @@ inline constexpr int64_t kRetentionLock = 0x747261696c000003;
 // NOTIFY channels: a node committed pending rows; the sequencer committed "<end> <cp size>".
 inline constexpr const char* kPendingChannel = "trail_pending";
 inline constexpr const char* kSequencedChannel = "trail_sequenced";
+// Notified (payload: the key id) when a key is created or revoked: every node's key cache
+// reloads at once, so a revoked key stops working everywhere, open streams included.
+inline constexpr const char* kKeysChannel = "trail_keys";
 
 inline constexpr const char* kEventColumns =
     "seq, id::text, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "

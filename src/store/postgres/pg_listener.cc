@@ -4,7 +4,9 @@
 // notification carries "<end> <checkpoint size> <last arrival>": the readable end advances at once
 // (waking live tails) and a newer checkpoint is fetched from `meta`. Every 500 ms it also asks the
 // database directly, so a lost notification (a reconnect) costs at most that, and the answer
-// doubles as the health probe behind Healthy() and /readyz.
+// doubles as the health probe behind Healthy() and /readyz. It also LISTENs on the keys
+// channel: a key created or revoked on any node bumps KeysGeneration(), and every KeyRing
+// reloads before its next answer (a reconnect bumps it too, since a notice may be lost).
 //
 // Read-your-writes: the writer records the highest `arrival` it acknowledged; a query first
 // waits (bounded) until no pending row at or below it remains, i.e. until the sequencer has
@@ -103,6 +105,7 @@ void PostgresStore::ListenerLoop() {
       }
       auto r = PgConn::Connect(p);
       Status s = r.ok() ? (*r)->Exec(std::string("LISTEN ") + pg::kSequencedChannel) : r.status();
+      if (s.ok()) s = (*r)->Exec(std::string("LISTEN ") + pg::kKeysChannel);
       if (!s.ok()) {
         backoff.Failed();
         db_ok_ = false;
@@ -115,9 +118,14 @@ void PostgresStore::ListenerLoop() {
       backoff.Succeeded();
       c = std::move(r.value());
       last_refresh = {};
+      keys_generation_++;  // a key notification may have been missed while disconnected
     }
     bool refresh = Clock::now() - last_refresh >= std::chrono::milliseconds(500);
-    Status s = c->DrainNotifications([&](std::string_view, std::string_view payload) {
+    Status s = c->DrainNotifications([&](std::string_view channel, std::string_view payload) {
+      if (channel == pg::kKeysChannel) {
+        keys_generation_++;
+        return;
+      }
       uint64_t end = 0, cp = 0;
       const char* p = payload.data();
       const char* e = p + payload.size();

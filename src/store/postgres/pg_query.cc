@@ -4,8 +4,14 @@
 // indexes — (subject, seq), (actor, seq), (ip, seq), (tag, seq) with tag prefixes as bytewise
 // ranges, recorded_at — ordered by seq from the cursor on, `LIMIT` one more than the page.
 // Terms SQL does not express (description words, the viewer's per-type rule) are checked on
-// each row with EventMatches and AccessFilter, fetching further batches until the page is full.
+// each row with QueryMatcher and AccessFilter, fetching further batches until the page is full.
 // Paging is by seq, as on SQLite: later events get higher seqs, so no page repeats or skips.
+//
+// Bounded cost: each statement reads one window of seqs (kFirstWindow of them, doubling while
+// windows come back short, up to kMaxWindow), so that what PostgreSQL filters itself
+// (negations, pruned rows, visibility keys) is bounded per statement too; between statements
+// and rows the query's budget is checked, and once it runs out the page so far is answered as
+// partial with next_after at the last position covered (QueryPage).
 #include "core/uuid7.h"
 #include "store/postgres/pg_internal.h"
 #include "store/query_executor.h"
@@ -106,10 +112,10 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
   if (q.until) w.Add("recorded_at < " + w.Param(Num(*q.until)));
   if (!q.include_pruned) w.Add("NOT pruned");
   if (access && !access->any_of_keys.empty()) w.Add(AccessCond(access->any_of_keys, &w));
-  // The cursor is the last parameter; it moves on with every batch.
-  std::optional<int64_t> cursor;
-  if (q.after_seq) cursor = static_cast<int64_t>(*q.after_seq);
-  w.Add(std::string("seq ") + (q.ascending ? "> " : "< ") + w.Param(""));
+  // The window [lo, hi) of seqs is the last two parameters; they move on with every batch.
+  w.Add("seq >= " + w.Param(""));
+  w.Add("seq < " + w.Param(""));
+  const size_t lo_param = w.params().size() - 2, hi_param = w.params().size() - 1;
 
   const bool residual = !q.words.empty() || !q.not_words.empty() || (access && access->allows);
   const size_t need = static_cast<size_t>(q.limit) + 1;
@@ -118,26 +124,68 @@ Result<QueryPage> PostgresStore::Query(const trail::Query& q, const AccessFilter
   const std::string sql = std::string("SELECT ") + pg::kEventColumns + " FROM events WHERE " +
                           w.Sql() + " ORDER BY seq " + (q.ascending ? "ASC" : "DESC") + " LIMIT " +
                           std::to_string(batch);
+
+  // Where the log ends, for the first window of a newest-first query and the last of an
+  // oldest-first one (later appends land above it: the open-ended window still reads them).
+  int64_t end = 0;
+  if (q.ascending || !q.after_seq) {
+    auto r = c.Prepared("events_end", "SELECT coalesce(max(seq) + 1, 0) FROM events", {});
+    if (!r.ok()) return r.status();
+    end = r->Int(0, 0);
+  }
+  constexpr int64_t kFirstWindow = 4096, kMaxWindow = int64_t{1} << 18, kOpen = INT64_MAX;
+  int64_t window = kFirstWindow;
+  // `covered`: everything up to it, in the query's order, has been examined (a cursor value).
+  std::optional<int64_t> covered;
+  if (q.after_seq) covered = static_cast<int64_t>(*q.after_seq);
+  const QueryMatcher matcher(q);
+  const BudgetMeter meter(q.budget);
+  bool progressed = false, stopped = false, done = false;
   QueryPage page;
-  while (page.events.size() < need) {
-    w.params().back() = Num(cursor ? *cursor : (q.ascending ? int64_t{-1} : INT64_MAX));
+  while (page.events.size() < need && !done) {
+    if ((stopped = meter.Spent(page.rows_examined, progressed))) break;
+    int64_t lo, hi;
+    if (q.ascending) {
+      lo = covered ? *covered + 1 : 0;
+      hi = lo >= end - window ? kOpen : lo + window;
+    } else {
+      hi = covered ? *covered : kOpen;
+      lo = std::max<int64_t>(0, (covered ? *covered : end) - window);
+    }
+    w.params()[lo_param] = Num(lo);
+    w.params()[hi_param] = Num(hi);
     auto r = c.Query(sql, w.params());
     if (!r.ok()) return r.status();
-    for (int row = 0; row < r->rows() && page.events.size() < need; ++row) {
+    int row = 0;
+    for (; row < r->rows() && page.events.size() < need; ++row) {
+      if ((stopped = meter.Spent(page.rows_examined, progressed))) break;
       Event e;
       pg::ReadEvent(*r, row, &e);
       if (types) e.description = DescribeEvent(*types, e);
-      cursor = static_cast<int64_t>(e.seq);
+      covered = static_cast<int64_t>(e.seq);
+      progressed = true;
       ++page.rows_examined;
-      if (!EventMatches(q, e)) continue;
+      if (!matcher.Matches(e)) continue;
       if (access && access->allows && !access->allows(e)) continue;
       page.events.push_back(std::move(e));
     }
-    if (static_cast<size_t>(r->rows()) < batch) break;
+    if (stopped) break;
+    if (static_cast<size_t>(r->rows()) == batch) continue;  // more in this window
+    // The window is exhausted (or the page full at its last row): move past it.
+    progressed = true;
+    if (q.ascending ? hi == kOpen : lo == 0) {
+      done = true;
+    } else {
+      covered = q.ascending ? hi - 1 : lo;
+      window = std::min(window * 2, kMaxWindow);
+    }
   }
   if (page.events.size() > static_cast<size_t>(q.limit)) {
     page.events.resize(q.limit);
     page.next_after = page.events.back().seq;
+  } else if (stopped) {
+    page.partial = true;
+    page.next_after = static_cast<uint64_t>(*covered);
   }
   return page;
 }
@@ -185,12 +233,13 @@ Status PostgresStore::PutKey(const ApiKeyRecord& key) {
   if (!lease.ok()) return lease.status();
   // Nodes of one deployment share admin.key and each registers it at start: a key whose
   // hash is already stored is already registered, which is what the caller wants.
-  auto r = (*lease)->Prepared(
-      "put_key",
-      "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES($1, $2, $3, $4::bytea, $5) "
-      "ON CONFLICT DO NOTHING",
-      {key.id, key.name, std::string(KeyRoleName(key.role)), pg::ByteaHex(key.hash),
-       Num(key.created_at)});
+  auto r = (*lease)->Prepared("put_key",
+                              "WITH k AS (INSERT INTO api_keys(id, name, role, hash, created_at) "
+                              "VALUES($1, $2, $3, $4::bytea, $5) "
+                              "ON CONFLICT DO NOTHING RETURNING id) SELECT pg_notify('" +
+                                  std::string(pg::kKeysChannel) + "', id) FROM k",
+                              {key.id, key.name, std::string(KeyRoleName(key.role)),
+                               pg::ByteaHex(key.hash), Num(key.created_at)});
   return r.status();
 }
 
@@ -219,10 +268,12 @@ Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
 Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared(
-      "revoke_key",
-      "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
-      {Num(when), std::string(id)});
+  auto r = (*lease)->Prepared("revoke_key",
+                              "WITH k AS (UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND "
+                              "revoked_at IS NULL RETURNING id) "
+                              "SELECT id, pg_notify('" +
+                                  std::string(pg::kKeysChannel) + "', id) FROM k",
+                              {Num(when), std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return Status::NotFound("no active key " + std::string(id));
   return Status::Ok();
@@ -230,15 +281,24 @@ Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
 
 // Web-viewer sessions (store.h). One indexed statement each; the viewer reads a session on
 // every page it serves and touches it at most once a minute.
-Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s) {
+Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s,
+                                 size_t max_per_owner) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
+  // One statement: the DELETE sees the table as it was before the INSERT, so it keeps the
+  // owner's newest max_per_owner - 1 and the new one makes max_per_owner. Two nodes creating
+  // at once may leave one extra until the owner's next sign-in.
+  const int64_t keep = max_per_owner == 0 ? INT64_MAX : static_cast<int64_t>(max_per_owner) - 1;
   return (*lease)
       ->Prepared("put_session",
-                 "INSERT INTO viewer_sessions(id_hash, credential, kind, csrf, created_at, last_used) "
-                 "VALUES($1::bytea, $2, $3, $4, $5, $6)",
-                 {pg::ByteaHex(id_hash), s.credential, Num(static_cast<int64_t>(s.kind)), s.csrf, Num(s.created),
-                  Num(s.last_used)})
+                 "WITH ins AS (INSERT INTO viewer_sessions(id_hash, credential, kind, csrf, "
+                 "created_at, last_used, owner) "
+                 "VALUES($1::bytea, $2, $3, $4, $5, $6, $7) RETURNING 1) "
+                 "DELETE FROM viewer_sessions WHERE $7 <> '' AND id_hash IN (SELECT id_hash FROM "
+                 "viewer_sessions "
+                 "WHERE owner = $7 ORDER BY created_at DESC, id_hash OFFSET $8)",
+                 {pg::ByteaHex(id_hash), s.credential, Num(static_cast<int64_t>(s.kind)), s.csrf,
+                  Num(s.created), Num(s.last_used), s.owner, Num(keep)})
       .status();
 }
 

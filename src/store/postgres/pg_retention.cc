@@ -159,7 +159,7 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
       if (req.dry_run) {
         auto r = c.Prepared(
             "gc_scrub_scan",
-            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND NOT scrubbed",
+            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND salt IS NOT NULL",
             {Num(lo), Num(hi)});
         if (!r.ok()) return r.status();
         for (int i = 0; i < r->rows(); ++i) {
@@ -174,7 +174,7 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
             "gc_scrub",
             // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
             "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = true "
-            "WHERE seq >= $1 AND seq < $2 AND NOT pruned AND NOT scrubbed",
+            "WHERE seq >= $1 AND seq < $2 AND NOT pruned AND salt IS NOT NULL",
             {Num(lo), Num(hi)});
         Status s = r.status();
         if (s.ok()) s = SetMark(c, "gc:scrub", hi);

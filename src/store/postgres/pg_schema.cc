@@ -146,6 +146,12 @@ DROP TRIGGER events_leaf_fixed ON events;
 CREATE TRIGGER events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, body_hash, leaf_hash ON events
   FOR EACH ROW EXECUTE FUNCTION trail_events_guard();
 )sql"},
+    {4, "viewer sessions: owner, at most a few per owner", R"sql(
+-- Whose session it is (the key's hash, or 'viewer:<sub>'): PutSession keeps an owner's newest
+-- few and drops the rest, so trading tokens for cookies cannot grow the table without bound.
+ALTER TABLE viewer_sessions ADD COLUMN owner text NOT NULL DEFAULT '';
+CREATE INDEX viewer_sessions_owner ON viewer_sessions(owner, created_at);
+)sql"},
 };
 
 }  // namespace

@@ -95,6 +95,7 @@ class PostgresStore final : public Store {
   Status PutKey(const ApiKeyRecord& key) override;
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
+  uint64_t KeysGeneration() override { return keys_generation_.load(); }
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
   Result<RedactResult> Redact(const RedactRequest& r) override;
   std::optional<SignedCheckpoint> LatestCheckpoint() override;
@@ -103,7 +104,8 @@ class PostgresStore final : public Store {
   uint64_t WaitForEvents(uint64_t end, int timeout_ms) override;
   uint64_t ReadableEnd() override;
   bool SharesSessions() override { return true; }
-  Status PutSession(std::string_view id_hash, const StoredSession& s) override;
+  Status PutSession(std::string_view id_hash, const StoredSession& s,
+                    size_t max_per_owner = 0) override;
   Result<std::optional<StoredSession>> GetSession(std::string_view id_hash) override;
   Status TouchSession(std::string_view id_hash, Micros last_used) override;
   Status DeleteSession(std::string_view id_hash) override;
@@ -190,6 +192,7 @@ class PostgresStore final : public Store {
   std::atomic<bool> listener_stop_{false};
   std::atomic<bool> db_ok_{true};
   std::atomic<uint64_t> readable_end_{0};
+  std::atomic<uint64_t> keys_generation_{0};   // bumped by kKeysChannel and by every reconnect
   std::atomic<int64_t> acked_arrival_{0};      // highest arrival this node acknowledged
   std::atomic<int64_t> caught_up_arrival_{0};  // every arrival up to here is sequenced
   std::atomic<int64_t> sequenced_arrival_{0};  // the sequencer's progress (approximate)

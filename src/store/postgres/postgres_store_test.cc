@@ -451,6 +451,15 @@ TEST_F(PostgresStoreTest, RetentionPrunesScrubsAndRedacts) {
   EXPECT_TRUE(all[0].pruned);
   EXPECT_FALSE(all[0].subject);
   EXPECT_EQ(all[0].leaf_hash.size(), 32u);  // the tree still verifies
+  // SPEC §7: no table (pending, caches, counters…) keeps the pruned subject or the scrubbed ip
+  // (alice is still the actor of the live releases).
+  for (const std::string needle : {"user:alice", "user:bob", "203.0.113.7"})
+    EXPECT_EQ(Sql(url_, "SELECT string_agg(relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE relkind = 'r' AND nspname = current_schema() AND (xpath('/row/n/"
+                        "text()', query_to_xml(format('SELECT count(*) AS n FROM %I t WHERE t::text LIKE %L', "
+                        "relname, '%" + needle + "%'), false, true, '')))[1]::text::int > 0"),
+              "")
+        << "tables still holding " << needle;
 
   ASSERT_TRUE(store_->AppendSync({Login("mallory"), Login("mallory")}).ok());
   RedactRequest r;
@@ -553,6 +562,25 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableAndNothingAcknowledged
   EXPECT_EQ(all[1].actor, "after");
 }
 
+// SPEC §5: a database that holds events of leaf format 1 (before migration 3) is refused by
+// name, never migrated into a mix of formats.
+TEST_F(PostgresStoreTest, ADatabaseInLeafFormat1IsRefusedByName) {
+  ASSERT_TRUE(store_->AppendSync({Login("a")}).ok());
+  ASSERT_TRUE(store_->WaitSequenced(10000));
+  store_->Drain();
+  store_.reset();
+  // As a format-1 database looks to the migrations: events, and migration 3 not applied.
+  Sql(url_, "DELETE FROM schema_version WHERE version = 3");
+  PostgresOptions o;
+  o.url = url_;
+  o.signer = &*signer_;
+  o.origin = "test.example/log";
+  o.log = [](const std::string&) {};
+  auto r = PostgresStore::Open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("leaf format 1"), std::string::npos) << r.status().ToString();
+}
+
 TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
   const std::string migrations = std::to_string(pg::SchemaVersion());
   EXPECT_EQ(migrations, "3");
@@ -590,10 +618,10 @@ TEST_F(PostgresStoreTest, ViewerSessionsAreSharedByNodes) {
   ASSERT_TRUE(second);
   EXPECT_TRUE(store_->SharesSessions());
   const std::string a(32, 'a'), b(32, 'b');
-  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100};
+  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100, "key:00ff"};
   ASSERT_TRUE(store_->PutSession(a, s).ok());
   EXPECT_FALSE(store_->PutSession(a, s).ok());  // ids are unique
-  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200}).ok());
+  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
   // The other node finds it, touches it, and the first sees the touch.
   auto got = second->GetSession(a);
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();

@@ -1,5 +1,8 @@
 #include "store/sqlite/db.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace trail::sqlite {
 
 Db::~Db() {
@@ -20,6 +23,13 @@ Status Db::Error(int rc, std::string_view what) const {
 Status Db::Open(const std::string& path, bool readonly) {
   int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
+  // A new database holds personal data: create it 0600 ourselves (SQLite would make it 0644
+  // less the umask, wherever --store points). SQLite gives its -wal and -shm files the mode
+  // of the database file. An empty file is an empty database.
+  if (!readonly && !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "open " + path);
   sqlite3_extended_result_codes(db_, 1);

@@ -152,6 +152,24 @@ TEST_F(SqliteHistogramTest, SubjectsAndViewersAreCountedFromTheRows) {
   EXPECT_EQ(r.value(), users);
 }
 
+// The chart pages through budgeted queries (Query::budget): a page that stops early is
+// partial and the count goes on from where it stopped, neither losing nor repeating events.
+TEST_F(SqliteHistogramTest, CountsAcrossPartialPages) {
+  Seed();
+  Query q;
+  q.actors.push_back("bo");
+  auto whole = store_->CountByTime(q, nullptr, kDay, 100);
+  ASSERT_TRUE(whole.ok());
+  q.budget.max_rows = 1;  // every page examines one row
+  auto sliced = store_->CountByTime(q, nullptr, kDay, 100);
+  ASSERT_TRUE(sliced.ok());
+  EXPECT_EQ(sliced.value(), whole.value());
+  q.words.push_back("nomatch");
+  auto none = store_->CountByTime(q, nullptr, kDay, 100);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(SqliteHistogramTest, PrunedAndRedactedEventsLeaveTheChart) {
   Seed();
   GcRequest gc;

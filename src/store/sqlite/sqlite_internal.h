@@ -52,7 +52,7 @@ struct SqliteStore::Writer {
   // Retention statements, prepared on first use by the writer thread.
   bool gc_ready = false;
   sqlite::Stmt prune, prune_range, prune_subject, prune_actor, is_live, scrub_scan, scrub, meta_set,
-      delete_key, delete_ip_keys, vacuum, get_posting, set_posting, drop_posting;
+      delete_key, delete_ip_keys, vacuum, get_posting, set_posting, drop_posting, range_keys;
   sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag, count_hour,
       uncount_hour, insert_posting, insert_segment, insert_node, put_meta, archive_checkpoint;
 };

@@ -39,6 +39,8 @@ constexpr std::string_view kPruneReturning = " RETURNING recorded_at, tag";
 
 // Hour x tag prefix -> events that left it, applied to hour_counts once per batch.
 using HourDelta = std::map<std::pair<int64_t, std::string>, int64_t>;
+// Posting key -> seqs of the events a batch takes out of it (subject, actor, ip: personal).
+using KeySeqs = std::map<std::string, std::vector<uint64_t>>;
 
 }  // namespace
 
@@ -59,8 +61,10 @@ struct SqliteStoreGcAccess {
     TRAIL_RETURN_IF_ERROR(w.get_posting.Prepare(w.db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(w.range_keys.Prepare(
+        w.db, "SELECT subject, actor, ip, seq FROM events WHERE seq >= ? AND seq <= ? AND tag = ? AND pruned = 0"));
     TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
-        w.db, "SELECT seq, tag FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND scrubbed = 0"));
+        w.db, "SELECT seq, tag, ip FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND salt IS NOT NULL"));
     // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
     TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(
         w.db, "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = 1 WHERE seq = ?"));
@@ -153,6 +157,15 @@ struct SqliteStoreGcAccess {
     }
     return Status::Ok();
   }
+  // Removes every collected (key, seqs) from the sealed posting rows, in the open transaction.
+  static Status RemoveAllSealed(SqliteStore::Writer& w, const PostingIndex& index, KeySeqs* keys) {
+    for (auto& [k, ks] : *keys) {
+      std::sort(ks.begin(), ks.end());
+      ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+      TRAIL_RETURN_IF_ERROR(RemoveSealedPostings(w, index, k, ks));
+    }
+    return Status::Ok();
+  }
   static Status SetMeta(SqliteStore::Writer& w, const std::string& key, uint64_t value) {
     w.meta_set.Bind(1, key);
     w.meta_set.Bind(2, std::to_string(value));
@@ -236,9 +249,23 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
     TRAIL_RETURN_IF_ERROR(w.begin.Run());
     Status s;
     HourDelta delta;
+    // Retention (not erasure, whose Redact does this itself at its end) takes the pruned
+    // events out of their subject, actor and ip postings, as SPEC §7 says: a pruned user's
+    // name or address must not stay behind in the index.
+    const bool gc = !subject && !actor;
+    KeySeqs gone;
     if (tag && !seqs.empty() && seqs.back() - seqs.front() < kDenseSpan * seqs.size()) {
       // The seqs of one type, densely packed: one statement scans their seq range (every
       // event of that type in it is past the cutoff), instead of a lookup per event.
+      if (gc) {
+        sqlite::Stmt& k = w.range_keys;
+        k.Bind(1, static_cast<int64_t>(seqs.front()));
+        k.Bind(2, static_cast<int64_t>(seqs.back()));
+        k.BindStatic(3, *tag);
+        while (k.Step(&s)) Gc::CollectKeys(k, nullptr, nullptr, static_cast<uint64_t>(k.Int(3)), &gone);
+        k.Reset();
+        if (!s.ok()) return Gc::Finish(w, s);
+      }
       sqlite::Stmt& st = w.prune_range;
       st.Bind(1, static_cast<int64_t>(seqs.front()));
       st.Bind(2, static_cast<int64_t>(seqs.back()));
@@ -251,6 +278,12 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
     } else {
       sqlite::Stmt& st = subject ? w.prune_subject : actor ? w.prune_actor : w.prune;
       for (uint64_t seq : seqs) {
+        if (gc) {
+          w.is_live.Bind(1, static_cast<int64_t>(seq));
+          if (w.is_live.Step(&s)) Gc::CollectKeys(w.is_live, nullptr, nullptr, seq, &gone);
+          w.is_live.Reset();
+          if (!s.ok()) break;
+        }
         st.Bind(1, static_cast<int64_t>(seq));
         if (subject) st.BindStatic(2, *subject);
         if (actor) st.BindStatic(2, *actor);
@@ -263,10 +296,24 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
       }
     }
     if (s.ok()) s = Gc::ApplyHourDelta(w, delta);
+    if (s.ok()) s = Gc::RemoveAllSealed(w, index_, &gone);
     TRAIL_RETURN_IF_ERROR(Gc::Finish(w, s));
+    ForgetInMemory(gone);
     *count += n;
     return Status::Ok();
   });
+}
+
+// Writer: takes committed removals out of the open segments' lists too. A seal in progress
+// holds pointers into the segment it writes: when that segment changes, the seal restarts
+// (rows already written were corrected in the database by RemoveSealedPostings).
+void SqliteStore::ForgetInMemory(const std::map<std::string, std::vector<uint64_t>>& gone) {
+  bool touches_seal = false;
+  for (const auto& [k, ks] : gone) {
+    for (uint64_t q : ks) touches_seal |= seal_ && index_.SegmentOf(q) == seal_->seg;
+    if (!ks.empty() && index_.SegmentOf(ks.back()) >= index_.first_open_segment()) index_.RemoveSeqs(k, ks);
+  }
+  if (touches_seal) seal_.reset();
 }
 
 // Every seq in [lo, hi) listed under `key`, from sealed segments and the open ones.
@@ -327,7 +374,10 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
   };
 
   // 1. Prune each type past its retention, from its watermark on, through its tag postings.
-  for (const auto& [tag, cut] : cutoff) {
+  for (const auto& rule_cut : cutoff) {
+    // Named copies, not structured bindings: lambdas below capture them (clang 14, fuzz/).
+    const std::string& tag = rule_cut.first;
+    const uint64_t cut = rule_cut.second;
     const std::string mark_key = "gc:prune:" + tag;
     uint64_t from = marks.count(mark_key) ? marks[mark_key] : 0;
     if (cut <= from) continue;
@@ -358,12 +408,16 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
         w.scrub_scan.Bind(1, static_cast<int64_t>(lo));
         w.scrub_scan.Bind(2, static_cast<int64_t>(hi));
         Status s;
+        KeySeqs gone;  // the ip keys of the scrubbed events: personal data too (SPEC §7)
         while (w.scrub_scan.Step(&s)) {
           uint64_t seq = static_cast<uint64_t>(w.scrub_scan.Int(0));
           auto c = cutoff.find(std::string(w.scrub_scan.Text(1)));
           // A dry run must not count as scrubbed what this run would prune.
           if (req.dry_run && c != cutoff.end() && seq < c->second) continue;
           todo.push_back(seq);
+          // Segments wholly before the line lose all their ip keys at the end (below).
+          if (!w.scrub_scan.IsNull(2) && index_.SegmentOf(seq) >= index_.SegmentOf(scrub_end))
+            gone[IpKey(w.scrub_scan.Text(2))].push_back(seq);
         }
         w.scrub_scan.Reset();
         TRAIL_RETURN_IF_ERROR(s);
@@ -378,6 +432,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           if (!s.ok()) break;
         }
         if (s.ok()) s = Gc::SetMeta(w, "gc:scrub", hi);
+        if (s.ok()) s = Gc::RemoveAllSealed(w, index_, &gone);
         // Posting keys of IP addresses are personal data too: drop those of segments that
         // lie wholly before the scrub line.
         if (s.ok() && hi == scrub_end) {
@@ -385,6 +440,7 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
           s = w.delete_ip_keys.Run();
         }
         TRAIL_RETURN_IF_ERROR(Gc::Finish(w, s));
+        ForgetInMemory(gone);
         result.scrubbed += todo.size();
         return Status::Ok();
       }));

@@ -312,6 +312,81 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
 }
 
 
+// Rows of the postings table under `key`, whatever they hold.
+int KeyRows(const std::string& db_path, const std::string& key) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM postings WHERE key = ?", -1, &st, nullptr), SQLITE_OK);
+  sqlite3_bind_blob(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+// Regression test (SPEC §7): retention pruned the rows but left the pruned events' subject,
+// actor and ip posting entries (sealed rows and open segments), so a user whose every event
+// had aged out was still named in the index — only redaction cleaned them.
+TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
+  const std::string alice_ip = "198.51.100.7";
+  std::set<uint64_t> bob_on_shared_ip, bob;
+  for (int i = 0; i < 40; ++i) {  // 16 events per segment: two sealed segments and an open one
+    if (i % 4 == 0) {
+      Record(kT0 + i, "account:login:success", "user:alice", "alice", alice_ip);
+    } else {
+      // Kept forever: the same ip stays posted for these.
+      uint64_t s = Record(kT0 + i, "project:create", "project:p", "bob", i % 4 == 1 ? alice_ip : "203.0.113.9");
+      bob.insert(s);
+      if (i % 4 == 1) bob_on_shared_ip.insert(s);
+    }
+  }
+  const std::string db = (dir_ / "trail.db").string();
+  ASSERT_FALSE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
+  EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 10u);
+  for (const std::string& key : {SubjectKey("user:alice"), ActorKey("alice")}) {
+    EXPECT_TRUE(PostedSeqs(*store_, db, key).empty()) << key << " stayed posted";
+    EXPECT_EQ(KeyRows(db, key), 0) << key << " stayed in the postings table";
+  }
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip) << "the pruned events' ip stayed posted";
+  EXPECT_EQ(PostedSeqs(*store_, db, ActorKey("bob")), bob);
+  EXPECT_EQ(PostedSeqs(*store_, db, TagKey("account:login:success")).size(), 10u) << "tags are not personal";
+  Open();  // open segments are rebuilt from the rows: the same picture
+  EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
+  EXPECT_EQ(KeyRows(db, SubjectKey("user:alice")), 0);
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip);
+  // Pruning by sparse seqs (one lookup per event) cleans up the same way.
+  std::set<uint64_t> carol;
+  for (int i = 0; i < 20; ++i) {
+    uint64_t s = Record(kT0 + 100 + i, i % 10 == 0 ? "account:login:success" : "project:create",
+                        i % 10 == 0 ? "user:carol" : "project:q", i % 10 == 0 ? "carol" : "dave", "192.0.2.44");
+    if (i % 10 != 0) carol.insert(s);
+  }
+  EXPECT_EQ(Gc(kT0 + 92 * kDay).pruned, 2u);
+  EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("carol")).empty());
+  EXPECT_EQ(KeyRows(db, SubjectKey("user:carol")), 0);
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey("192.0.2.44")), carol);
+}
+
+// Regression test (SPEC §7): scrubbing deleted the ip column, but the ip posting keys stayed
+// in the segment holding the scrub line and in the open segments (in memory until sealed).
+TEST_F(RetentionTest, ScrubbingLeavesNoIpPostingOfTheScrubbedEvents) {
+  for (int i = 0; i < 40; ++i)
+    Record(kT0 + i * kDay / 10, "project:create", "project:p", "bob", "198.51.100." + std::to_string(i));
+  const uint64_t late = Record(kT0 + 30 * kDay, "project:create", "project:p", "bob", "198.51.100.99");
+  const std::string db = (dir_ / "trail.db").string();
+  auto r = Gc(kT0 + 30 * kDay, false, 10 * kDay);  // every event but `late` is scrubbed
+  EXPECT_EQ(r.scrubbed, 40u);
+  for (int i = 0; i < 40; ++i) {
+    const std::string key = IpKey("198.51.100." + std::to_string(i));
+    EXPECT_TRUE(PostedSeqs(*store_, db, key).empty()) << "scrubbed event " << i << "'s ip stayed posted";
+    EXPECT_EQ(KeyRows(db, key), 0);
+  }
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey("198.51.100.99")), std::set<uint64_t>{late});
+  Open();
+  EXPECT_TRUE(PostedSeqs(*store_, db, IpKey("198.51.100.39")).empty());
+}
+
 // Regression test (SPEC §6): an admin could erase trail's record of what admins did by
 // redacting their own key's actor, or wipe earlier redactions by redacting subject trail:redact.
 TEST_F(RetentionTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {

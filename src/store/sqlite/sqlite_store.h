@@ -149,6 +149,7 @@ class SqliteStore final : public Store {
   // fewer rows per batch while requests queue behind the batches.
   Status ForEachGcBatch(const std::vector<uint64_t>& seqs,
                         const std::function<Status(const std::vector<uint64_t>&)>& fn);
+  void ForgetInMemory(const std::map<std::string, std::vector<uint64_t>>& gone);
   Status PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
                    const std::string* actor, const std::string* tag, uint64_t* count);
   Result<std::vector<uint64_t>> SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi);

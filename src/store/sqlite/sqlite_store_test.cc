@@ -71,6 +71,23 @@ TEST_F(SqliteStoreTest, AppendThenReadBackEveryField) {
   EXPECT_FALSE(missing.value().has_value());
 }
 
+// SPEC §5: a store written in leaf format 1 is refused with a message naming the format,
+// never read or extended in a mix of formats.
+TEST_F(SqliteStoreTest, AStoreInLeafFormat1IsRefusedByName) {
+  AppendOk({Make({"account:login:success", "user:a", std::nullopt, std::nullopt, std::nullopt, std::nullopt, {}})});
+  store_->Drain();
+  store_.reset();
+  {
+    sqlite::Db db;
+    ASSERT_TRUE(db.Open(options_.path, false).ok());
+    ASSERT_TRUE(db.Exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'").ok());
+  }
+  auto r = SqliteStore::Open(options_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("leaf format 1"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find(options_.path), std::string::npos) << r.status().ToString();
+}
+
 TEST_F(SqliteStoreTest, EmptyAppendIsAcknowledgedAtOnce) {
   auto r = store_->AppendSync({});
   ASSERT_TRUE(r.ok());
