@@ -45,7 +45,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   }
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"server",
-       {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies"}},
+       {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies",
+        "max_connections", "header_timeout", "idle_timeout", "write_timeout", "max_streams_per_principal"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
@@ -95,6 +96,34 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("server", "tls_key", &cfg->tls_key));
   TRAIL_RETURN_IF_ERROR(num("server", "max_body", &cfg->max_body));
   TRAIL_RETURN_IF_ERROR(num("server", "queue", &cfg->queue));
+  // Limits: whole numbers and durations within sane bounds, so a typo cannot disable a defence.
+  auto bounded = [&](const char* key, int64_t lo, int64_t hi, size_t* out) -> Status {
+    if (const toml::node* n = root["server"][key].node()) {
+      auto v = n->value_exact<int64_t>();
+      if (!v || *v < lo || *v > hi)
+        return Bad(path, std::string("server.") + key + " must be a whole number from " +
+                             std::to_string(lo) + " to " + std::to_string(hi));
+      *out = static_cast<size_t>(*v);
+    }
+    return Status::Ok();
+  };
+  auto seconds = [&](const char* key, Micros* out) -> Status {
+    const toml::node* n = root["server"][key].node();
+    if (!n) return Status::Ok();
+    Micros d = 0;
+    TRAIL_RETURN_IF_ERROR(dur("server", key, &d));
+    if (d < kMicrosPerSecond || d > kMicrosPerDay)
+      return Bad(path,
+                 std::string("server.") + key + " must be a duration from 1s to 1d, like \"30s\"");
+    *out = d;
+    return Status::Ok();
+  };
+  TRAIL_RETURN_IF_ERROR(bounded("max_connections", 1, 1000000, &cfg->max_connections));
+  TRAIL_RETURN_IF_ERROR(
+      bounded("max_streams_per_principal", 1, 256, &cfg->max_streams_per_principal));
+  TRAIL_RETURN_IF_ERROR(seconds("header_timeout", &cfg->header_timeout));
+  TRAIL_RETURN_IF_ERROR(seconds("idle_timeout", &cfg->idle_timeout));
+  TRAIL_RETURN_IF_ERROR(seconds("write_timeout", &cfg->write_timeout));
   TRAIL_RETURN_IF_ERROR(str("store", "url", &cfg->store));
   TRAIL_RETURN_IF_ERROR(str("events", "file", &cfg->events_file));
   TRAIL_RETURN_IF_ERROR(str("log", "name", &cfg->log_name));
@@ -142,7 +171,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   }
   // A bound of 0 or none at all would let one search walk the whole log (issue: four `q=`
   // searches matching nothing stalled every other reader): only positive, bounded values.
-  auto bounded = [&](const char* key, int64_t most, int64_t* out) -> Status {
+  auto query_bounded = [&](const char* key, int64_t most, int64_t* out) -> Status {
     if (const toml::node* n = root["query"][key].node()) {
       auto v = n->value_exact<int64_t>();
       if (!v || *v < 1 || *v > most)
@@ -152,9 +181,9 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     return Status::Ok();
   };
   int64_t max_rows = static_cast<int64_t>(cfg->query_max_rows);
-  TRAIL_RETURN_IF_ERROR(bounded("max_rows_examined", 1'000'000'000, &max_rows));
+  TRAIL_RETURN_IF_ERROR(query_bounded("max_rows_examined", 1'000'000'000, &max_rows));
   cfg->query_max_rows = static_cast<uint64_t>(max_rows);
-  TRAIL_RETURN_IF_ERROR(bounded("max_millis", 60'000, &cfg->query_max_millis));
+  TRAIL_RETURN_IF_ERROR(query_bounded("max_millis", 60'000, &cfg->query_max_millis));
   if (const toml::node* n = root["ui"]["frame_ancestors"].node()) {
     const toml::array* list = n->as_array();
     if (!list) return Bad(path, "ui.frame_ancestors must be a list of origins");

@@ -16,6 +16,12 @@ struct ServeConfig {
   std::string tls_cert, tls_key;
   size_t max_body = 8 * 1024 * 1024;
   size_t queue = 100000;
+  // [server] limits (docs/OPERATIONS.md, "Limits"). max_connections 0: from RLIMIT_NOFILE.
+  size_t max_connections = 0;
+  Micros header_timeout = 10LL * 1000000;
+  Micros idle_timeout = 60LL * 1000000;
+  Micros write_timeout = 30LL * 1000000;
+  size_t max_streams_per_principal = 4;
   std::string store;        // "" = sqlite:<data>/trail.db
   std::string events_file;  // "" = built-in types only
   std::string log_name = "trail.local/log";

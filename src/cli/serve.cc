@@ -224,6 +224,7 @@ int Serve(ServeFlags& f) {
   services.personal_data = cfg.personal_data;
   services.retention_rules = cfg.retention_rules;
   services.frame_ancestors = cfg.ui_frame_ancestors;
+  services.max_streams_per_principal = cfg.max_streams_per_principal;
   std::atomic<bool> stopping{false};
   services.stopping = &stopping;
   const std::string events_file = cfg.events_file;
@@ -283,6 +284,20 @@ int Serve(ServeFlags& f) {
   so.run_inline = [](const HttpRequest& r) {
     return r.method == "POST" && r.path == "/v1/events" && r.body.size() <= 64 * 1024;
   };
+  so.max_connections = cfg.max_connections ? cfg.max_connections : DefaultMaxConnections();
+  if (cfg.max_connections && cfg.max_connections > DefaultMaxConnections())
+    Log("[server] max_connections " + std::to_string(cfg.max_connections) +
+        " is more than the file descriptor limit leaves for connections (" +
+        std::to_string(DefaultMaxConnections()) +
+        "); raise `ulimit -n` or expect accept() to back off");
+  so.header_timeout = static_cast<double>(cfg.header_timeout) / 1e6;
+  so.idle_timeout = static_cast<double>(cfg.idle_timeout) / 1e6;
+  so.write_timeout = static_cast<double>(cfg.write_timeout) / 1e6;
+  so.stats = &metrics.http;
+  so.log = Log;
+  so.internal_error = [&api](const HttpRequest& req, const std::string& id) {
+    return api.InternalError(req, id);
+  };
   HttpServer server(so, [&api](HttpRequest req, Respond respond) { api.Handle(std::move(req), std::move(respond)); });
   if (Status s = server.Start(); !s.ok()) {
     Log(s.message());
@@ -318,11 +333,16 @@ int Serve(ServeFlags& f) {
     std::unique_lock<std::mutex> l(gc_mu);
     while (!gc_cv.wait_for(l, std::chrono::microseconds(cfg.retention_interval), [&] { return gc_stop; })) {
       l.unlock();
-      auto r = api.RunGc(clock.NowMicros(), false, "trail");
-      if (!r.ok()) {
-        Log("retention run failed: " + r.status().ToString());
-      } else if (r->pruned || r->scrubbed) {
-        Log("retention pruned " + std::to_string(r->pruned) + ", scrubbed " + std::to_string(r->scrubbed));
+      try {  // a failed run is logged and retried at the next interval; it never ends the process
+        auto r = api.RunGc(clock.NowMicros(), false, "trail");
+        if (!r.ok()) {
+          Log("retention run failed: " + r.status().ToString());
+        } else if (r->pruned || r->scrubbed) {
+          Log("retention pruned " + std::to_string(r->pruned) + ", scrubbed " +
+              std::to_string(r->scrubbed));
+        }
+      } catch (const std::exception& e) {
+        Log(std::string("retention run failed: internal error: ") + e.what());
       }
       l.lock();
     }
@@ -332,24 +352,28 @@ int Serve(ServeFlags& f) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      // The viewer secret first: a rotated secret takes effect even when events.toml is broken.
-      auto next_secret = ReadSecretFile(secret_file);
-      Status secret_ok =
-          next_secret.ok() ? CheckViewerSecret(*next_secret, secret_file) : next_secret.status();
-      if (!secret_ok.ok()) {
-        Log("viewer secret not reloaded, keeping the running one: " + secret_ok.message());
-      } else if (*next_secret != *viewer_tokens->Secret()) {
-        viewer_tokens->SetSecret(*next_secret);
-        Log("reloaded the viewer secret: tokens signed with the old one no longer work");
+      try {
+        // The viewer secret first: a rotated secret takes effect even when events.toml is broken.
+        auto next_secret = ReadSecretFile(secret_file);
+        Status secret_ok =
+            next_secret.ok() ? CheckViewerSecret(*next_secret, secret_file) : next_secret.status();
+        if (!secret_ok.ok()) {
+          Log("viewer secret not reloaded, keeping the running one: " + secret_ok.message());
+        } else if (*next_secret != *viewer_tokens->Secret()) {
+          viewer_tokens->SetSecret(*next_secret);
+          Log("reloaded the viewer secret: tokens signed with the old one no longer work");
+        }
+        auto n = services.reload_types();
+        if (!n.ok()) {
+          Log("reload failed, keeping the running types: " + n.status().message());
+          continue;
+        }
+        Log("reloaded " + std::to_string(*n) + " event types");
+        boost::json::object meta{{"source", events_file}, {"count", static_cast<int64_t>(*n)}};
+        api.RecordSelfAudit("trail:types:reloaded", "trail:types", "trail", meta);
+      } catch (const std::exception& e) {
+        Log(std::string("reload failed, keeping the running types: internal error: ") + e.what());
       }
-      auto n = services.reload_types();
-      if (!n.ok()) {
-        Log("reload failed, keeping the running types: " + n.status().message());
-        continue;
-      }
-      Log("reloaded " + std::to_string(*n) + " event types");
-      boost::json::object meta{{"source", events_file}, {"count", static_cast<int64_t>(*n)}};
-      api.RecordSelfAudit("trail:types:reloaded", "trail:types", "trail", meta);
       continue;
     }
     break;

@@ -51,8 +51,8 @@ class Status {
   static Status TooLarge(std::string msg, int index = -1) {
     return Status(Code::kTooLarge, "too_large", std::move(msg), index);
   }
-  static Status Exhausted(std::string msg) {
-    return Status(Code::kResourceExhausted, "queue_full", std::move(msg));
+  static Status Exhausted(std::string msg, std::string code = "queue_full") {
+    return Status(Code::kResourceExhausted, std::move(code), std::move(msg));
   }
   static Status Unavailable(std::string msg) {
     return Status(Code::kUnavailable, "unavailable", std::move(msg));

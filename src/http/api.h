@@ -17,6 +17,7 @@
 #include "core/uuid7.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "http/stream_slots.h"
 #include "store/retention_policy.h"
 #include "store/store.h"
 #include "ui/session_store.h"
@@ -43,6 +44,8 @@ struct ApiServices {
   std::function<Result<size_t>()> reload_types;
   // [ui] frame_ancestors: the origins that may frame /embed/… (CSP); empty = 'self' only.
   std::vector<std::string> frame_ancestors;
+  // [server] max_streams_per_principal: streams and exports one key or viewer may have open.
+  size_t max_streams_per_principal = 4;
   // The request arrived over HTTPS although this server speaks plain HTTP to it: always
   // ([ui] secure_cookies), or when a proxy of [server] trusted_proxies (addresses as
   // NormalizeIp writes them) says X-Forwarded-Proto: https. Cookies are then Secure with the
@@ -62,7 +65,8 @@ class Api {
       : s_(std::move(s)),
         sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
                                                      ui::SessionStore::kDefaultMaxSessions, nullptr,
-                                                     s_.store)) {
+                                                     s_.store)),
+        stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {
     if (!s_.viewer_tokens)
       s_.viewer_tokens =
           std::make_shared<ViewerTokenVerifier>(s_.viewer_secret, ViewerTokenPolicy{});
@@ -74,6 +78,11 @@ class Api {
   // Whether `who` may still read: its key not revoked, its token not expired nor signed with a
   // replaced secret, its session not signed out. Live streams and exports ask while they run.
   bool StillAuthorized(const Principal& who);
+
+  // The answer to a request whose handler failed unexpectedly (HttpServer's internal_error):
+  // an HTML error page under /ui/ and /embed/, else the JSON error of SPEC §3, both with the
+  // request id that names the log line.
+  HttpResponse InternalError(const HttpRequest& req, const std::string& request_id) const;
 
   // One retention run (SPEC §7) with the running types' rules, recorded as trail:gc.
   Result<GcResult> RunGc(Micros as_of, bool dry_run, const std::string& actor);
@@ -116,8 +125,12 @@ class Api {
   // A session's credential, checked again on every page: "key:<hex SHA-256>" or a viewer token.
   Result<Principal> AuthenticateSession(const std::string& credential);
 
+  // A stream or export slot of `who`, or the 429 that says it has all of its slots.
+  Result<std::shared_ptr<void>> StreamSlot(const Principal& who);
+
   ApiServices s_;
   std::shared_ptr<ui::SessionStore> sessions_;
+  std::shared_ptr<StreamSlots> stream_slots_;
 };
 
 }  // namespace trail

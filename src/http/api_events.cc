@@ -248,6 +248,9 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
 
+  auto slot = StreamSlot(who);
+  if (!slot.ok()) return respond(ErrorResponse(slot.status()));
+
   boost::json::object meta{{"format", format}, {"filter", FilterForTheRecord(params)}};
   if (Status s = RecordSelfAudit("trail:export", "trail:export", who.Actor(), meta); !s.ok())
     return respond(ErrorResponse(s));
@@ -263,11 +266,13 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     bool csv;
     std::optional<AccessFilter> scope;
     Principal who;
+    std::shared_ptr<void> slot;  // given back when the export ends
     bool header_done = false;
     bool done = false;
     std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
-  auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who});
+  auto st =
+      std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot)});
   Store* store = s_.store;
   r.stream = [this, st, store](std::string* chunk, bool* failed) {
     // A long export stops (incomplete, so the client knows) once its credential is revoked,
@@ -307,6 +312,17 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   respond(std::move(r));
 }
 
+Result<std::shared_ptr<void>> Api::StreamSlot(const Principal& who) {
+  const std::string principal = who.is_viewer ? "viewer:" + who.name : "key:" + who.key_id;
+  auto slot = stream_slots_->TryAcquire(principal);
+  if (slot) return slot;
+  s_.metrics->streams_refused++;
+  return Status::Exhausted(
+      "this credential has " + std::to_string(s_.max_streams_per_principal) +
+          " streams or exports open already (max_streams_per_principal); close one or retry",
+      "too_many_streams");
+}
+
 // GET /v1/stream: Server-Sent Events of new events matching the read filters, with the
 // reader's visibility. Each event is `id: <seq>`, `event: event`, `data: <event JSON>`; a
 // client that reconnects with Last-Event-ID resumes right after that seq. Without it the
@@ -327,19 +343,24 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   if (!req.last_event_id.empty()) {
     uint64_t last = 0;
     auto [p, ec] = std::from_chars(req.last_event_id.data(), req.last_event_id.data() + req.last_event_id.size(), last);
-    if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size())
+    // (UINT64_MAX + 1 would wrap to 0 and replay the whole log.)
+    if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size() ||
+        last == UINT64_MAX)
       return respond(ErrorResponse(Status::Invalid("invalid_query", "Last-Event-ID: expected a seq")));
     end = last + 1;
   }
+  auto slot = StreamSlot(who);
+  if (!slot.ok()) return respond(ErrorResponse(slot.status()));
   struct State {
     Query q;
     std::optional<AccessFilter> scope;
     Principal who;
     uint64_t next;  // first seq not yet sent
+    std::shared_ptr<void> slot;  // given back when the stream ends
     bool opened = false;
     std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
-  auto st = std::make_shared<State>(State{*q, std::move(scope), who, end});
+  auto st = std::make_shared<State>(State{*q, std::move(scope), who, end, std::move(*slot)});
   Store* store = s_.store;
   const std::atomic<bool>* stopping = s_.stopping;
   HttpResponse r;
@@ -347,7 +368,8 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("X-Accel-Buffering", "no");
   r.long_lived = true;
-  r.stream = [this, st, store, stopping](std::string* chunk, bool* failed) {
+  r.cancelled = std::make_shared<std::atomic<bool>>(false);
+  r.stream = [this, st, store, stopping, gone = r.cancelled](std::string* chunk, bool* failed) {
     if (!st->opened) {
       st->opened = true;
       chunk->append("retry: 2000\n\n");
@@ -355,7 +377,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
     }
     constexpr int kSliceMs = 250;
     for (int waited = 0;; waited += kSliceMs) {
-      if (stopping && stopping->load()) return false;
+      if ((stopping && stopping->load()) || gone->load()) return false;
       if (auto t = std::chrono::steady_clock::now(); t - st->checked >= kRecheckEvery) {
         st->checked = t;
         if (!StillAuthorized(st->who)) {

@@ -109,6 +109,24 @@ HttpResponse HtmlResponse(int status, std::string body, bool embed, const std::v
   return r;
 }
 
+HttpResponse Api::InternalError(const HttpRequest& req, const std::string& request_id) const {
+  const bool embed = req.path.rfind("/embed/", 0) == 0;
+  if (!embed && req.path != "/ui" && req.path.rfind("/ui/", 0) != 0)
+    return InternalErrorResponse(request_id);
+  ui::Frame f;
+  f.title = "Something went wrong";
+  f.embed = embed;
+  HttpResponse r = HtmlResponse(
+      500,
+      ui::RenderErrorPage(f, 500, f.title,
+                          "trail could not show this page. The failure is logged under "
+                          "request id " +
+                              request_id + "; try again, or tell the operator that id."),
+      embed, s_.frame_ancestors);
+  r.headers.emplace_back("X-Request-Id", request_id);
+  return r;
+}
+
 ui::Frame FrameFor(const UiCaller& c, std::string title) {
   ui::Frame f;
   f.title = std::move(title);

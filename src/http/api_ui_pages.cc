@@ -125,20 +125,22 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   struct Granularity {
     const char* name;
     Micros bucket;
-    int fallback, most;
+    size_t fallback, most;
   };
   static constexpr Granularity kGranularities[] = {
       {"hour", kHour, 48, 24 * 14}, {"day", kDay, 60, 366}, {"week", 7 * kDay, 52, 260}};
   const Granularity* g = &kGranularities[1];
   for (const auto& each : kGranularities)
     if (page.chart == each.name) g = &each;
-  const Micros end = BucketStart(q->until ? *q->until - 1 : s_.clock->NowMicros(), g->bucket) + g->bucket;
-  Micros start = end - g->bucket * (q->since ? g->most : g->fallback);
-  if (q->since && *q->since > start) start = BucketStart(*q->since, g->bucket);
+  // An inverted or future window (since=2099-01-01) has no buckets: an empty chart, no count.
+  const ChartWindow w =
+      ChartWindowOf(q->since, q->until, s_.clock->NowMicros(), g->bucket, g->fallback, g->most);
+  const Micros start = w.start;
+  const size_t buckets = w.buckets;
   Query chart_query = *q;
   if (!chart_query.since || *chart_query.since < start) chart_query.since = start;
-  const auto buckets = static_cast<size_t>((end - start) / g->bucket);
-  auto counts = s_.store->CountByTime(chart_query, access, g->bucket, buckets);
+  auto counts = buckets == 0 ? Result<std::vector<HistogramBucket>>(std::vector<HistogramBucket>{})
+                             : s_.store->CountByTime(chart_query, access, g->bucket, buckets);
   const double chart_ms = MillisSince(t_chart);
   if (counts.ok()) {
     page.chart_html = ui::RenderChart(*counts, {start, g->bucket, buckets,

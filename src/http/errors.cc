@@ -45,4 +45,14 @@ HttpResponse ErrorResponse(const Status& s) {
   return r;
 }
 
+HttpResponse InternalErrorResponse(const std::string& request_id) {
+  std::string b =
+      R"({"error":{"code":"internal","message":"the server failed to answer this request","request_id":)";
+  AppendJsonString(request_id, &b);
+  b += "}}";
+  HttpResponse r = JsonResponse(500, std::move(b));
+  r.headers.emplace_back("X-Request-Id", request_id);
+  return r;
+}
+
 }  // namespace trail

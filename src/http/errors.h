@@ -10,5 +10,8 @@ namespace trail {
 int HttpStatusOf(Code code);
 HttpResponse ErrorResponse(const Status& s);
 HttpResponse JsonResponse(int status, std::string body);
+// 500 after an unexpected failure: {"error":{"code":"internal","message":…,"request_id":…}};
+// the request id names the log line that says what went wrong.
+HttpResponse InternalErrorResponse(const std::string& request_id);
 
 }  // namespace trail

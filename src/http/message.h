@@ -8,7 +8,9 @@
 // sets *failed ends the connection without the final chunk, so clients see it is incomplete.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +44,9 @@ struct HttpResponse {
   // A stream that may stay open indefinitely (Server-Sent Events): it gets a thread of its own
   // instead of a worker, and the server bounds how many run at once.
   bool long_lived = false;
+  // Set by the server when the stream's client has gone (closed, reset, or stalled past the
+  // write timeout); a producer that waits for data checks it so that it ends at once.
+  std::shared_ptr<std::atomic<bool>> cancelled;
 };
 
 using Respond = std::function<void(HttpResponse)>;

@@ -110,6 +110,26 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
   Gauge(&out, "trail_gc_last_duration_seconds", "Duration of the last retention run.", gc_last_micros.load() / 1e6);
   Counter(&out, "trail_redactions_total", "Erasure requests carried out.", redactions.load());
   Counter(&out, "trail_redacted_events_total", "Events pruned by erasure requests.", redacted_events.load());
+  // The server's limits (docs/OPERATIONS.md, "Limits").
+  Counter(&out, "trail_http_internal_errors_total",
+          "Requests answered 500 (and streams cut) because of an unexpected failure; see the log "
+          "by request id.",
+          http.internal_errors.load());
+  Gauge(&out, "trail_http_connections_open", "Client connections open.",
+        static_cast<double>(http.connections_open.load()));
+  Counter(&out, "trail_http_connections_refused_total",
+          "Connections closed at once: [server] max_connections reached.",
+          http.connections_refused.load());
+  Counter(&out, "trail_http_accept_backoffs_total",
+          "Times accept() ran out of file descriptors and waited.", http.accept_backoffs.load());
+  Counter(&out, "trail_http_timeouts_total",
+          "Connections dropped by header_timeout or idle_timeout.", http.timeouts.load());
+  Counter(&out, "trail_http_write_stalls_total",
+          "Responses and streams dropped after write_timeout without progress.",
+          http.write_stalls.load());
+  Counter(&out, "trail_http_streams_refused_total",
+          "Streams and exports refused with 429: the principal had max_streams_per_principal open.",
+          streams_refused.load());
   return out;
 }
 

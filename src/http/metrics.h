@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "http/server.h"
 #include "store/store.h"
 
 namespace trail {
@@ -45,6 +46,9 @@ struct Metrics {
   std::atomic<uint64_t> gc_last_micros{0};
   std::atomic<uint64_t> redactions{0};
   std::atomic<uint64_t> redacted_events{0};
+  std::atomic<uint64_t> streams_refused{
+      0};                    // 429: the principal's streams and exports at their cap
+  HttpServerStats http;      // the server's defences (http/server.h)
   Histogram ingest_seconds;  // request received -> durable ack
   Histogram query_seconds;
 

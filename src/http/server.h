@@ -5,6 +5,14 @@
 // are bounded by `max_body`: a larger Content-Length is read and discarded (so that plain
 // clients see the answer) and answered 413.
 //
+// Nothing a client sends can end the process or hold its resources without bound
+// (docs/OPERATIONS.md, "Limits"): an exception from a handler, a stream producer or the I/O
+// loop is answered 500 with a request id (`internal_error`), logged and counted; past
+// `max_connections` new connections are closed at once; accept() failing for want of file
+// descriptors backs off instead of spinning; a request header must arrive within
+// `header_timeout`, a keep-alive connection may idle `idle_timeout`, and a response (or a
+// stream's next 64 KiB) that makes no progress for `write_timeout` ends its connection.
+//
 // Shutdown (SPEC §7a): BeginDrain() closes the listener and makes every later request on an
 // open connection answer 503 with `Connection: close`; WaitIdle() waits for requests in
 // flight; Stop() ends the threads. Thread-safe.
@@ -21,6 +29,16 @@
 
 namespace trail {
 
+// Counters of the server's defences, rendered by /metrics (http/metrics.h). Lock-free.
+struct HttpServerStats {
+  std::atomic<uint64_t> internal_errors{0};  // requests answered 500 after an exception
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};  // closed at once: past max_connections
+  std::atomic<uint64_t> accept_backoffs{0};      // accept() out of file descriptors
+  std::atomic<uint64_t> timeouts{0};             // connections dropped: header, idle or body time
+  std::atomic<uint64_t> write_stalls{0};         // responses and streams dropped: no write progress
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8420";
   std::string tls_cert;  // PEM files; both set = TLS
@@ -31,7 +49,29 @@ struct ServerOptions {
   // Requests for which this says true are handled on the I/O thread itself, saving a thread
   // hop: only for handlers that never block (ingest: parse, then queue for the writer).
   std::function<bool(const HttpRequest&)> run_inline;
+
+  // Limits. max_connections 0: DefaultMaxConnections(). Times in seconds.
+  size_t max_connections = 0;
+  double header_timeout =
+      10;  // from a request's first byte to the end of its header (and TLS handshake)
+  double idle_timeout =
+      60;  // a keep-alive connection waiting for its next request; also a body's bound
+  double write_timeout = 30;  // a response, or 64 KiB of a stream, without progress
+  // The answer to a request whose handler threw, given the request id; empty: a JSON 500.
+  std::function<HttpResponse(const HttpRequest&, const std::string& request_id)> internal_error;
+  std::function<void(const std::string&)> log;  // one line each; empty: stderr
+  HttpServerStats* stats = nullptr;             // optional
 };
+
+// The connection bound when none is configured: RLIMIT_NOFILE's soft limit less a reserve for
+// the store, its WAL, PostgreSQL connections, the data directory's files and the listener.
+size_t DefaultMaxConnections();
+
+// A fresh random request id (16 hex digits) for error answers and logs.
+std::string NewRequestId();
+
+// "GET /path?query" for logs, with the values of credential-bearing parameters (token) cut.
+std::string RequestLine(const HttpRequest& req);
 
 class HttpServer {
  public:

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/restarting_loop.h"
 #include "core/atomic_file.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
@@ -67,7 +68,8 @@ Result<std::unique_ptr<CheckpointKeeper>> CheckpointKeeper::Open(const std::stri
   } else if (errno != ENOENT) {
     return Errno("read " + path);
   }
-  k->thread_ = std::thread([p = k.get()] { p->WriterLoop(); });
+  k->thread_ =
+      std::thread([p = k.get()] { RunRestarting("checkpoint keeper", [p] { p->WriterLoop(); }); });
   return k;
 }
 

@@ -1,6 +1,9 @@
 #include "store/histogram.h"
 
+#include <algorithm>
 #include <limits>
+
+#include "core/time_format.h"
 
 namespace trail {
 
@@ -13,6 +16,21 @@ Micros BucketStart(Micros t, Micros bucket) {
   Micros q = t / bucket;
   if (t % bucket != 0 && t < 0) --q;
   return q * bucket;
+}
+
+ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now,
+                          Micros bucket, size_t fallback, size_t most) {
+  // A week of buckets past the last RFC 3339 instant still leaves int64 ample room.
+  constexpr Micros kLongest = 7 * kMicrosPerDay;
+  constexpr size_t kMostBuckets = 100000;
+  if (bucket <= 0 || bucket > kLongest) return {};
+  auto clamp = [](Micros t) { return std::clamp(t, kMinRfc3339Micros, kMaxRfc3339Micros + 1); };
+  const size_t n = std::min(since ? most : fallback, kMostBuckets);
+  const Micros end = BucketStart(until ? clamp(*until) - 1 : clamp(now), bucket) + bucket;
+  Micros start = end - bucket * static_cast<Micros>(n);
+  if (since && clamp(*since) > start) start = BucketStart(clamp(*since), bucket);
+  if (start >= end) return {end, 0};
+  return {start, static_cast<size_t>((end - start) / bucket)};
 }
 
 bool HistogramCounter::Add(Micros recorded_at, std::string_view tag, uint64_t count) {

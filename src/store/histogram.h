@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,18 @@ std::string_view TagPrefixOf(std::string_view tag);
 
 // Start of the bucket holding t: floor(t / bucket) * bucket, also for times before 1970.
 Micros BucketStart(Micros t, Micros bucket);
+
+// The web viewer chart's time window: whole buckets ending with the one that holds `until - 1`
+// (or `now`), starting at the bucket that holds `since` but spanning at most `most` buckets
+// (`fallback` without `since`). A window with nothing in it (`since` at or after its end: an
+// inverted or future range) has no buckets. Times are clamped to the RFC 3339 years first, so
+// no input overflows; the count is at most max(most, fallback), and 0 when `bucket` <= 0.
+struct ChartWindow {
+  Micros start = 0;
+  size_t buckets = 0;
+};
+ChartWindow ChartWindowOf(std::optional<Micros> since, std::optional<Micros> until, Micros now,
+                          Micros bucket, size_t fallback, size_t most);
 
 class HistogramCounter {
  public:

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "core/time_format.h"
+
 namespace trail {
 namespace {
 
@@ -54,6 +56,55 @@ TEST(HistogramCounter, AnIncompleteCountDropsItsOldestBucket) {
   EXPECT_EQ(one.Finish(false), (std::vector<HistogramBucket>{{8 * kHour, "", 0}}));
   EXPECT_EQ(HistogramCounter(kHour, 3).Finish(false),
             (std::vector<HistogramBucket>{{std::numeric_limits<Micros>::max(), "", 0}}));
+}
+
+constexpr Micros kDay = 24 * kHour;
+constexpr Micros kNow = 20000 * kDay + 5 * kHour;  // 2024-10-04T05:00:00Z
+
+TEST(ChartWindowOf, EndsAtUntilOrNowAndSpansAtMostTheBound) {
+  ChartWindow w = ChartWindowOf(std::nullopt, std::nullopt, kNow, kDay, 60, 366);
+  EXPECT_EQ(w.buckets, 60u);
+  EXPECT_EQ(w.start, 20001 * kDay - 60 * kDay);
+  w = ChartWindowOf(kNow - 3 * kDay, std::nullopt, kNow, kDay, 60, 366);
+  EXPECT_EQ(w.buckets, 4u);
+  EXPECT_EQ(w.start, 19997 * kDay);
+  w = ChartWindowOf(0, 10 * kDay, kNow, kDay, 60, 366);  // until is exclusive
+  EXPECT_EQ(w.start, 0);
+  EXPECT_EQ(w.buckets, 10u);
+  EXPECT_EQ(ChartWindowOf(0, std::nullopt, kNow, kDay, 60, 366).buckets, 366u);
+}
+
+// Regression test: since=2099-01-01 made the count wrap to ~2^64 and the chart's vector
+// threw std::length_error on a worker thread, which ended the process.
+TEST(ChartWindowOf, AFutureOrInvertedRangeHasNoBuckets) {
+  const Micros y2099 = 4070908800LL * kMicrosPerSecond;
+  EXPECT_EQ(ChartWindowOf(y2099, std::nullopt, kNow, kDay, 60, 366).buckets, 0u);
+  EXPECT_EQ(ChartWindowOf(y2099, std::nullopt, kNow, kHour, 48, 336).buckets, 0u);
+  EXPECT_EQ(ChartWindowOf(10 * kDay, 5 * kDay, kNow, kDay, 60, 366).buckets,
+            0u);  // since after until
+  EXPECT_EQ(ChartWindowOf(10 * kDay, 10 * kDay, kNow, kDay, 60, 366).buckets, 0u);
+}
+
+TEST(ChartWindowOf, AbsurdTimesStayBounded) {
+  for (Micros bucket : {kHour, kDay, 7 * kDay}) {
+    for (std::optional<Micros> since :
+         {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
+          std::optional<Micros>(kMaxRfc3339Micros), std::optional<Micros>(-kDay),
+          std::optional<Micros>(std::numeric_limits<Micros>::min()),
+          std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
+      for (std::optional<Micros> until :
+           {std::optional<Micros>(), std::optional<Micros>(kMinRfc3339Micros),
+            std::optional<Micros>(kMaxRfc3339Micros + kDay),
+            std::optional<Micros>(std::numeric_limits<Micros>::min()),
+            std::optional<Micros>(std::numeric_limits<Micros>::max())}) {
+        ChartWindow w = ChartWindowOf(since, until, kNow, bucket, 60, 366);
+        EXPECT_LE(w.buckets, 366u);
+        EXPECT_EQ(w.start % bucket, 0);
+      }
+    }
+  }
+  EXPECT_EQ(ChartWindowOf(std::nullopt, std::nullopt, kNow, 0, 60, 366).buckets, 0u);
+  EXPECT_EQ(ChartWindowOf(std::nullopt, std::nullopt, kNow, -kDay, 60, 366).buckets, 0u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace {
 
 constexpr int kWidth = 960, kHeight = 200;
 constexpr int kLeft = 44, kRight = 8, kTop = 10, kBottom = 24;
+constexpr size_t kMostBars = 4096;  // more than the plot has pixels for
 constexpr size_t kSeries = 8;  // colours; the smallest prefixes past the 7th share the last
 
 std::string Num(double v) {
@@ -25,7 +26,16 @@ std::string BucketLabel(Micros start, Micros bucket) {
 
 }  // namespace
 
-std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartSpec& spec) {
+std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartSpec& asked) {
+  // The spec comes from a request's time window: bound it so that no window allocates more
+  // than kMostBars bars or overflows its end.
+  ChartSpec spec = asked;
+  Micros span = 0;
+  if (spec.bucket <= 0) spec.buckets = 0;
+  spec.buckets = std::min(spec.buckets, kMostBars);
+  if (__builtin_mul_overflow(spec.bucket, static_cast<Micros>(spec.buckets), &span) ||
+      __builtin_add_overflow(spec.start, span, &span))
+    spec.buckets = 0;
   // Totals per prefix decide the colours (largest first) and the legend.
   std::map<std::string, uint64_t> totals;
   std::vector<std::map<std::string, uint64_t>> bars(spec.buckets);

@@ -144,6 +144,19 @@ TEST(Chart, SaysWhenTheStoreCountedOnlyTheNewestBuckets) {
   EXPECT_EQ(RenderChart({{kStart, "project:", 2}}, {kStart, kDay, 3, "c"}).find("Counted"), std::string::npos);
 }
 
+// Regression test: a spec with ~2^64 buckets (from an inverted time window) threw
+// std::length_error; the renderer now bounds any spec it is given.
+TEST(Chart, AbsurdSpecsRenderBounded) {
+  for (ChartSpec spec :
+       {ChartSpec{kStart, kDay, static_cast<size_t>(-3), "c"}, ChartSpec{kStart, 0, 5, "c"},
+        ChartSpec{kStart, -kDay, 5, "c"}, ChartSpec{INT64_MAX - kDay, kDay, 100, "c"},
+        ChartSpec{kStart, INT64_MAX, 3, "c"}}) {
+    std::string svg = RenderChart({{kStart, "project:", 2}}, spec);
+    EXPECT_NE(svg.find("<svg"), std::string::npos);
+    EXPECT_LT(svg.size(), 1u << 20);
+  }
+}
+
 TEST(Chart, EscapesPrefixes) {
   std::string svg = RenderChart({{kStart, "<b>:", 1}}, {kStart, kDay, 1, "c"});
   EXPECT_EQ(svg.find("<b>"), std::string::npos);

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/codec.h"
+#include "core/restarting_loop.h"
 #include "store/postgres/pg_internal.h"
 
 namespace trail {
@@ -20,9 +21,13 @@ PostgresStore::PostgresStore(const PostgresOptions& options)
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresOptions& options) {
   std::unique_ptr<PostgresStore> s(new PostgresStore(options));
   TRAIL_RETURN_IF_ERROR(s->Init());
-  s->writer_thread_ = std::thread([p = s.get()] { p->WriterLoop(); });
-  s->listener_thread_ = std::thread([p = s.get()] { p->ListenerLoop(); });
-  if (options.sequencer) s->sequencer_thread_ = std::thread([p = s.get()] { p->SequencerLoop(); });
+  s->writer_thread_ =
+      std::thread([p = s.get()] { RunRestarting("writer", [p] { p->WriterLoop(); }); });
+  s->listener_thread_ =
+      std::thread([p = s.get()] { RunRestarting("listener", [p] { p->ListenerLoop(); }); });
+  if (options.sequencer)
+    s->sequencer_thread_ =
+        std::thread([p = s.get()] { RunRestarting("sequencer", [p] { p->SequencerLoop(); }); });
   return s;
 }
 

@@ -189,7 +189,12 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   Status pushed = queue_.PushTask([this, fn, done] {
     const auto t0 = std::chrono::steady_clock::now();
     Outcome o;
-    o.status = fn();
+    try {  // a failed maintenance batch fails its run, never the writer thread
+      o.status = fn();
+    } catch (const std::exception& e) {
+      writer_->db.Exec("ROLLBACK");  // (an error when no transaction is open: harmless)
+      o.status = Status::Internal(std::string("maintenance batch: ") + e.what());
+    }
     o.took = std::chrono::steady_clock::now() - t0;
     // Read on the writer, before it takes the next batch: did requests queue up behind us?
     o.contended = queue_.waiting();

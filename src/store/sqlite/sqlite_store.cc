@@ -5,10 +5,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/leaf.h"
+#include "core/restarting_loop.h"
 #include "store/histogram.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_internal.h"
-#include "core/leaf.h"
 #include "tlog/hasher.h"
 
 namespace trail {
@@ -81,9 +82,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   std::unique_ptr<SqliteStore> s(new SqliteStore(options));
   Status st = s->Init();
   if (!st.ok()) return st;
-  s->thread_ = std::thread([p = s.get()] { p->WriterLoop(); });
-  s->syncer_ = std::thread([p = s.get()] { p->SyncerLoop(); });
-  s->checkpointer_ = std::thread([p = s.get()] { p->CheckpointerLoop(); });
+  s->thread_ = std::thread([p = s.get()] { RunRestarting("writer", [p] { p->WriterLoop(); }); });
+  s->syncer_ = std::thread([p = s.get()] { RunRestarting("syncer", [p] { p->SyncerLoop(); }); });
+  s->checkpointer_ =
+      std::thread([p = s.get()] { RunRestarting("checkpointer", [p] { p->CheckpointerLoop(); }); });
   return s;
 }
 
