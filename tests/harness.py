@@ -251,7 +251,9 @@ def new_workdir(prefix):
     kept by an earlier run (a failed test) are removed first, so ARTIFACTS holds only the
     latest failure of each test."""
     os.makedirs(ARTIFACTS, exist_ok=True)
-    stem = f"trail-e2e-{prefix}-"
+    # The store is part of the name: the same test runs on both stores at once under ctest -j,
+    # and one process must never take the other's directory for an earlier run's.
+    stem = f"trail-e2e-{'pg-' if ON_POSTGRES else ''}{prefix}-"
     for old in os.listdir(ARTIFACTS):
         path = os.path.join(ARTIFACTS, old)
         if old.startswith(stem) and len(old) == len(stem) + 8:

@@ -46,7 +46,7 @@ def ids_of(text):
 class HostileQueryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = new_workdir("hostile")
+        cls.dir = new_workdir("hostile-query")
         cfg = os.path.join(cls.dir, "trail.toml")
         with open(cfg, "w") as f:
             f.write(f"[query]\nmax_rows_examined = {MAX_ROWS}\nmax_millis = {MAX_MILLIS}\n")

@@ -116,7 +116,7 @@ class HostileClients(ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.workdir = new_workdir("hostile")
+        cls.workdir = new_workdir("hostile-server")
         config = write_config(cls.workdir, header_timeout=f"{HEADER_TIMEOUT}s", idle_timeout=f"{IDLE_TIMEOUT}s",
                               write_timeout=f"{WRITE_TIMEOUT}s", max_streams_per_principal=STREAMS_PER_PRINCIPAL)
         cls.srv = Server(name="hostile", workdir=cls.workdir, use_config=config)
