@@ -164,10 +164,24 @@ std::optional<std::string> HexDecode(std::string_view text) {
   return out;
 }
 
+// A digest context per thread and the implementation fetched once: OpenSSL 3's one-shot
+// SHA256() fetches the algorithm on every call, which costs more than hashing a short text
+// (leaf format 2 hashes three per event, on ingest and in verify).
 std::string Sha256(std::string_view data) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx c;
   std::string out(kSha256Size, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+  unsigned int len = 0;
+  if (kSha256 == nullptr || c.ctx == nullptr || EVP_DigestInit_ex2(c.ctx, kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(c.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(c.ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 || len != kSha256Size) {
+    std::fprintf(stderr, "trail: SHA-256 failed\n");
+    std::abort();
+  }
   return out;
 }
 
