@@ -311,13 +311,15 @@ Status ReadString(const boost::json::object& o, std::string_view key,
   return Status::Ok();
 }
 
-Status ReadBase64(const boost::json::object& o, std::string_view key,
+// A base64 member of exactly `bytes` raw bytes (a hash, the salt): "" is not an empty hash.
+Status ReadBase64(const boost::json::object& o, std::string_view key, size_t bytes,
                   std::optional<std::string>* out) {
   std::optional<std::string> text;
   TRAIL_RETURN_IF_ERROR(ReadString(o, key, &text));
   if (!text) return Status::Ok();
   *out = Base64Decode(*text);
   if (!*out) return Unreadable(std::string(key) + ": not base64");
+  if ((*out)->size() != bytes) return Unreadable(std::string(key) + ": not " + std::to_string(bytes) + " bytes");
   return Status::Ok();
 }
 
@@ -364,10 +366,10 @@ Result<Event> ParseEventJson(const boost::json::object& read) {
   TRAIL_RETURN_IF_ERROR(ReadObject(read, "metadata", &metadata));
   std::optional<std::string> description;
   TRAIL_RETURN_IF_ERROR(ReadString(read, "description", &description));
-  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "leaf_hash", &leaf_hash));
-  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "body_hash", &body_hash));
-  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "personal_hash", &personal_hash));
-  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "salt", &e.salt));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "leaf_hash", kSha256Size, &leaf_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "body_hash", kSha256Size, &body_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "personal_hash", kSha256Size, &personal_hash));
+  TRAIL_RETURN_IF_ERROR(ReadBase64(read, "salt", kSaltBytes, &e.salt));
   const boost::json::value* pruned = Member(read, "pruned");
   if (!pruned || !pruned->is_bool()) return Unreadable("pruned: expected true or false");
   e.pruned = pruned->get_bool();

@@ -825,5 +825,21 @@ TEST_F(EventTest, EventJsonAppendsToWhatIsThere) {
   EXPECT_EQ(a[0].as_object().at("id").as_string(), ev.id);
 }
 
+// Found by fuzz_event_json: a hash read as "" is not an empty hash. It would write back out as
+// null and parse no more (the reader's round trip broke).
+TEST_F(EventTest, ParseEventJsonRefusesHashesAndSaltsOfTheWrongSize) {
+  PreparedEvent p = Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.0.0.1"})");
+  std::string out;
+  AppendEventJson(Stored(p, kRecorded, 1), &out);
+  ASSERT_TRUE(ParseEventJson(out).ok()) << out;
+  for (const char* key : {"personal_hash", "body_hash", "leaf_hash", "salt"}) {
+    boost::json::object o = Json(out).as_object();
+    o[key] = "";
+    EXPECT_FALSE(ParseEventJson(boost::json::serialize(o)).ok()) << key;
+    o[key] = "AAAA";
+    EXPECT_FALSE(ParseEventJson(boost::json::serialize(o)).ok()) << key;
+  }
+}
+
 }  // namespace
 }  // namespace trail
