@@ -596,6 +596,19 @@ def run_cli(*args, timeout=60, **kw):
                           stdin=subprocess.DEVNULL, **kw)
 
 
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def viewer_token(secret, claims, header=None):
+    """An HS256 viewer token (SPEC §6) as a host application mints it; `header` to forge."""
+    import hmac
+    head = b64url(json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64url(sig)}"
+
+
 def jcs(value):
     """RFC 8785 for values without floats beyond short decimals (what the tests send)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

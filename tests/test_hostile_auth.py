@@ -34,15 +34,11 @@ from harness import ON_POSTGRES, Client, Server, ServerTestCase, ev, free_port, 
 SECRET = b"an operator's viewer secret of forty-some bytes!!"
 
 
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+from harness import b64url, viewer_token  # noqa: E402,F401
 
 
 def token(claims, secret=SECRET, header=None):
-    head = b64url(json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps(claims).encode())
-    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{b64url(sig)}"
+    return viewer_token(secret, claims, header)
 
 
 def claims(sub="vera", ttl=600, **extra):

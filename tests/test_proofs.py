@@ -110,15 +110,7 @@ def signed_checkpoint(note, vkey):
     return None
 
 
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def viewer_token(secret, claims):
-    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps(claims).encode())
-    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{b64url(sig)}"
+from harness import b64url, viewer_token  # noqa: E402,F401
 
 
 class ProofsForReaders(unittest.TestCase):
