@@ -33,6 +33,17 @@ namespace trail {
 // store's size; errors reading the tiles as they come.
 Status CheckExtends(const SignedCheckpoint& kept, uint64_t size, tlog::TileSource& tiles);
 
+class CheckpointKeeper;
+
+// The check both stores run before signing: Ok when no keeper or no kept checkpoint, or when
+// the store's tree of `size` leaves extends the kept one; a refusal is also reported through
+// keeper->Refused. `*checked` remembers the kept checkpoint last found extended (the caller's
+// tree only grows, so each is compared once); `make_tiles()` builds the tile source only when
+// a comparison is due.
+template <typename MakeTiles>
+Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size, std::optional<SignedCheckpoint>* checked,
+                         MakeTiles make_tiles);
+
 class CheckpointKeeper {
  public:
   using LogFn = std::function<void(const std::string&)>;
@@ -74,5 +85,21 @@ class CheckpointKeeper {
   std::string last_refusal_;
   std::thread thread_;
 };
+
+template <typename MakeTiles>
+Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size, std::optional<SignedCheckpoint>* checked,
+                         MakeTiles make_tiles) {
+  if (!keeper) return Status::Ok();
+  auto kept = keeper->Kept();
+  if (!kept || (*checked && (*checked)->size == kept->size && (*checked)->root == kept->root)) return Status::Ok();
+  auto tiles = make_tiles();
+  Status s = CheckExtends(*kept, size, tiles);
+  if (!s.ok()) {
+    keeper->Refused(s);
+    return s;
+  }
+  *checked = std::move(kept);
+  return Status::Ok();
+}
 
 }  // namespace trail

@@ -422,19 +422,8 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
 }
 
 Status PostgresStore::CheckKept() {
-  if (!opt_.keeper) return Status::Ok();
-  auto kept = opt_.keeper->Kept();
-  if (!kept || (kept_checked_ && kept_checked_->size == kept->size && kept_checked_->root == kept->root))
-    return Status::Ok();
   // Inside the sequencing transaction when signing: the tiles include this batch's nodes.
-  pg::PgTiles tiles(*seq_conn_);
-  Status s = CheckExtends(*kept, tree_.size(), tiles);
-  if (!s.ok()) {
-    opt_.keeper->Refused(s);
-    return s;
-  }
-  kept_checked_ = std::move(kept);
-  return Status::Ok();
+  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_, [this] { return pg::PgTiles(*seq_conn_); });
 }
 
 Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp,

@@ -208,19 +208,8 @@ Result<SignedCheckpoint> SqliteStore::SignCheckpoint() {
 }
 
 Status SqliteStore::CheckKept() {
-  if (!opt_.keeper) return Status::Ok();
-  auto kept = opt_.keeper->Kept();
-  if (!kept || (kept_checked_ && kept_checked_->size == kept->size && kept_checked_->root == kept->root))
-    return Status::Ok();
   // The tree only grows on this thread: once it extends a kept checkpoint, it always will.
-  DbTiles tiles(writer_->db);
-  Status s = CheckExtends(*kept, tree_.size(), tiles);
-  if (!s.ok()) {
-    opt_.keeper->Refused(s);
-    return s;
-  }
-  kept_checked_ = std::move(kept);
-  return Status::Ok();
+  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_, [this] { return DbTiles(writer_->db); });
 }
 
 Status SqliteStore::SaveTree(bool sign) {
