@@ -137,7 +137,7 @@ inline PreparedEvent NextPrepared(Workload& w, const TypeRegistry& types, Uuid7G
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
   if (ec) Die("workload produced bad JSON: " + text);
-  auto e = PrepareEvent(v, types, ids);
+  auto e = PrepareEvent(v, types, ids, SystemClock::Get().NowMicros());
   if (!e.ok()) Die("workload event refused: " + e.status().ToString() + ": " + text);
   return std::move(e.value());
 }

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view ctype = (data[0] & 1) ? "application/x-ndjson" : "application/json";
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   bool batch = false;
-  auto r = trail::ParseIngestBody(body, ctype, Types(), ids, &batch);
+  auto r = trail::ParseIngestBody(body, ctype, Types(), ids, clock.NowMicros(), &batch);
   if (r.ok()) {
     for (const auto& e : *r) {
       if (trail::LeafHash(e, 0).size() != 32) __builtin_trap();

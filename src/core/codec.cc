@@ -34,12 +34,13 @@ constexpr DecodeTable MakeDecodeTable(const char* alphabet) {
 constexpr DecodeTable kStdDecode = MakeDecodeTable(kStdAlphabet);
 constexpr DecodeTable kUrlDecode = MakeDecodeTable(kUrlAlphabet);
 
-std::string EncodeBase64(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.resize((in.size() + 2) / 3 * 4);
+// Appends the encoding of `in` to `*out` (no temporary string: leaf texts embed hashes).
+void AppendEncodedBase64(std::string_view in, const char* alphabet, bool pad, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + (in.size() + 2) / 3 * 4);
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   size_t n = in.size();
-  char* o = out.data();
+  char* o = out->data() + start;
   while (n >= 3) {
     uint32_t v = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
     o[0] = alphabet[v >> 18];
@@ -62,7 +63,12 @@ std::string EncodeBase64(std::string_view in, const char* alphabet, bool pad) {
     }
     if (pad) *o++ = '=';
   }
-  out.resize(o - out.data());
+  out->resize(static_cast<size_t>(o - out->data()));
+}
+
+std::string EncodeBase64(std::string_view in, const char* alphabet, bool pad) {
+  std::string out;
+  AppendEncodedBase64(in, alphabet, pad, &out);
   return out;
 }
 
@@ -117,6 +123,10 @@ std::string Base64Encode(std::string_view bytes) {
   return EncodeBase64(bytes, kStdAlphabet, /*pad=*/true);
 }
 
+void AppendBase64(std::string_view bytes, std::string* out) {
+  AppendEncodedBase64(bytes, kStdAlphabet, /*pad=*/true, out);
+}
+
 std::optional<std::string> Base64Decode(std::string_view text) {
   auto stripped = StripPadding(text);
   if (!stripped) return std::nullopt;
@@ -167,21 +177,25 @@ std::optional<std::string> HexDecode(std::string_view text) {
 // A digest context per thread and the implementation fetched once: OpenSSL 3's one-shot
 // SHA256() fetches the algorithm on every call, which costs more than hashing a short text
 // (leaf format 2 hashes three per event, on ingest and in verify).
-std::string Sha256(std::string_view data) {
+void Sha256To(std::string_view data, char* out) {
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   struct Ctx {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     ~Ctx() { EVP_MD_CTX_free(ctx); }
   };
   thread_local Ctx c;
-  std::string out(kSha256Size, '\0');
   unsigned int len = 0;
   if (kSha256 == nullptr || c.ctx == nullptr || EVP_DigestInit_ex2(c.ctx, kSha256, nullptr) != 1 ||
       EVP_DigestUpdate(c.ctx, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(c.ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 || len != kSha256Size) {
+      EVP_DigestFinal_ex(c.ctx, reinterpret_cast<unsigned char*>(out), &len) != 1 || len != kSha256Size) {
     std::fprintf(stderr, "trail: SHA-256 failed\n");
     std::abort();
   }
+}
+
+std::string Sha256(std::string_view data) {
+  std::string out(kSha256Size, '\0');
+  Sha256To(data, out.data());
   return out;
 }
 
@@ -212,6 +226,33 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void RandomSmallBytes(char* out, size_t n) {
+  // A per-thread pool drawn 4 KiB at a time: RAND_bytes costs a DRBG round per call, and
+  // ingest draws a 16-byte salt for every event.
+  constexpr size_t kPool = 4096;
+  struct Pool {
+    unsigned char bytes[kPool];
+    size_t used = kPool;
+    ~Pool() { OPENSSL_cleanse(bytes, sizeof bytes); }
+  };
+  thread_local Pool pool;
+  if (n > kPool / 16) {
+    std::string big = RandomBytes(n);
+    std::memcpy(out, big.data(), n);
+    return;
+  }
+  if (kPool - pool.used < n) {
+    if (RAND_bytes(pool.bytes, static_cast<int>(kPool)) != 1) {
+      std::fprintf(stderr, "trail: RAND_bytes failed\n");
+      std::abort();
+    }
+    pool.used = 0;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  OPENSSL_cleanse(pool.bytes + pool.used, n);  // each byte is handed out once
+  pool.used += n;
 }
 
 std::string RandomBytes(size_t n) {

@@ -20,6 +20,8 @@ namespace trail {
 
 // Standard alphabet (`+/`), always padded with `=` to a multiple of 4.
 std::string Base64Encode(std::string_view bytes);
+// Base64Encode appended to `*out`.
+void AppendBase64(std::string_view bytes, std::string* out);
 // Inverse of Base64Encode. Rejects missing or misplaced padding, characters outside the
 // alphabet (including whitespace and the URL alphabet), and non-zero unused trailing bits.
 std::optional<std::string> Base64Decode(std::string_view text);
@@ -39,6 +41,8 @@ inline constexpr size_t kSha256Size = 32;
 
 // SHA-256 of `data`: 32 raw bytes.
 std::string Sha256(std::string_view data);
+// The same into `out` (kSha256Size bytes), with no allocation: the hot paths of ingest and verify.
+void Sha256To(std::string_view data, char* out);
 // HMAC-SHA-256 (RFC 2104) of `data` under `key`: 32 raw bytes. Any key length is allowed.
 std::string HmacSha256(std::string_view key, std::string_view data);
 
@@ -49,6 +53,9 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b);
 // `n` bytes from OpenSSL's CSPRNG. Aborts the process if the CSPRNG fails (there is no safe
 // way to continue without randomness).
 std::string RandomBytes(size_t n);
+// `n` (at most 256) CSPRNG bytes into `out`, from a per-thread pool refilled 4 KiB at a time
+// from the same CSPRNG; bytes handed out are wiped from the pool. For per-event salts.
+void RandomSmallBytes(char* out, size_t n);
 
 // True iff `s` is well-formed UTF-8 (Unicode §3.9, Table 3-7): no overlong forms, no
 // surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no truncated sequences.

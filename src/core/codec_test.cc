@@ -157,6 +157,30 @@ TEST(RandomBytesTest, ReturnsRequestedSizeAndVaries) {
   EXPECT_EQ(seen.size(), 100u);
 }
 
+TEST(RandomSmallBytesTest, FillsFromThePoolAcrossRefillsWithoutRepeats) {
+  // 4 KiB pool, 16-byte draws: 1000 draws refill it four times; no two salts alike, and a
+  // draw that does not fit what is left of the pool comes whole from the next one.
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string s(16, '\0');
+    RandomSmallBytes(s.data(), s.size());
+    seen.insert(s);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  std::string odd(7, '\0'), big(300, '\0');
+  RandomSmallBytes(odd.data(), odd.size());
+  RandomSmallBytes(big.data(), big.size());  // over 256: straight from the CSPRNG
+  EXPECT_NE(big, std::string(300, '\0'));
+}
+
+TEST(Sha256Test, ToBufferMatchesTheString) {
+  char out[kSha256Size];
+  Sha256To("abc", out);
+  EXPECT_EQ(std::string(out, sizeof out), Sha256("abc"));
+  EXPECT_EQ(HexEncode(std::string(out, sizeof out)),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(Utf8Test, AcceptsWellFormed) {
   for (const char* ok : {"", "hello", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc2\x80",
                          "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbf",

@@ -63,7 +63,8 @@ Result<PreparedEvent> Finish(PreparedEvent e,
   e.metadata_json.clear();
   AppendCanonicalJson(boost::json::value(metadata), &e.metadata_json);
   TRAIL_RETURN_IF_ERROR(CheckSize(e));
-  e.salt = RandomBytes(kSaltBytes);
+  e.salt.resize(kSaltBytes);
+  RandomSmallBytes(e.salt.data(), kSaltBytes);
   e.personal_hash = PersonalHash(e.salt, Opt(e.ip), Opt(e.user_agent), Opt(e.location_json));
   if (e.occurred_at) e.body_hash = CompleteBodyHash(e, *e.occurred_at);
   return e;
@@ -105,7 +106,7 @@ Status CheckTagAndSubject(const std::string& tag, const std::string& subject,
 }  // namespace
 
 Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRegistry& types,
-                                   Uuid7Generator& ids) {
+                                   Uuid7Generator& ids, std::optional<Micros> received_at) {
   if (!input.is_object()) return Invalid("an event must be a JSON object");
   const boost::json::object& o = input.get_object();
   for (const auto& kv : o) {
@@ -145,6 +146,8 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   if (occurred) {
     e.occurred_at = ParseRfc3339(*occurred);
     if (!e.occurred_at) return Invalid("occurred_at: '" + *occurred + "' is not an RFC 3339 time");
+  } else {
+    e.occurred_at = received_at;
   }
   std::optional<std::string> id;
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "id", 64, &id));
@@ -171,8 +174,9 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
 Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
                                    std::optional<std::string> actor,
                                    const boost::json::object& metadata, const TypeRegistry& types,
-                                   Uuid7Generator& ids) {
+                                   Uuid7Generator& ids, std::optional<Micros> received_at) {
   PreparedEvent e;
+  e.occurred_at = received_at;
   e.tag = std::move(tag);
   e.subject = std::move(subject);
   e.actor = std::move(actor);

@@ -32,11 +32,12 @@ struct PreparedEvent {
   std::optional<std::string> actor, ip, user_agent;
   std::optional<std::string> location_json;  // canonical JSON of the location object (SPEC §3)
   std::string metadata_json;  // RFC 8785 canonical text of the metadata object ("{}" if none)
-  std::optional<Micros> occurred_at;  // nullopt: the same as recorded_at
+  std::optional<Micros> occurred_at;  // sent, or the request's arrival; nullopt: recorded_at
   std::optional<std::string> idempotency_key;
   // Leaf format 2 (core/leaf.h), built in the request thread: the salt (16 random bytes) and
-  // personal_hash always; body_hash when occurred_at is known. Otherwise the body is hashed by
-  // the writer once it has assigned recorded_at (CompleteBodyHash).
+  // personal_hash always; body_hash when occurred_at is known (always, on the HTTP path).
+  // Otherwise the body is hashed by the writer once it has assigned recorded_at
+  // (CompleteBodyHash).
   std::string salt, personal_hash, body_hash;
 };
 
@@ -60,14 +61,19 @@ struct Event {
 
 // Turns one JSON event object of a request into a PreparedEvent, or the precise 400/413
 // error of SPEC §3 (the index is filled in by the caller).
+//
+// `received_at`, when given, is the server's occurred_at for an event sent without one (the
+// time its request arrived; SPEC §5: such an event reads, and is hashed, with the server's
+// value). Then the whole body layer is hashed here, in the request's thread, and the writer
+// hashes only the short leaf. Without it, occurred_at stays absent and reads as recorded_at.
 Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRegistry& types,
-                                   Uuid7Generator& ids);
+                                   Uuid7Generator& ids, std::optional<Micros> received_at = std::nullopt);
 
 // Builds a PreparedEvent from already-typed parts (self-audit events, the CLI, benchmarks).
 Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
                                    std::optional<std::string> actor,
                                    const boost::json::object& metadata, const TypeRegistry& types,
-                                   Uuid7Generator& ids);
+                                   Uuid7Generator& ids, std::optional<Micros> received_at = std::nullopt);
 
 // The body hash of a prepared event once its recorded_at is known (the stored body_hash when
 // the request thread could compute it), and the RFC 9162 leaf hash that commits to it.

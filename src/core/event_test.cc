@@ -178,6 +178,27 @@ TEST_F(EventTest, Ipv6IsAccepted) {
   EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"::1"})").ip, "::1");
 }
 
+TEST_F(EventTest, WithoutOccurredAtTheArrivalTimeIsTheServersValueAndTheBodyIsHashedAtOnce) {
+  const Micros arrived = 1'780'000'000'123'456;
+  auto sent = PrepareEvent(Json(R"({"tag":"account:login:success","subject":"user:a","ip":"192.0.2.1"})"), *types_,
+                           ids_, arrived);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(sent->occurred_at, arrived);
+  EXPECT_EQ(sent->body_hash, BodyHash("user:a", std::nullopt, arrived, "{}", sent->personal_hash));
+  // The writer's recorded_at, later, does not enter the body: the leaf is the same whenever it
+  // is written, and a stored copy verifies.
+  EXPECT_EQ(LeafHash(*sent, arrived + 5000), LeafHash(sent->id, arrived + 5000, sent->tag, sent->body_hash));
+  std::string problem;
+  Event stored = Stored(*sent, arrived + 5000, 0);
+  EXPECT_EQ(RecomputeLeafHash(stored, &problem), stored.leaf_hash);
+  EXPECT_EQ(problem, "");
+  // A sent occurred_at wins over the arrival time.
+  auto own = PrepareEvent(Json(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})"),
+                          *types_, ids_, arrived);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->occurred_at, ParseRfc3339("2026-01-01T00:00:00Z"));
+}
+
 TEST_F(EventTest, OccurredAtWithAnOffsetIsStoredInUtc) {
   PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00+05:30"})");
   ASSERT_TRUE(e.occurred_at);

@@ -1,5 +1,7 @@
 #include "core/leaf.h"
 
+#include <array>
+
 #include "core/codec.h"
 #include "core/json_text.h"
 #include "core/time_format.h"
@@ -26,7 +28,7 @@ void RawMember(std::string_view key, OptView json, std::string* out) {
 void Base64Member(std::string_view key, std::string_view raw, std::string* out) {
   AppendJsonKey(key, out);
   out->push_back('"');
-  out->append(Base64Encode(raw));
+  AppendBase64(raw, out);
   out->append("\",");
 }
 
@@ -58,12 +60,21 @@ std::string& Scratch() {
   text.clear();
   return text;
 }
+
+using Hash = std::array<char, kSha256Size>;
+std::string_view View(const Hash& h) { return {h.data(), h.size()}; }
+
+void PersonalHashTo(std::string_view salt, OptView ip, OptView user_agent, OptView location_json, Hash* out) {
+  std::string& text = Scratch();
+  AppendPersonalText(salt, ip, user_agent, location_json, &text);
+  Sha256To(text, out->data());
+}
 }  // namespace
 
 std::string PersonalHash(std::string_view salt, OptView ip, OptView user_agent, OptView location_json) {
-  std::string& text = Scratch();
-  AppendPersonalText(salt, ip, user_agent, location_json, &text);
-  return Sha256(text);
+  Hash h;
+  PersonalHashTo(salt, ip, user_agent, location_json, &h);
+  return std::string(View(h));
 }
 
 void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
@@ -81,11 +92,20 @@ void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micro
   Close(out);
 }
 
-std::string BodyHash(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
-                     std::string_view personal_hash) {
+namespace {
+void BodyHashTo(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
+                std::string_view personal_hash, Hash* out) {
   std::string& text = Scratch();
   AppendBodyText(subject, actor, occurred_at, metadata_json, personal_hash, &text);
-  return Sha256(text);
+  Sha256To(text, out->data());
+}
+}  // namespace
+
+std::string BodyHash(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
+                     std::string_view personal_hash) {
+  Hash h;
+  BodyHashTo(subject, actor, occurred_at, metadata_json, personal_hash, &h);
+  return std::string(View(h));
 }
 
 void AppendLeafText(std::string_view id, Micros recorded_at, std::string_view tag, std::string_view body_hash,
@@ -124,20 +144,22 @@ std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
     return LeafHash(e.id, e.recorded_at, e.tag, e.body_hash);
   }
   if (!e.subject) fail("no subject on an event that is not pruned");
-  std::string personal_hash;
+  std::string_view personal_hash = e.personal_hash;
+  Hash computed_personal;
   if (e.scrubbed) {
     if (personal_left) fail("marked scrubbed but still holds personal data");
     if (e.personal_hash.size() != kSha256Size) fail("scrubbed without a 32-byte personal_hash");
-    personal_hash = std::string(e.personal_hash);
   } else {
     if (!e.salt || e.salt->size() != kSaltBytes) fail("no 16-byte salt on an event that is not scrubbed");
-    personal_hash = PersonalHash(e.salt.value_or(""), e.ip, e.user_agent, e.location_json);
+    PersonalHashTo(e.salt.value_or(""), e.ip, e.user_agent, e.location_json, &computed_personal);
+    personal_hash = View(computed_personal);
     if (personal_hash != e.personal_hash) fail("ip, user_agent, location or salt differ from personal_hash");
   }
-  std::string body_hash = BodyHash(e.subject.value_or(""), e.actor, e.occurred_at.value_or(e.recorded_at),
-                                   e.metadata_json, personal_hash);
-  if (body_hash != e.body_hash) fail("subject, actor, occurred_at or metadata differ from body_hash");
-  return LeafHash(e.id, e.recorded_at, e.tag, body_hash);
+  Hash body_hash;
+  BodyHashTo(e.subject.value_or(""), e.actor, e.occurred_at.value_or(e.recorded_at), e.metadata_json, personal_hash,
+             &body_hash);
+  if (View(body_hash) != e.body_hash) fail("subject, actor, occurred_at or metadata differ from body_hash");
+  return LeafHash(e.id, e.recorded_at, e.tag, View(body_hash));
 }
 
 }  // namespace trail

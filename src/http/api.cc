@@ -208,7 +208,7 @@ void Api::ListTypes(Respond& respond) {
 
 Status Api::RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,
                             const boost::json::object& metadata) {
-  auto e = PrepareEvent(tag, subject, actor, metadata, *s_.types->Get(), *s_.ids);
+  auto e = PrepareEvent(tag, subject, actor, metadata, *s_.types->Get(), *s_.ids, s_.clock->NowMicros());
   if (!e.ok()) return e.status();
   std::vector<PreparedEvent> batch;
   batch.push_back(std::move(e.value()));

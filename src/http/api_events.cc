@@ -146,7 +146,8 @@ void Api::Ingest(HttpRequest& req, const Principal& who, Respond respond) {
   s_.metrics->ingest_requests++;
   auto t0 = std::chrono::steady_clock::now();
   bool batch = false;
-  auto events = ParseIngestBody(req.body, req.content_type, *s_.types->Get(), *s_.ids, &batch);
+  auto events = ParseIngestBody(req.body, req.content_type, *s_.types->Get(), *s_.ids,
+                                s_.clock->NowMicros(), &batch);
   if (!events.ok()) {
     s_.metrics->ingest_invalid++;
     return respond(ErrorResponse(events.status()));

@@ -48,12 +48,13 @@ bool InBatchEvent(std::string_view path, int* index, std::string_view* rest) {
 // is refused with its literal text and path; PrepareEvent checks the values again.
 
 Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::string_view content_type,
-                                                   const TypeRegistry& types, Uuid7Generator& ids, bool* batch) {
+                                                   const TypeRegistry& types, Uuid7Generator& ids, Micros received_at,
+                                                   bool* batch) {
   std::vector<PreparedEvent> out;
   auto add = [&](const boost::json::value& v, int index) -> Status {
     if (out.size() >= kMaxBatch)
       return Status::TooLarge("a batch holds at most " + std::to_string(kMaxBatch) + " events", index);
-    auto e = PrepareEvent(v, types, ids);
+    auto e = PrepareEvent(v, types, ids, received_at);
     if (!e.ok()) return e.status().WithIndex(index);
     out.push_back(std::move(e.value()));
     return Status::Ok();
@@ -112,7 +113,7 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
   }
   *batch = false;
   if (problem) return NotIJson(*problem, problem->path, -1);
-  auto e = PrepareEvent(v, types, ids);
+  auto e = PrepareEvent(v, types, ids, received_at);
   if (!e.ok()) return e.status();
   out.push_back(std::move(e.value()));
   return out;

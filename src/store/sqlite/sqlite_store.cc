@@ -412,7 +412,10 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
       const uint64_t seq = next_seq_++;
       const Micros recorded = now;
       last_recorded_ = recorded;
-      const std::string body_hash = CompleteBodyHash(e, recorded);
+      // Hashed by the request thread when occurred_at was known (always, over HTTP).
+      std::string late_body_hash;
+      if (e.body_hash.empty()) late_body_hash = CompleteBodyHash(e, recorded);
+      const std::string& body_hash = e.body_hash.empty() ? late_body_hash : e.body_hash;
       const std::string leaf_hash = LeafHash(e.id, recorded, e.tag, body_hash);
       auto& st = w.insert;
       st.Bind(1, static_cast<int64_t>(seq));
