@@ -131,13 +131,15 @@ inline std::shared_ptr<const TypeRegistry> LoadTypes(const std::string& file) {
   return *t;
 }
 
-// The next Workload event, prepared as the HTTP ingest path prepares it.
-inline PreparedEvent NextPrepared(Workload& w, const TypeRegistry& types, Uuid7Generator& ids) {
+// The next Workload event, prepared as the HTTP ingest path prepares it (arriving at `arrival`'s
+// now: the server's occurred_at, since the workload sends none).
+inline PreparedEvent NextPrepared(Workload& w, const TypeRegistry& types, Uuid7Generator& ids,
+                                  const Clock& arrival = SystemClock::Get()) {
   std::string text = w.NextJson();
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
   if (ec) Die("workload produced bad JSON: " + text);
-  auto e = PrepareEvent(v, types, ids, SystemClock::Get().NowMicros());
+  auto e = PrepareEvent(v, types, ids, arrival.NowMicros());
   if (!e.ok()) Die("workload event refused: " + e.status().ToString() + ": " + text);
   return std::move(e.value());
 }

@@ -99,7 +99,7 @@ void Build(const std::string& db, uint64_t events, const std::string& key, const
     clock.Set(start + static_cast<Micros>(static_cast<double>(done) * step));
     std::vector<PreparedEvent> b;
     b.reserve(n);
-    for (size_t i = 0; i < n; ++i) b.push_back(NextPrepared(w, *types, ids));
+    for (size_t i = 0; i < n; ++i) b.push_back(NextPrepared(w, *types, ids, clock));
     {
       std::unique_lock l(mu);
       cv.wait(l, [&] { return outstanding < inflight; });
