@@ -47,7 +47,7 @@ bench: build bench-format1
 	bench/run.sh
 
 # The last commit with leaf format 1, built into build-format1/ for `make bench`'s paired
-# format-1/format-2 ingest figures (issue 13). From git's own objects: nothing is fetched.
+# format-1/format-2 ingest figures (section `leaf`). From git's own objects: nothing is fetched.
 FORMAT1_COMMIT := a321f8d
 bench-format1: deps
 	@if [ ! -x build-format1/build/bench/trail_bench_store ]; then \

@@ -13,7 +13,7 @@
 //                      the caller's thread (p50/p99/p99.9/max, ns) under that load;
 //   client_record_paced  one thread records at R events/s (default 50,000) for N/4 events:
 //                      Record()'s latency when the application is not saturating the client.
-// Issue 8's targets: >= 200,000 events/s into one server from one process; Record() <= 2 µs
+// The delivery targets: >= 200,000 events/s into one server from one process; Record() <= 2 µs
 // p99. bench/python_client_bench.py starts a server and runs this program with it.
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 4's figures: prune millions of events while single-event ingest from 64 connections
+"""Retention (GC) figures: prune millions of events while single-event ingest from 64 connections
 continues (run by `make bench` as its `gc` section; also standalone).
 
 1. Fills a fresh server with the Workload (about half of it account:login, kept 90 days)

@@ -1,4 +1,4 @@
-// trail_bench_pg: the raw-PostgreSQL baselines of issue 7, in C++ with libpq, with the rows
+// trail_bench_pg: the raw-PostgreSQL baselines, in C++ with libpq, with the rows
 // PostgresStore stores. Each Workload event is prepared exactly as trail's ingest prepares it
 // (PrepareEvent: UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash
 // computed, outside the timed sections; the table is PostgresStore's `events` copied (`LIKE

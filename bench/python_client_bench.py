@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Delivery benchmarks (issue 8): the Python client and, with --cpp, the C++ client
+"""Delivery benchmarks (SPEC §7a): the Python client and, with --cpp, the C++ client
 (bench/client_bench.cc) into one fresh `trail serve`.
 
     python3 bench/python_client_bench.py [--trail build/trail] [--cpp build/bench/trail_bench_client]

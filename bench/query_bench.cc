@@ -1,4 +1,4 @@
-// trail_bench_query: query latency on a large store (issue 2: a 10-million-event store).
+// trail_bench_query: query latency on a large store (the target's size: 10 million events).
 //
 //   --build   Builds the store at --db with --events Workload events (if the marker
 //             DB.done does not already name the same --events and --cache-key), through
@@ -17,7 +17,7 @@
 //   tag_prefix       tag=project:*                           (tag-prefix search)
 //   search           q=tag:account:login:*                   (the same through the q syntax)
 //   subject_tag_time subject=<s>&tag=<its tag>&since=&until= (a random 90-day window)
-//   proof            GET /v1/events/{id}/proof of a random event (issue 6); in process the
+//   proof            GET /v1/events/{id}/proof of a random event (SPEC §5); in process the
 //                    same steps: Get(id), InclusionProof from the stored tiles, the note
 // Each rep runs --queries of each kind, interleaved, after a warm-up of --warmup each; the
 // output pools all reps: p50, p99, max, and the p99 of each rep.
@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
        }},
   };
 
-  // Issue 6: an inclusion proof of a random event (its id looked up beforehand) in the tree of
+  // Integrity: an inclusion proof of a random event (its id looked up beforehand) in the tree of
   // all events, through the same path as GET /v1/events/{id}/proof: Get(id), the proof from
   // the stored tiles, the checkpoint note.
   std::vector<std::string> proof_ids;

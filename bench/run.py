@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench`: the figures of issue 2 beside their baselines, measured in one run.
+"""`make bench`: the performance figures beside their baselines, measured in one run.
 
 Records the machine (CPU, cores, RAM, kernel, file system, SQLite version), then runs, in
 order (pick sections with TRAIL_BENCH_ONLY):
@@ -14,14 +14,14 @@ order (pick sections with TRAIL_BENCH_ONLY):
            HTTP (GET /v1/events on `trail serve --store sqlite:<cached store>`), and the
            inclusion proof of a random event (GET /v1/events/{id}/proof)  (build/bench/trail_bench_query)
   gc       bench/gc_bench.py: a GC pruning millions of events (TRAIL_BENCH_GC_EVENTS, default
-           5,000,000 in the store) under single-event load from 64 connections (issue 4)
+           5,000,000 in the store) under single-event load from 64 connections
   integrity  pipelined ingest with the tree and signed checkpoints vs without (reps
-           alternating), `trail verify --data` over the cached query store (issue 6)
-  leaf     leaf format 2 against format 1 (issue 13), paired reps alternating which goes first:
+           alternating), `trail verify --data` over the cached query store
+  leaf     leaf format 2 against format 1 (SPEC §5), paired reps alternating which goes first:
            the store in process (pipelined Append) and `trail serve` with NDJSON batches, each
            against the same program built from the last format-1 commit (`make bench-format1`
            builds it into build-format1/; skipped when absent)
-  postgres issue 7 on a throwaway PostgreSQL cluster with fsync on (tests/pg_cluster.py; skipped
+  postgres the PostgreSQL store on a throwaway cluster with fsync on (tests/pg_cluster.py; skipped
            when no PostgreSQL server is installed): COPY 1000 rows/txn and one INSERT txn per
            event (1 and 64 connections) with the rows and indexes trail stores
            (build/bench/trail_bench_pg), against `trail serve --store postgresql://…` with one
@@ -422,7 +422,7 @@ def store_cache_key():
 
 
 def section_integrity(work):
-    """Issue 6: pipelined ingest into a store keeping the tree and signed checkpoints against one
+    """Integrity: pipelined ingest into a store keeping the tree and signed checkpoints against one
     without (reps alternating), and `trail verify --data` over the cached query store."""
     out = run_json([bin_path("trail_bench_store"), "--integrity", "--events-file", TYPES,
                     "--workdir", os.path.join(work, "integrity"), "--events", str(STORE_EVENTS),
@@ -447,7 +447,7 @@ def section_integrity(work):
 
 
 def section_leaf(work):
-    """Issue 13: leaf format 2 (one more SHA-256 per event on the writer, the salt and the
+    """Leaf format 2 (one more SHA-256 per event on the writer, the salt and the
     personal hash on the request threads, the description no longer rendered or stored) against
     format 1, built from the last format-1 commit. Paired reps, the order alternating, so that
     a noisy neighbour slows both sides of a pair alike; the ratio of medians and the median of
@@ -496,7 +496,7 @@ def section_leaf(work):
 
 
 def section_gc(work):
-    """Issue 4: bench/gc_bench.py — prune millions of events under single-event load."""
+    """Retention: bench/gc_bench.py — prune millions of events under single-event load."""
     env = dict(os.environ, TRAIL_BIN=TRAIL)
     log(f"== gc: prune {GC_EVENTS:,} events' worth of logins while 64 connections ingest (bench/gc_bench.py)")
     env["TRAIL_GC_EVENTS"] = str(GC_EVENTS)
@@ -540,7 +540,7 @@ def section_query(work):
 
 
 def section_postgres(work):
-    """Issue 7, side by side on one throwaway PostgreSQL cluster (`tests/pg_cluster.py start
+    """The PostgreSQL store, side by side on one throwaway cluster (`tests/pg_cluster.py start
     --durable`: fsync and synchronous_commit on): the baselines of build/bench/trail_bench_pg
     (COPY 1000 rows/txn; one INSERT transaction per event from 1 and 64 connections) and
     `trail serve --store postgresql://…` under `trail bench`: one node, and two nodes on one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: every figure of issue 2 beside its baselines, in one run. The work is done by
+# `make bench`: every performance figure beside its baselines, in one run. The work is done by
 # bench/run.py (Python 3 standard library); see its header for what is measured and the
 # environment variables (BUILD_DIR, TRAIL_BENCH_EVENTS, TRAIL_BENCH_ONLY, …).
 # Quick run: TRAIL_BENCH_EVENTS=200000 TRAIL_BENCH_PREFILL=200000 TRAIL_BENCH_SECONDS=2 bench/run.sh

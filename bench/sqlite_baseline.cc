@@ -1,4 +1,4 @@
-// trail_bench_sqlite: the raw-SQLite baselines of issue 2, in C++, with the same rows trail
+// trail_bench_sqlite: the raw-SQLite baselines of ingest, in C++, with the same rows trail
 // stores. Each Workload event is prepared exactly as trail's ingest prepares it (PrepareEvent:
 // UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash computed (format 2),
 // then written as one row: id uuid text, recorded_at int, tag, subject, actor, ip, user_agent,

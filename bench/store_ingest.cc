@@ -90,7 +90,7 @@ uint64_t DirBytes(const std::string& dir) {
   return n;
 }
 
-// Issue 6: the same pipelined batches into two stores side by side, one keeping the Merkle
+// Tree cost: the same pipelined batches into two stores side by side, one keeping the Merkle
 // tree, its tiles and signed checkpoints (as trail always does), one with maintain_tree off.
 // Reps alternate between the stores so that drift on a shared machine hits both alike.
 int CompareIntegrity(const TypeRegistry& types, const std::string& dir, size_t per_rep, size_t batch,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 3's figures on the cached 10M-event store (bench/.cache, built by `make bench`):
+"""Viewer figures (SPEC §6) on the cached 10M-event store (bench/.cache, built by `make bench`):
 subject history for a viewer token (JWT check included) against the same query with an admin
 key, p50/p99 over HTTP, interleaved; and a viewer who sees ~0.1 % of the log paging through
 all of it, with the rows the store examined (trail_query_rows_examined_total).
@@ -65,7 +65,7 @@ def main():
                "p99_ratio": round(pct(viewer, .99) / pct(admin, .99), 3), "queries_each": len(admin)}
         print(json.dumps(res), flush=True)
 
-        # Issue 6: an inclusion proof over HTTP on the 10M-event log, against its checkpoint.
+        # Integrity: an inclusion proof over HTTP on the 10M-event log, against its checkpoint.
         ids = []
         for i in range(300):
             _, _, body = get(f"/v1/events?subject=project:p{rng.randrange(50000)}&limit=1&order=asc", key)

@@ -1,4 +1,4 @@
-"""Crash and fault tests of the whole delivery path (issue 8, SPEC §7a): the Python client
+"""Crash and fault tests of the whole delivery path (SPEC §7a, docs/DELIVERY.md): the Python client
 (clients/python) and the C++ client (tests/delivery_driver.cc) against a real `trail serve`.
 
 - the server SIGKILLed three times under load and restarted: every event recorded is stored

@@ -1,4 +1,4 @@
-"""Retention across crashes (issue 4): a GC killed with SIGKILL in the middle of its batches
+"""Retention across crashes (SPEC §7): a GC killed with SIGKILL in the middle of its batches
 leaves every event either whole or pruned — never half — and the next run finishes the job;
 the log still verifies (`trail verify --data`; on PostgreSQL, which has no file to read,
 `trail verify --url --vkey` through the checkpoint and tiles), seqs and leaf hashes never move.

@@ -1,4 +1,4 @@
-"""Hostile searches (issue: four `q=nomatch` searches from an auditor stalled every other reader).
+"""Hostile searches (four `q=nomatch` searches from an auditor once stalled every other reader).
 
 A log of 50,000 events. Four auditors search for a word no description holds, over and over,
 while another client reads `GET /v1/events?limit=10`: every search answers within its budget

@@ -21,7 +21,7 @@ ViewerClaims Viewer(std::string sub, std::map<std::string, std::vector<std::stri
   return c;
 }
 
-// The matrix of issue 3: owner, maintainer, self, stranger, admin.
+// The visibility matrix of SPEC §6: owner, maintainer, self, stranger, admin.
 TEST(Visibility, Matrix) {
   const EventType owners_only = Type({"owner"}), both = Type({"owner", "maintainer"}), self = Type({"self"}),
                   admins = Type({});

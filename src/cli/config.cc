@@ -169,8 +169,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       cfg->retention_rules.push_back(std::move(e.value()));
     }
   }
-  // A bound of 0 or none at all would let one search walk the whole log (issue: four `q=`
-  // searches matching nothing stalled every other reader): only positive, bounded values.
+  // A bound of 0 or none at all would let one search walk the whole log (four `q=`
+  // searches matching nothing once stalled every other reader): only positive, bounded values.
   auto query_bounded = [&](const char* key, int64_t most, int64_t* out) -> Status {
     if (const toml::node* n = root["query"][key].node()) {
       auto v = n->value_exact<int64_t>();

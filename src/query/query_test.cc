@@ -490,7 +490,7 @@ TEST(RobustnessTest, ArbitraryInputIsAnsweredNotCrashedOn) {
   }
 }
 
-// Regression test: `q` bounds what each row costs to match (issue: hostile searches).
+// Regression test: `q` bounds what each row costs to match (hostile searches).
 TEST(ParseSearchTest, WordsAreBoundedInNumberAndLength) {
   std::string sixteen;
   for (int i = 0; i < 16; ++i) sixteen += (i % 2 ? " -w" : " w") + std::to_string(i);

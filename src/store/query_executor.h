@@ -77,7 +77,7 @@ class BudgetMeter {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Extra restriction from the caller (viewer visibility, issue 3): an OR-group of index keys
+// Extra restriction from the caller (viewer visibility, SPEC §6): an OR-group of index keys
 // that must hold, plus a row predicate. Empty group = no restriction.
 struct AccessFilter {
   std::vector<std::string> any_of_keys;

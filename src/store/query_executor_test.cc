@@ -537,7 +537,7 @@ TEST_F(ExecuteQueryTest, IndexedQueriesFetchOnlyCandidates) {
   EXPECT_EQ(src_.fetches, 1);
 }
 
-// --- The budget (issue: four `q=nomatch` searches stalled every other reader) ---
+// --- The budget (four `q=nomatch` searches once stalled every other reader) ---
 
 TEST_F(ExecuteQueryTest, RowBudgetAnswersAPartialPageAtTheLastRowExamined) {
   for (int i = 0; i < 40; ++i) Add("a:b", "user:x", "alice", kT0, "nothing here");

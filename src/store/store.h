@@ -87,8 +87,9 @@ struct StoreStats {
 };
 
 // Retention (SPEC §7). Pruning deletes an event's payload (subject, actor, ip, user agent,
-// metadata, description, occurred_at) and keeps seq, id, tag, recorded_at and leaf_hash, so
-// the Merkle tree still verifies. Scrubbing drops only ip and user agent.
+// location, metadata, occurred_at, salt, personal_hash) and keeps seq, id, tag, recorded_at,
+// body_hash and leaf_hash, so the Merkle tree still verifies (SPEC §5). Scrubbing drops ip,
+// user agent, location and salt; personal_hash stays.
 struct RetentionRule {
   std::string tag;
   Micros max_age = 0;  // events recorded before as_of - max_age are pruned

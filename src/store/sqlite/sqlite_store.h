@@ -50,7 +50,7 @@ struct SqliteOptions {
   // The part of the writer a GC or redaction takes while requests wait behind it: after a
   // batch that requests queued behind, it sleeps (1 - share) / share times the batch's length.
   double gc_writer_share = 0.2;
-  // Benchmarks only (the baseline of issue 6's ingest ratio): false skips the tree, its tiles
+  // Benchmarks only (the baseline of the tree's ingest cost): false skips the tree, its tiles
   // and checkpoints at commit. Leaf hashes are still computed and stored. A store written so
   // has no usable tree; trail itself always keeps it.
   bool maintain_tree = true;
