@@ -24,6 +24,7 @@ import signal
 import ssl
 import subprocess
 import tempfile
+import socket
 import threading
 import time
 import unittest
@@ -122,6 +123,44 @@ class LiveStreamsAreReauthorised(HostileAuthCase):
         self.assertEqual(admin.delete(f"/v1/admin/keys/{auditor['id']}").status, 200)
         self.assertEndsWithin(tail, 1.2, t0, "revoked key")
         tail.close()
+
+    def test_revoking_a_key_cuts_its_export_short(self):
+        """An export is a stream too: a key revoked mid-export stops getting events within about
+        a second, even from a client reading slowly. ~16 MB of events, read at ~400 KB/s, could
+        not have been written into the socket buffers (a few MB) before the revocation; the
+        server writes an export in chunks of ~256 KB and checks the credential between them."""
+        s = self.server()
+        admin = s.client()
+        pad = "x" * 32000
+        for i in range(10):
+            r = admin.post("/v1/events", {"events": [
+                {"tag": "account:note", "subject": "user:carol", "metadata": {"text": f"{i}-{j}{pad}"}}
+                for j in range(50)]})
+            self.assertEqual(r.status, 201, r)
+        auditor = admin.new_key("auditor", "exporter")
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.sendall(f"GET /v1/export?format=ndjson HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: Bearer {auditor['key']}\r\n\r\n".encode())
+        got = bytearray()
+        t_end = time.time() + 1.0
+        while time.time() < t_end:  # a slow reader: 16 KB every 40 ms
+            got += sock.recv(16384)
+            time.sleep(0.04)
+        self.assertIn(b" 200 ", bytes(got[:64]))
+        self.assertEqual(admin.delete(f"/v1/admin/keys/{auditor['id']}").status, 200)
+        time.sleep(1.5)  # the server re-checks the credential twice a second
+        sock.settimeout(10)
+        while True:  # then read what was already sent, as fast as possible, until the close
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                break
+            got += chunk
+        sock.close()
+        lines = bytes(got).count(b'"tag":"account:note"')
+        self.assertLess(lines, 400, "most of the export was sent to a revoked key")
+        self.assertFalse(bytes(got).endswith(b"\r\n0\r\n\r\n"),
+                         "the cut export ends like a complete one: a client could not tell")
 
     def test_a_viewer_tokens_exp_ends_its_stream(self):
         s = self.server()

@@ -20,6 +20,13 @@ namespace {
 
 // How often a live stream or an export checks its credential again (Api::StillAuthorized).
 constexpr auto kRecheckEvery = std::chrono::milliseconds(500);
+// An export writes its events in chunks of about this many bytes.
+constexpr size_t kExportChunkBytes = 256 * 1024;
+// Events an export reads per query: with events of up to 64 KiB, what one export holds in
+// memory stays under ~16 MB.
+constexpr size_t kExportPageEvents = 250;
+// The same for a live stream's catch-up (one chunk per page: at most ~6.4 MB).
+constexpr size_t kStreamPageEvents = 100;
 
 std::string AcksJson(const std::vector<Ack>& acks) {
   std::string b = "{\"events\":[";
@@ -241,7 +248,7 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   if (format != "ndjson" && format != "csv")
     return respond(ErrorResponse(Status::Invalid("invalid_query", "format: 'ndjson' or 'csv'")));
   if (params.find("order") == params.end()) q->ascending = true;  // exports read oldest first
-  q->limit = kMaxLimit;
+  q->limit = kExportPageEvents;
   // An export is unpaged and runs to the end however long that takes, but in slices of one
   // budget each: between slices it holds no reader connection (no database connection on
   // PostgreSQL) and no read snapshot, so other readers and the writer never wait behind it.
@@ -269,11 +276,13 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     Principal who;
     std::shared_ptr<void> slot;  // given back when the export ends
     bool header_done = false;
-    bool done = false;
+    bool done = false;  // the last page has been read
+    std::vector<Event> page;  // read, not yet sent: page[next..]
+    size_t next = 0;
     std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
-  auto st =
-      std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot)});
+  auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot), false,
+                                          false, {}, 0, std::chrono::steady_clock::now()});
   Store* store = s_.store;
   r.stream = [this, st, store](std::string* chunk, bool* failed) {
     // A long export stops (incomplete, so the client knows) once its credential is revoked,
@@ -289,13 +298,26 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
       chunk->append(kCsvHeader);
       st->header_done = true;
     }
-    if (st->done) return false;
-    auto page = store->Query(st->q, st->scope ? &*st->scope : nullptr);
-    if (!page.ok()) {
-      *failed = true;
-      return false;
+    if (st->next == st->page.size()) {
+      if (st->done) return false;
+      auto page = store->Query(st->q, st->scope ? &*st->scope : nullptr);
+      if (!page.ok()) {
+        *failed = true;
+        return false;
+      }
+      st->page = std::move(page->events);
+      st->next = 0;
+      if (page->next_after) {
+        st->q.after_seq = page->next_after;
+      } else {
+        st->done = true;
+      }
     }
-    for (const auto& e : page->events) {
+    // At most ~kExportChunkBytes per write (a page of large events could be 64 MB): memory per
+    // export stays bounded, and the credential is checked again after every chunk, so a slow
+    // reader whose key is revoked gets no more than one chunk after the check.
+    while (st->next < st->page.size() && chunk->size() < kExportChunkBytes) {
+      const Event& e = st->page[st->next++];
       if (st->csv) {
         AppendCsvRow(e, chunk, Redacts(st->who, e));
       } else {
@@ -303,11 +325,7 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
         chunk->push_back('\n');
       }
     }
-    if (!page->next_after) {
-      st->done = true;
-      return true;
-    }
-    st->q.after_seq = page->next_after;
+    if (st->next == st->page.size()) std::vector<Event>().swap(st->page), st->next = 0;
     return true;
   };
   respond(std::move(r));
@@ -338,7 +356,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   std::optional<AccessFilter> scope;
   if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
   q->ascending = true;
-  q->limit = 500;
+  q->limit = kStreamPageEvents;
   q->budget = s_.query_budget;  // a resumed tail far behind catches up slice by slice
   uint64_t end = s_.store->ReadableEnd();
   if (!req.last_event_id.empty()) {
