@@ -24,7 +24,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,48 +32,49 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TRAIL = os.environ.get("TRAIL_BIN", os.path.join(ROOT, "build", "trail"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import harness  # noqa: E402  tests/harness.py: `trail serve` on a free port, waited for
+
+TRAIL = harness.TRAIL  # TRAIL_BIN, else build/trail
 EVENTS = int(os.environ.get("TRAIL_GC_EVENTS", "5000000"))
 BASE_SECONDS = float(os.environ.get("TRAIL_GC_BASE_SECONDS", "8"))
 # [retention] writer_share for the server ("" = trail's default, 0.2): the GC's part of the writer
 # while ingest waits; docs/PERFORMANCE.md shows the trade-off at 0.2, 0.33 and 0.5.
 WRITER_SHARE = os.environ.get("TRAIL_GC_WRITER_SHARE", "")
-TYPES = os.path.join(ROOT, "examples/warehouse/events.toml")
+TYPES = harness.WAREHOUSE_EVENTS
 
 
 def du(path):
-    return sum(os.path.getsize(os.path.join(p, f)) for p, _, fs in os.walk(path) for f in fs)
+    """Bytes in the files under `path`; a file that goes while it is counted (the server's
+    checkpoint.tmp-*) counts nothing."""
+    total = 0
+    for p, _, fs in os.walk(path):
+        for f in fs:
+            try:
+                total += os.path.getsize(os.path.join(p, f))
+            except FileNotFoundError:
+                pass
+    return total
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-class Server:
-    def __init__(self, data, personal_data):
-        self.data = data
+class Server(harness.Server):
+    """`trail serve` (tests/harness.py's Server, started at once) on `data` with the warehouse
+    types and this benchmark's retention settings; its output in WORK/serve.log, outside the
+    data directory whose size is measured."""
+
+    def __init__(self, work, data, personal_data):
+        os.makedirs(data, exist_ok=True)
         cfg = os.path.join(data, "gc-bench.toml")
         with open(cfg, "w") as f:
             f.write(f'[retention]\ninterval = "3650d"\npersonal_data = "{personal_data}"\n')
             if WRITER_SHARE:
                 f.write(f"writer_share = {float(WRITER_SHARE)}\n")
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([TRAIL, "serve", "--config", cfg, "--data", data, "--listen",
-                                      f"127.0.0.1:{self.port}", "--events", TYPES],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        self.key = open(os.path.join(data, "admin.key")).read().strip()
+        super().__init__("--config", cfg, events=TYPES, data=data, workdir=work, binary=TRAIL)
+        self.start(timeout=60)
 
     def bench(self, mode, secs, conns, batch=1000):
         p = subprocess.run([TRAIL, "bench", "--url", self.url, "--data", self.data, "--mode", mode,
@@ -85,19 +85,20 @@ class Server:
     def gc(self, as_of):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=7200)
         t = time.perf_counter()
-        c.request("POST", "/v1/admin/gc", json.dumps({"as_of": as_of}), {"Authorization": "Bearer " + self.key})
+        c.request("POST", "/v1/admin/gc", json.dumps({"as_of": as_of}), {"Authorization": "Bearer " + self.admin_key})
         r = c.getresponse()
         body = json.loads(r.read())
         return body, time.perf_counter() - t
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
+        """SIGTERM, and as long as the shutdown takes: the stopped size needs its last checkpoint."""
+        return super().stop(timeout=3600)
 
 
 def main():
-    data = tempfile.mkdtemp(prefix="trail-gc-bench-")
-    srv = Server(data, "3650d")
+    work = tempfile.mkdtemp(prefix="trail-gc-bench-")
+    data = os.path.join(work, "data")
+    srv = Server(work, data, "3650d")
     try:
         filled, mid = 0, None
         while filled < EVENTS:
@@ -136,7 +137,7 @@ def main():
         size_stopped = du(data)
 
         # Scrubbing alone, on the same data: the 90-day personal-data rule, no load.
-        srv = Server(data, "90d")
+        srv = Server(work, data, "90d")
         scrub, scrub_secs = srv.gc(as_of)
         srv.stop()
         out = {"figure": "gc", "writer_share": float(WRITER_SHARE or 0.2), "filled_events": filled, "ingest_without_gc": base["events_per_s"],
@@ -158,7 +159,7 @@ def main():
         print(json.dumps(out), flush=True)
     finally:
         srv.stop()
-        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,42 +18,16 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import harness  # noqa: E402  tests/harness.py: `trail serve` on a free port, waited for
 import trail_client  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(trail, data):
-    port = free_port()
-    proc = subprocess.Popen([trail, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                             "--events", os.path.join(ROOT, "examples", "warehouse", "events.toml")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
-    with open(os.path.join(data, "admin.key")) as f:
-        admin = f.read().strip()
-    req = urllib.request.Request(url + "/v1/admin/keys", json.dumps({"role": "writer", "name": "bench"}).encode(),
-                                 {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
-    key = json.loads(urllib.request.urlopen(req).read())["key"]
-    return proc, url, key
 
 
 def percentile(sorted_ns, q):
@@ -94,11 +68,13 @@ def main():
     ap.add_argument("--events", type=int, default=200_000)
     ap.add_argument("--cpp-events", type=int, default=1_000_000)
     args = ap.parse_args()
-    data = tempfile.mkdtemp(prefix="trail-clientbench-")
-    proc = None
+    server = harness.Server(events=harness.WAREHOUSE_EVENTS, data=tempfile.mkdtemp(prefix="trail-clientbench-"),
+                            binary=args.trail)
     rows = []
     try:
-        proc, url, key = start_server(args.trail, data)
+        server.start(timeout=60)
+        url = server.url
+        key = server.client().new_key("writer", "bench")["key"]
         rows.append(python_figures(url, key, args.events))
         print(json.dumps(rows[-1]), flush=True)
         if args.cpp:
@@ -112,10 +88,7 @@ def main():
                     print(line, flush=True)
             shutil.rmtree(spool, ignore_errors=True)
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait(30)
-        shutil.rmtree(data, ignore_errors=True)
+        server.cleanup()  # stops it and removes its data directory
     print("\n| figure | into | events/s | record() p50 / p99 / p99.9 |\n| --- | --- | --- | --- |")
     for r in rows:
         rate = r.get("events_per_s") or f"paced {r.get('rate', 0):.0f}/s"

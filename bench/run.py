@@ -55,7 +55,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -66,6 +65,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import harness  # noqa: E402  tests/harness.py: `trail serve` on a free port, waited for
 
 
 def env(name, default):
@@ -210,36 +211,27 @@ def machine_info(work):
 
 # ---------------------------------------------------------------- server helpers
 
-class Server:
-    """`trail serve` on a free loopback port; RSS and CPU read from /proc."""
+class Server(harness.Server):
+    """`trail serve` (tests/harness.py's Server, started at once) with the warehouse types on
+    a free loopback port, its output in DATA.log; RSS and CPU read from /proc."""
 
     def __init__(self, data, extra=(), binary=None):
-        self.data = data
         os.makedirs(data, exist_ok=True)
-        self.logpath = data.rstrip("/") + ".log"
-        cmd = [binary or TRAIL, "serve", "--data", data, "--listen", "127.0.0.1:0", "--events", TYPES, *extra]
-        log("   $ " + " ".join(cmd))
-        self.logf = open(self.logpath, "w")
-        self.p = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
-        self.port = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.p.poll() is not None:
-                die("trail serve exited:\n" + open(self.logpath).read())
-            m = re.search(r"serving on http://[\d.]+:(\d+)", open(self.logpath).read())
-            if m:
-                self.port = int(m.group(1))
-                break
-            time.sleep(0.05)
-        if not self.port:
-            self.stop()
-            die("trail serve did not start:\n" + open(self.logpath).read())
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.key = open(os.path.join(data, "admin.key")).read().strip()
+        super().__init__(*extra, events=TYPES, data=data, binary=binary or TRAIL,
+                         log=data.rstrip("/") + ".log")
+        log("   $ " + " ".join(self.command()))
+        try:
+            self.start(timeout=60)
+        except RuntimeError as e:
+            die(str(e))
+
+    @property
+    def key(self):
+        return self.admin_key
 
     def rss(self):
         try:
-            with open(f"/proc/{self.p.pid}/status") as f:
+            with open(f"/proc/{self.proc.pid}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         return int(line.split()[1]) * 1024
@@ -249,7 +241,7 @@ class Server:
 
     def cpu_seconds(self):
         try:
-            with open(f"/proc/{self.p.pid}/stat") as f:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except OSError:
@@ -259,9 +251,9 @@ class Server:
         """CPU seconds of each thread, by thread id (creation order = ascending id)."""
         out = {}
         try:
-            for tid in os.listdir(f"/proc/{self.p.pid}/task"):
+            for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
                 try:
-                    with open(f"/proc/{self.p.pid}/task/{tid}/stat") as f:
+                    with open(f"/proc/{self.proc.pid}/task/{tid}/stat") as f:
                         fields = f.read().rsplit(")", 1)[1].split()
                     out[int(tid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
                 except OSError:
@@ -269,17 +261,6 @@ class Server:
         except OSError:
             pass
         return out
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        self.logf.close()
-        return self.p.returncode
 
 
 class RssSampler(threading.Thread):

@@ -4,20 +4,12 @@ subject history for a viewer token (JWT check included) against the same query w
 key, p50/p99 over HTTP, interleaved; and a viewer who sees ~0.1 % of the log paging through
 all of it, with the rows the store examined (trail_query_rows_examined_total).
 Usage: bench/viewer_bench.py [STORE.db]   (stdlib only; prints one JSON line per figure)"""
-import base64, glob, hashlib, hmac, http.client, json, os, random, re, socket, subprocess, sys, tempfile, time
+import glob, http.client, json, os, random, re, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TRAIL = os.environ.get("TRAIL_BIN", os.path.join(ROOT, "build", "trail"))
-
-
-def b64(d):
-    return base64.urlsafe_b64encode(d).rstrip(b"=").decode()
-
-
-def token(secret, claims):
-    h = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64(json.dumps(claims).encode())
-    return f"{h}.{p}." + b64(hmac.new(secret, f"{h}.{p}".encode(), hashlib.sha256).digest())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import harness  # noqa: E402  tests/harness.py: `trail serve` on a free port; viewer_token
+from harness import viewer_token as token  # noqa: E402
 
 
 def main():
@@ -25,21 +17,12 @@ def main():
     data = tempfile.mkdtemp(prefix="trail-viewer-bench-")
     conf = os.path.join(data, "trail.toml")
     open(conf, "w").write('[retention]\ninterval = "3650d"\n')
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    srv = subprocess.Popen([TRAIL, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--config", conf,
-                            "--events", os.path.join(ROOT, "examples/warehouse/events.toml"), "--store", "sqlite:" + db],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = harness.Server("--config", conf, "--store", "sqlite:" + db, events=harness.WAREHOUSE_EVENTS, data=data)
     try:
-        for _ in range(600):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=60); c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        key = open(os.path.join(data, "admin.key")).read().strip()
+        srv.start(timeout=120)  # opening a 10M-event store
+        key = srv.admin_key
         secret = open(os.path.join(data, "viewer.secret"), "rb").read().strip()
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
 
         def get(path, cred):
             t = time.perf_counter()
@@ -101,7 +84,7 @@ def main():
                           "visible_rows": rows, "pages": pages, "rows_examined": ex,
                           "examined_per_returned": round(ex / max(rows, 1), 3), "seconds": round(took, 3)}), flush=True)
     finally:
-        srv.terminate(); srv.wait()
+        srv.cleanup()  # stops it and removes its data directory (not the store)
 
 
 if __name__ == "__main__":

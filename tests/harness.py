@@ -417,15 +417,19 @@ class Server:
     """A `trail serve` process with its own data directory and a free loopback port.
 
     `events` is the events.toml to serve (None: built-in types only); `args` are extra flags.
-    `tls=(cert, key)` serves HTTPS. Output goes to WORKDIR/serve.log; the work directory
-    (by default the data directory) is removed by cleanup() unless `keep`. The store is the
-    one under test (TRAIL_TEST_STORE, above) unless `args` hold `--store`; on PostgreSQL the
-    data directory's database is made at the first start and dropped by cleanup().
+    `tls=(cert, key)` serves HTTPS. `binary` is the trail program (default TRAIL: another
+    build, e.g. the benchmarks' format-1 one). Output goes to `log` (default WORKDIR/serve.log);
+    the work directory (by default the data directory) is removed by cleanup() unless `keep` —
+    and only by cleanup(): a Server used without `with` or ServerTestCase leaves it for its
+    owner. The store is the one under test (TRAIL_TEST_STORE, above) unless `args` hold
+    `--store`; on PostgreSQL the data directory's database is made at the first start and
+    dropped by cleanup(). The benchmarks (bench/*.py) start their servers with this class too.
     """
 
     def __init__(self, *args, events=EVENTS, data=None, workdir=None, tls=None, name="server",
-                 use_config=None):
+                 use_config=None, binary=None, log=None):
         self.args = list(args)
+        self.binary = binary or TRAIL
         self.name = name
         self.kept_database = None
         self.events = events
@@ -433,6 +437,7 @@ class Server:
         self.use_config = use_config
         self.workdir = workdir or data or new_workdir(name)  # holds serve.log
         self.data = data or self.workdir
+        self._log_path = log
         self.port = free_port()
         self.proc = None
         self._admin_key = None
@@ -450,7 +455,7 @@ class Server:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def command(self):
-        cmd = [TRAIL, "serve"]
+        cmd = [self.binary, "serve"]
         if self.use_config:
             cmd += ["--config", self.use_config]
         cmd += ["--data", self.data, "--listen", f"127.0.0.1:{self.port}"]
@@ -464,7 +469,7 @@ class Server:
 
     @property
     def log_path(self):
-        return os.path.join(self.workdir, "serve.log")
+        return self._log_path or os.path.join(self.workdir, "serve.log")
 
     def start(self, timeout=20):
         for attempt in range(3):

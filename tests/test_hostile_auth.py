@@ -14,7 +14,6 @@
 """
 import base64
 import hashlib
-import hmac
 import http.client
 import json
 import os

@@ -10,7 +10,6 @@ set small in trail.toml so each case takes a few seconds.
 """
 import base64
 import hashlib
-import hmac
 import json
 import os
 import re

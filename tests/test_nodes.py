@@ -8,7 +8,6 @@ it is skipped.
 """
 import base64
 import hashlib
-import hmac
 import json
 import os
 import re

@@ -7,7 +7,6 @@ viewers too: it tells nothing of any event.
 """
 import base64
 import hashlib
-import hmac
 import json
 import os
 import subprocess

@@ -10,6 +10,8 @@
 
 #include <filesystem>
 
+#include "testing/temp_dir.h"
+
 namespace trail {
 namespace {
 
@@ -17,19 +19,13 @@ namespace fs = std::filesystem;
 
 class SecretFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (fs::temp_directory_path() / ("trail-secret-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   static unsigned ModeOf(const std::string& p) {
     struct stat st;
     EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
     return st.st_mode & 07777;
   }
-  std::string dir_;
+  test::TempDir tmp_{"trail-secret"};
+  std::string dir_ = tmp_.File("data");  // not made yet: the data directory under test
 };
 
 TEST_F(SecretFileTest, ADataDirectoryMadeUnderUmaskZeroIsPrivate) {

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace trail {
 namespace {
 
@@ -146,14 +148,6 @@ int FreePort() {
 
 class ClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("trail-client-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   Client::Options Opts(const std::string& url) {
     Client::Options o;
     o.url = url;
@@ -182,7 +176,8 @@ class ClientTest : public ::testing::Test {
     return e;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_{"trail-client-test"};
+  fs::path dir_ = tmp_.path() / "spool";  // not made yet: the client makes its spool
   std::mutex log_mu_;
   std::vector<std::string> log_;
 };

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace trail::client {
 namespace {
 
@@ -18,14 +20,6 @@ namespace fs = std::filesystem;
 
 class SpoolTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("trail-spool-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<Spool> Open(uint64_t max_bytes = 1 << 20, uint64_t segment_bytes = 0) {
     auto s = Spool::Open({dir_.string(), max_bytes, segment_bytes});
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -66,7 +60,8 @@ class SpoolTest : public ::testing::Test {
     return {v.begin(), v.end()};
   }
 
-  fs::path dir_;
+  test::TempDir tmp_{"trail-spool-test"};
+  fs::path dir_ = tmp_.path() / "spool";  // not made yet: Spool::Open makes it
 };
 
 TEST(SpoolRecordTest, EncodesMagicLengthCrcPayload) {

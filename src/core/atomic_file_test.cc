@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/temp_dir.h"
+
 namespace trail {
 namespace {
 
@@ -19,14 +21,6 @@ namespace fs = std::filesystem;
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("trail-atomic-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "secret").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   static unsigned ModeOf(const std::string& p) {
     struct stat st;
     EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
@@ -44,8 +38,9 @@ class AtomicFileTest : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-  fs::path dir_;
-  std::string path_;
+  test::TempDir tmp_{"trail-atomic"};
+  fs::path dir_ = tmp_.path();
+  std::string path_ = tmp_.File("secret");
 };
 
 // Restores the umask when it goes.

@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "core/time_format.h"
+#include "testing/temp_dir.h"
 
 namespace trail {
 namespace {
@@ -564,16 +564,13 @@ TEST(TypeRegistryFileTest, MissingFileIsReported) {
 }
 
 TEST(TypeRegistryFileTest, ErrorsNameTheFile) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("trail-event-types-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "broken.toml").string();
+  test::TempDir dir("trail-event-types-test");
+  auto path = dir.File("broken.toml");
   {
     std::ofstream out(path);
     out << "[[event]]\ntag = \"a:b\"\nsubject = \"x\"\nfields = { f = \"strng\" }\n";
   }
   auto r = TypeRegistry::FromFile(path);
-  std::filesystem::remove_all(dir);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr(path + ":4 (a:b): field 'f'"));
 }

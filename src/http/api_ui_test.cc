@@ -2,29 +2,19 @@
 // checks, the embed page's token-for-cookie trade, which routes a session cookie opens, and the
 // security headers. (tests/browser drives the same pages in chromium.)
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <sqlite3.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 
 #include "auth/viewer_token.h"
 #include "core/uuid7.h"
 #include "http/api.h"
 #include "store/sqlite/sqlite_store.h"
-
-#include <sqlite3.h>
+#include "testing/temp_dir.h"
+#include "testing/test_types.h"
 
 namespace trail {
 namespace {
-
-constexpr std::string_view kTypes = R"(
-[[event]]
-tag = "project:role:add"
-subject = "project"
-description = "{actor} added {target_user}"
-fields = { target_user = "string" }
-visible_to = ["owner"]
-)";
 
 std::string Header(const HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
@@ -34,11 +24,9 @@ std::string Header(const HttpResponse& r, std::string_view name) {
 
 class ApiUiTest : public ::testing::Test {
  protected:
-  ApiUiTest() : ids_(clock_), types_(TypeRegistry::FromToml(kTypes, "t.toml").value()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "trail-ui-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
+  ApiUiTest() : ids_(clock_), types_(test::Types()) {
     SqliteOptions o;
-    o.path = dir_ + "/trail.db";
+    o.path = dir_.File("trail.db");
     store_ = SqliteStore::Open(o).value();
     store_->SetTypes(&types_);
     keys_ = std::make_unique<KeyRing>(store_.get(), &clock_);
@@ -55,17 +43,13 @@ class ApiUiTest : public ::testing::Test {
     s.viewer_secret = "viewer-secret";
     s.frame_ancestors = {"https://host.example"};
     api_ = std::make_unique<Api>(s);
-    boost::json::object e{{"tag", "project:role:add"}, {"subject", "project:p1"}, {"actor", "alice"},
-                          {"metadata", boost::json::object{{"target_user", "<b>bob</b>"}}}};
+    boost::json::object e{
+        {"tag", "project:role:add"},
+        {"subject", "project:p1"},
+        {"actor", "alice"},
+        {"metadata", boost::json::object{{"target_user", "<b>bob</b>"}, {"role_name", "Owner"}}}};
     std::vector<PreparedEvent> batch{PrepareEvent(e, *types_.Get(), ids_).value()};
     EXPECT_TRUE(store_->AppendSync(std::move(batch)).ok());
-  }
-  ~ApiUiTest() override {
-    api_.reset();
-    keys_.reset();
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   HttpResponse Call(HttpRequest req) {
@@ -97,11 +81,11 @@ class ApiUiTest : public ::testing::Test {
     return MintViewerToken(c, "viewer-secret");
   }
 
+  test::TempDir dir_{"trail-ui"};  // first: everything below closes before it goes
   SystemClock clock_;
   Uuid7Generator ids_;
   TypeSet types_;
   Metrics metrics_;
-  std::string dir_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<KeyRing> keys_;
   std::unique_ptr<Api> api_;
@@ -242,9 +226,13 @@ TEST_F(ApiUiTest, StaticFilesAndTheThemeStylesheet) {
 // SPEC §5: the event page recomputes the leaf hash from what is stored, at every age, and
 // says what it covered; a changed byte of the stored event shows as a mismatch.
 TEST_F(ApiUiTest, EventPageVerifiesWholeScrubbedAndAlteredEvents) {
-  boost::json::object in{{"tag", "project:role:add"}, {"subject", "project:p1"}, {"actor", "carol"},
-                         {"ip", "203.0.113.9"}, {"location", boost::json::object{{"country", "NZ"}, {"city", "Wellington"}}},
-                         {"metadata", boost::json::object{{"target_user", "dave"}}}};
+  boost::json::object in{
+      {"tag", "project:role:add"},
+      {"subject", "project:p1"},
+      {"actor", "carol"},
+      {"ip", "203.0.113.9"},
+      {"location", boost::json::object{{"country", "NZ"}, {"city", "Wellington"}}},
+      {"metadata", boost::json::object{{"target_user", "dave"}, {"role_name", "Owner"}}}};
   auto acks = store_->AppendSync({PrepareEvent(in, *types_.Get(), ids_).value()});
   ASSERT_TRUE(acks.ok());
   const std::string id = (*acks)[0].id;
@@ -273,8 +261,12 @@ TEST_F(ApiUiTest, EventPageVerifiesWholeScrubbedAndAlteredEvents) {
       << scrubbed.body;
 
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ + "/trail.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, ("UPDATE events SET metadata = '{\"target_user\":\"mallory\"}' WHERE id = '" + id + "'").c_str(),
+  ASSERT_EQ(sqlite3_open(dir_.File("trail.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         ("UPDATE events SET metadata = "
+                          "'{\"role_name\":\"Owner\",\"target_user\":\"mallory\"}' WHERE id = '" +
+                          id + "'")
+                             .c_str(),
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);

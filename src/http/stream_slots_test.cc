@@ -19,13 +19,21 @@ TEST(StreamSlots, BoundsEachPrincipalAndGivesSlotsBack) {
   EXPECT_TRUE(slots->TryAcquire("viewer:alice"));
 }
 
+// A stream may end after the server dropped its table (a reload, shutdown): the handle keeps
+// the table alive until it gives its slot back, and no longer.
 TEST(StreamSlots, ASlotOutlivesItsTable) {
   std::shared_ptr<void> held;
+  std::weak_ptr<StreamSlots> table;
   {
     auto slots = std::make_shared<StreamSlots>(1);
+    table = slots;
     held = slots->TryAcquire("p");
+    ASSERT_TRUE(held);
   }
-  held.reset();  // no use after free: the handle keeps the table
+  ASSERT_FALSE(table.expired()) << "the handle keeps the table";
+  EXPECT_EQ(table.lock()->InUse("p"), 1u);
+  held.reset();
+  EXPECT_TRUE(table.expired()) << "giving the slot back lets the table go";
 }
 
 TEST(StreamSlots, ZeroMeansNone) {

@@ -475,19 +475,63 @@ TEST(UrlTest, DecodeComponent) {
   EXPECT_EQ(UrlDecodeComponent("%41", nullptr), "A");  // ok is optional
 }
 
-// Request data must never crash the parsers, whatever it holds.
+// Request data must never crash the parsers, whatever it holds: every answer is a value or a
+// precise 400, whose message names what it is about.
 TEST(RobustnessTest, ArbitraryInputIsAnsweredNotCrashedOn) {
   std::mt19937 rng(7);
   const std::string alphabet = "tag:actor:subject:ip:created:-\"*.<>=%+&2026-01-01T0Z \t\xC3\xFF";
+  auto expect_precise = [](const Status& st, const std::string& prefix, const std::string& input) {
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << input << ": " << st.ToString();
+    EXPECT_TRUE(st.error_code() == "invalid_query" || st.error_code() == "invalid_cursor")
+        << input << ": " << st.ToString();
+    EXPECT_THAT(st.message(), StartsWith(prefix)) << input;
+    EXPECT_GT(st.message().size(), prefix.size()) << input;
+  };
+  std::map<std::string, int> accepted, refused;  // by parameter: both outcomes must occur
   for (int i = 0; i < 20000; ++i) {
     std::string s(rng() % 40, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];
+
     Query q;
-    (void)ParseSearch(s, &q);
-    (void)ParseTagPattern(s);
-    (void)DecodeCursor(s, i % 2 == 0);
-    if (auto params = ParseUrlQuery(s)) (void)ParseQuery(*params);
+    Status st = ParseSearch(s, &q);
+    if (!st.ok()) expect_precise(st, "q: ", s);
+
+    Result<TagMatch> tag = ParseTagPattern(s);
+    if (tag.ok()) {
+      EXPECT_FALSE(tag->value.empty()) << s;
+      EXPECT_EQ(tag->prefix, tag->value.back() == ':') << s;
+    } else {
+      EXPECT_EQ(tag.status().error_code(), "invalid_query") << s;
+      EXPECT_THAT(tag.status().message(), HasSubstr("is neither a tag")) << s;
+    }
+
+    const bool ascending = i % 2 == 0;
+    if (std::optional<uint64_t> seq = DecodeCursor(s, ascending)) {
+      EXPECT_EQ(DecodeCursor(EncodeCursor(*seq, ascending), ascending), seq) << s;
+    }
+
+    // The input as the value of each parameter: refusals name the parameter.
+    for (const char* name : {"subject", "actor", "ip", "tag", "since", "until", "q", "order",
+                             "limit", "cursor", "pruned"}) {
+      Result<Query> r = ParseQuery({{name, s}});
+      if (r.ok()) {
+        ++accepted[name];
+      } else {
+        ++refused[name];
+        expect_precise(r.status(), std::string(name) + ": ", s);
+      }
+    }
+    // And as a whole query string.
+    if (auto params = ParseUrlQuery(s)) {
+      Result<Query> r = ParseQuery(*params);
+      if (!r.ok()) expect_precise(r.status(), "", s);
+    }
+    if (HasFailure()) return;  // one input's story, not 20,000
   }
+  for (const char* name : {"subject", "actor", "tag", "since", "q", "limit", "cursor"})
+    EXPECT_GT(refused[name], 0) << name << ": the input never reached a refusal";
+  for (const char* name : {"subject", "actor", "ip", "tag", "q"})
+    EXPECT_GT(accepted[name], 0) << name << ": the input never reached an accepted value";
 }
 
 // Regression test: `q` bounds what each row costs to match (hostile searches).

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/temp_dir.h"
 #include "tlog/hasher.h"
 #include "tlog/memory_tiles.h"
 #include "tlog/note.h"
@@ -37,16 +38,6 @@ struct Log {
 
 class CheckpointKeeperTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("trail-keeper-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "checkpoint").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   SignedCheckpoint Sign(const Log& log, const tlog::NoteSigner& signer = Signer()) {
     SignedCheckpoint cp{log.range.size(), log.range.Root(), ""};
     cp.note = signer.Sign(tlog::FormatCheckpoint(kOrigin, cp.size, cp.root)).value();
@@ -62,8 +53,9 @@ class CheckpointKeeperTest : public ::testing::Test {
     return k.ok() ? std::move(k).value() : nullptr;
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  test::TempDir tmp_{"trail-keeper"};
+  std::filesystem::path dir_ = tmp_.path();
+  std::string path_ = tmp_.File("checkpoint");
   std::string logged_;
 };
 

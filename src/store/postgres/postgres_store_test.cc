@@ -16,29 +16,11 @@
 #include "store/postgres/pg_internal.h"
 #include "store/query_executor.h"
 #include "store/retention_policy.h"
+#include "testing/test_types.h"
 #include "tlog/tree.h"
 
 namespace trail {
 namespace {
-
-constexpr std::string_view kTypes = R"(
-[[event]]
-tag = "account:login:success"
-subject = "user"
-description = "{actor} logged in"
-
-[[event]]
-tag = "project:role:add"
-subject = "project"
-description = "{actor} added {target_user}"
-fields = { target_user = "string" }
-
-[[event]]
-tag = "project:release:add"
-subject = "project"
-description = "{actor} released {version}"
-fields = { version = "string" }
-)";
 
 std::string Run(const std::string& cmd, int* code) {
   std::string out;
@@ -116,8 +98,7 @@ std::string Sql(const std::string& url, const std::string& sql) {
 
 class PostgresStoreTest : public ::testing::Test {
  protected:
-  PostgresStoreTest() : ids_(SystemClock::Get()) {
-    types_ = TypeRegistry::FromToml(kTypes, "test.toml").value();
+  PostgresStoreTest() : ids_(SystemClock::Get()), types_(test::Types()) {
     type_set_.Set(types_);
     signer_.emplace(tlog::NoteSigner::FromSeed(std::string(32, '\7'), "test.example/log").value());
   }

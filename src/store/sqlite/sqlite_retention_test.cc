@@ -1,12 +1,11 @@
 // Retention on the embedded store: exact boundaries (one microsecond inside and outside a
 // window), personal-data scrubbing, redaction, and runs across a reopen.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include <sqlite3.h>
 
-#include <boost/json.hpp>
 #include <atomic>
-#include <filesystem>
+#include <boost/json.hpp>
+#include <set>
 #include <thread>
 
 #include "core/event.h"
@@ -14,9 +13,8 @@
 #include "store/posting_index.h"
 #include "store/retention_policy.h"
 #include "store/sqlite/sqlite_store.h"
-
-#include <sqlite3.h>
-#include <set>
+#include "testing/temp_dir.h"
+#include "testing/test_types.h"
 
 namespace trail {
 namespace {
@@ -24,40 +22,13 @@ namespace {
 constexpr Micros kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 constexpr Micros kDay = 86'400LL * 1'000'000;
 
-constexpr std::string_view kTypes = R"(
-[[event]]
-tag = "account:login:success"
-subject = "user"
-description = "{actor} logged in"
-retention = "90d"
-
-[[event]]
-tag = "project:create"
-subject = "project"
-description = "{actor} created it"
-retention = "forever"
-)";
-
 class RetentionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* t = std::getenv("TEST_TMPDIR");
-    std::filesystem::path root = t && *t ? t : (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-    dir_ = root / ("trail-retention-" + std::to_string(::getpid()) + "-" +
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    types_ = *TypeRegistry::FromToml(kTypes, "test.toml");
-    Open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Open(); }
   void Open() {
     store_.reset();
     SqliteOptions o;
-    o.path = (dir_ / "trail.db").string();
+    o.path = dir_.File("trail.db");
     o.clock = &clock_;
     o.segment_bits = 4;  // seal often: retention must work across sealed and open segments
     auto s = SqliteStore::Open(o);
@@ -111,10 +82,10 @@ class RetentionTest : public ::testing::Test {
     return page->events.at(0);
   }
 
-  std::filesystem::path dir_;
+  test::TempDir dir_{"trail-retention"};  // first: the store closes before it goes
   FakeClock clock_{kT0};
   Uuid7Generator ids_{clock_};
-  std::shared_ptr<const TypeRegistry> types_;
+  std::shared_ptr<const TypeRegistry> types_ = test::Types();
   std::unique_ptr<SqliteStore> store_;
 };
 
@@ -294,7 +265,7 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
       if (i % 4 == 1) bob_on_shared_ip.insert(s);
     }
   }
-  const std::string db = (dir_ / "trail.db").string();
+  const std::string db = dir_.File("trail.db");
   ASSERT_FALSE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
   RedactRequest r;
   r.subject = "user:alice";
@@ -341,7 +312,7 @@ TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
       if (i % 4 == 1) bob_on_shared_ip.insert(s);
     }
   }
-  const std::string db = (dir_ / "trail.db").string();
+  const std::string db = dir_.File("trail.db");
   ASSERT_FALSE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
   EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 10u);
   for (const std::string& key : {SubjectKey("user:alice"), ActorKey("alice")}) {
@@ -374,7 +345,7 @@ TEST_F(RetentionTest, ScrubbingLeavesNoIpPostingOfTheScrubbedEvents) {
   for (int i = 0; i < 40; ++i)
     Record(kT0 + i * kDay / 10, "project:create", "project:p", "bob", "198.51.100." + std::to_string(i));
   const uint64_t late = Record(kT0 + 30 * kDay, "project:create", "project:p", "bob", "198.51.100.99");
-  const std::string db = (dir_ / "trail.db").string();
+  const std::string db = dir_.File("trail.db");
   auto r = Gc(kT0 + 30 * kDay, false, 10 * kDay);  // every event but `late` is scrubbed
   EXPECT_EQ(r.scrubbed, 40u);
   for (int i = 0; i < 40; ++i) {
@@ -417,7 +388,7 @@ TEST_F(RetentionTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
   auto page = store_->Query(q, nullptr);
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->events.size(), own.size());
-  const std::string db = (dir_ / "trail.db").string();
+  const std::string db = dir_.File("trail.db");
   EXPECT_EQ(PostedSeqs(*store_, db, ActorKey(admin)), std::set<uint64_t>(own.begin(), own.end()));
   Open();
   EXPECT_EQ(PostedSeqs(*store_, db, ActorKey(admin)), std::set<uint64_t>(own.begin(), own.end()));

@@ -47,6 +47,7 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
         if (rng() % 5) s.actor = kActors[rng() % std::size(kActors)];
         if (rng() % 4) s.ip = kIps[rng() % std::size(kIps)];
         if (s.tag == "project:role:add") s.metadata = {{"target_user", "dave"}, {"role_name", "Owner"}};
+        if (s.tag == "project:release:add") s.metadata = {{"version", "2.32.0"}};
         batch.push_back(Make(s));
       }
       std::vector<PreparedEvent> copy = batch;

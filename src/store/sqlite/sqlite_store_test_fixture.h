@@ -1,15 +1,12 @@
-// The SqliteStore test fixture shared by sqlite_store_test.cc and
-// sqlite_store_property_test.cc: temp directories, a writer-lock holder to form commit
-// groups on purpose, and a store opened with a fake clock and small segments.
+// The SqliteStore test fixture shared by sqlite_store_test.cc, sqlite_store_property_test.cc
+// and sqlite_sync_test.cc: a writer-lock holder to form commit groups on purpose, and a store
+// on the shared test types (src/testing) in a fresh temporary directory, opened with a fake
+// clock and small segments.
 #pragma once
-
-#include "store/sqlite/sqlite_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,74 +27,15 @@
 #include "core/time_format.h"
 #include "core/uuid7.h"
 #include "store/query_executor.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
+#include "testing/test_types.h"
 
 namespace trail::sqlite_testing {
-
 
 using ::testing::HasSubstr;
 
 constexpr Micros kStart = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
-
-constexpr std::string_view kTypes = R"(
-[[event]]
-tag = "account:login:success"
-subject = "user"
-description = "{actor} logged in"
-
-[[event]]
-tag = "account:login:failure"
-subject = "user"
-description = "{actor} failed to log in"
-
-[[event]]
-tag = "project:role:add"
-subject = "project"
-description = "{actor} added {target_user} as {role_name}"
-fields = { target_user = "string", role_name = "string" }
-
-[[event]]
-tag = "project:role:remove"
-subject = "project"
-description = "{actor} removed a role"
-
-[[event]]
-tag = "project:release:add"
-subject = "project"
-description = "{actor} released a version"
-
-[[event]]
-tag = "organization:team:role:add"
-subject = "organization"
-description = "{actor} changed a team"
-)";
-
-// Where test databases go: $TEST_TMPDIR if set, else /dev/shm when there is one (fsync on
-// tmpfs is free, which keeps these tests fast; durability itself is SQLite's), else /tmp.
-inline std::filesystem::path TestTempRoot() {
-  if (const char* t = std::getenv("TEST_TMPDIR"); t && *t) return t;
-  std::error_code ec;
-  if (std::filesystem::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0) return "/dev/shm";
-  return std::filesystem::temp_directory_path();
-}
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (TestTempRoot() / "trail-sqlite-test-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Holds SQLite's write lock from a separate connection, so that the store's writer waits in
 // BEGIN IMMEDIATE and requests pile up in its queue: a deterministic way to form one commit
@@ -142,12 +80,9 @@ struct Spec {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  SqliteStoreTest() : ids_(clock_) {
-    auto r = TypeRegistry::FromToml(kTypes, "test.toml");
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    types_ = r.value();
+  SqliteStoreTest() : ids_(clock_), types_(test::Types()) {
     type_set_ = std::make_unique<TypeSet>(types_);
-    options_.path = dir_.path() + "/trail.db";
+    options_.path = dir_.File("trail.db");
     options_.segment_bits = 4;  // 16 events per segment: sealing happens often
     options_.clock = &clock_;
   }
@@ -260,7 +195,7 @@ class SqliteStoreTest : public ::testing::Test {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
-  TempDir dir_;
+  test::TempDir dir_{"trail-sqlite-test"};
   FakeClock clock_{kStart};
   Uuid7Generator ids_;
   std::shared_ptr<const TypeRegistry> types_;
