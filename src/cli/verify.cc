@@ -134,7 +134,7 @@ class ChunkReader {
   }
 
   static Row Check(const sqlite::Stmt& st, std::vector<std::string>* altered) {
-    auto opt = [&st](int col) { return st.IsNull(col) ? std::nullopt : OptView(st.Text(col)); };
+    auto opt = [&st](int col) { return st.TextOrNull(col); };
     Row row;
     row.seq = static_cast<uint64_t>(st.Int(0));
     row.recorded_at = st.Int(2);
@@ -157,7 +157,8 @@ class ChunkReader {
     f.pruned = st.Int(11) != 0;
     f.scrubbed = st.Int(12) != 0;
     // The store keeps an empty metadata object as NULL; the leaf holds "{}" (what reads return).
-    f.metadata_json = st.IsNull(9) ? (f.pruned ? std::nullopt : OptView("{}")) : OptView(st.Text(9));
+    f.metadata_json = st.TextOrNull(9);
+    if (!f.metadata_json && !f.pruned) f.metadata_json = "{}";
     f.location_json = opt(13);
     if (!st.IsNull(14)) f.salt = st.Blob(14);
     f.personal_hash = st.Blob(15);

@@ -1,14 +1,23 @@
 #include "core/json_text.h"
 
+#include <array>
+
 namespace trail {
 
 void AppendJsonString(std::string_view s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;  // start of the pending run of bytes that need no escape
+  // 1 for the bytes JSON must escape: controls, '"' and '\\'.
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape[c]) continue;
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

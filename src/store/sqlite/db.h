@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "core/status.h"
@@ -64,6 +65,12 @@ class Stmt {
   std::string_view Text(int col) const {
     const char* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
     return p ? std::string_view(p, sqlite3_column_bytes(st_, col)) : std::string_view();
+  }
+  // Text, or nullopt for SQL NULL, in one call (sqlite3_column_text returns NULL only then).
+  std::optional<std::string_view> TextOrNull(int col) const {
+    const char* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
+    if (!p) return std::nullopt;
+    return std::string_view(p, sqlite3_column_bytes(st_, col));
   }
   std::string_view Blob(int col) const {
     const char* p = static_cast<const char*>(sqlite3_column_blob(st_, col));
