@@ -56,8 +56,10 @@ void PostgresStore::SeeCheckpoint(PgConn& c, const std::string& note) {
 }
 
 Status PostgresStore::Refresh(PgConn& c, bool with_size) {
-  // The end, the checkpoint, and how far the sequencer got in arrival order (everything below
-  // the oldest pending row, or everything ever numbered when none is pending).
+  // The end, the checkpoint, and how far the sequencer got in arrival order: everything below
+  // the oldest pending row; when none is pending, the highest arrival it sequenced (not the
+  // arrival sequence's last value, which counts arrivals still being committed: a node read
+  // its own uncommitted batch as sequenced, and its backlog as 0).
   // Then the last arrival numbered by any node (0 before the first: a fresh sequence's
   // last_value is its start value).
   const std::string last_arrival =
@@ -65,7 +67,8 @@ Status PostgresStore::Refresh(PgConn& c, bool with_size) {
       "pending_arrival_seq)";
   std::string sql =
       "SELECT (SELECT COALESCE(max(seq) + 1, 0) FROM events), (SELECT value FROM meta WHERE key = "
-      "'checkpoint'), COALESCE((SELECT min(arrival) - 1 FROM pending), " +
+      "'checkpoint'), COALESCE((SELECT min(arrival) - 1 FROM pending), "
+      "(SELECT value::bigint FROM meta WHERE key = 'sequenced_arrival'), " +
       last_arrival + "), " + last_arrival;
   if (with_size) sql += ", pg_database_size(current_database())";
   auto r = c.Query(sql);

@@ -397,6 +397,16 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     }
     cp = std::move(next);
   }
+  if (n > 0) {
+    // How far sequencing has reached, for every node's backlog figure (pg_listener.cc): the
+    // arrival sequence's last value also counts arrivals still being committed, which are
+    // invisible in `pending` and not yet sequenced.
+    auto m = c.Prepared("s_seq_arrival",
+                        "INSERT INTO meta(key, value) VALUES('sequenced_arrival', $1) ON CONFLICT (key) DO UPDATE "
+                        "SET value = GREATEST(meta.value::bigint, excluded.value::bigint)::text",
+                        {Num(max_arrival)});
+    if (!m.ok()) return fail(m.status());
+  }
   const uint64_t cp_size = cp ? cp->size : (have_signed_ ? signed_size_ : 0);
   auto notify =
       c.Prepared("s_notify", "SELECT pg_notify('" + std::string(pg::kSequencedChannel) + "', $1)",
