@@ -51,11 +51,20 @@ struct Row {
 void CopyEscape(std::string_view v, std::string* out) {
   for (char ch : v) {
     switch (ch) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(ch);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        out->push_back(ch);
     }
   }
 }
@@ -99,7 +108,8 @@ std::vector<Row> BuildPool(const std::string& types_file, size_t n) {
       CopyOpt(v, &t);
     }
     // "\\x…": COPY text unescapes it to "\x…"
-    for (const std::string* h : {&r.salt_hex, &r.personal_hash_hex, &r.body_hash_hex, &r.leaf_hash_hex})
+    for (const std::string* h :
+         {&r.salt_hex, &r.personal_hash_hex, &r.body_hash_hex, &r.leaf_hash_hex})
       t += "\t\\" + *h;
     t += "\n";
   }
@@ -109,7 +119,8 @@ std::vector<Row> BuildPool(const std::string& types_file, size_t n) {
 PGconn* Connect(const std::string& url) {
   PGconn* c = PQconnectdb(url.c_str());
   if (PQstatus(c) != CONNECTION_OK) Die("connect " + url + ": " + PQerrorMessage(c));
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "… does not exist, skipping"
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);  // "… does not exist, skipping"
   return c;
 }
 
@@ -180,7 +191,8 @@ void CopyBatch(PGconn* c, const std::string& table, const std::vector<Row>& pool
   PGresult* r = PQexec(c, ("COPY " + table + "(" + kColumns + ") FROM STDIN").c_str());
   if (PQresultStatus(r) != PGRES_COPY_IN) Die(std::string("COPY: ") + PQerrorMessage(c));
   PQclear(r);
-  if (PQputCopyData(c, buf->data(), static_cast<int>(buf->size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
+  if (PQputCopyData(c, buf->data(), static_cast<int>(buf->size())) != 1 ||
+      PQputCopyEnd(c, nullptr) != 1)
     Die(std::string("COPY data: ") + PQerrorMessage(c));
   r = PQgetResult(c);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) Die(std::string("COPY: ") + PQerrorMessage(c));
@@ -191,7 +203,8 @@ void CopyBatch(PGconn* c, const std::string& table, const std::vector<Row>& pool
 void Prepare(PGconn* c, const std::string& table) {
   PGresult* r = PQprepare(c, "ins",
                           ("INSERT INTO " + table + "(" + kColumns +
-                           ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bytea, $13::bytea, $14::bytea, $15::bytea)")
+                           ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bytea, "
+                           "$13::bytea, $14::bytea, $15::bytea)")
                               .c_str(),
                           15, nullptr);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) Die(std::string("prepare: ") + PQerrorMessage(c));
@@ -205,13 +218,20 @@ void InsertOne(PGconn* c, const std::vector<Row>& pool, Cursor& cur, Uuid7Genera
   const std::string id = ids.Next();
   const std::string now = std::to_string(SystemClock::Get().NowMicros());
   auto p = [](const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; };
-  const char* values[15] = {seq.c_str(),          id.c_str(),
-                            now.c_str(),          p(row.occurred_at),
-                            row.tag.c_str(),      row.subject.c_str(),
-                            p(row.actor),         p(row.ip),
-                            p(row.user_agent),    p(row.location),
-                            p(row.metadata),      row.salt_hex.c_str(),
-                            row.personal_hash_hex.c_str(), row.body_hash_hex.c_str(),
+  const char* values[15] = {seq.c_str(),
+                            id.c_str(),
+                            now.c_str(),
+                            p(row.occurred_at),
+                            row.tag.c_str(),
+                            row.subject.c_str(),
+                            p(row.actor),
+                            p(row.ip),
+                            p(row.user_agent),
+                            p(row.location),
+                            p(row.metadata),
+                            row.salt_hex.c_str(),
+                            row.personal_hash_hex.c_str(),
+                            row.body_hash_hex.c_str(),
                             row.leaf_hash_hex.c_str()};
   PGresult* r = PQexecPrepared(c, "ins", 15, values, nullptr, nullptr, 0);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) Die(std::string("INSERT: ") + PQerrorMessage(c));
@@ -269,39 +289,47 @@ int main(int argc, char** argv) {
   PGconn* admin = Connect(url);
   {
     JsonObj o;
-    o.Str("figure", "pg_version").Str("version", QueryText(admin, "SHOW server_version"))
+    o.Str("figure", "pg_version")
+        .Str("version", QueryText(admin, "SHOW server_version"))
         .Str("fsync", QueryText(admin, "SHOW fsync"))
         .Str("synchronous_commit", QueryText(admin, "SHOW synchronous_commit"));
     Emit(o);
   }
   CreateTable(url, admin, table, f.Has("reset"));
   Cursor cur;
-  cur.seq = static_cast<uint64_t>(std::stoull(QueryText(admin, "SELECT COALESCE(max(seq) + 1, 0) FROM " + table)));
+  cur.seq = static_cast<uint64_t>(
+      std::stoull(QueryText(admin, "SELECT COALESCE(max(seq) + 1, 0) FROM " + table)));
   const double b0 = Now();
   const std::vector<Row> pool = BuildPool(types, pool_size);
-  Progress("prepared " + std::to_string(pool.size()) + " rows in " + std::to_string(Now() - b0) + " s");
+  Progress("prepared " + std::to_string(pool.size()) + " rows in " + std::to_string(Now() - b0) +
+           " s");
 
-  auto start_rows = [&] {
-    return std::stoull(QueryText(admin, "SELECT count(*) FROM " + table));
-  };
+  auto start_rows = [&] { return std::stoull(QueryText(admin, "SELECT count(*) FROM " + table)); };
   if (want("copy")) {
     std::vector<double> rates;
     uint64_t rows = 0;
     const uint64_t before = start_rows();
     for (int i = 0; i < reps; ++i) {
-      rates.push_back(RunWriters(url, table, 1, seconds,
-                                 [&](PGconn* c, trail::Uuid7Generator& ids) -> uint64_t {
-                                   thread_local std::string buf;
-                                   CopyBatch(c, table, pool, cur, ids, batch, &buf);
-                                   return batch;
-                                 },
-                                 &rows));
-      Progress("COPY " + std::to_string(batch) + " rows/txn, 1 connection: rep " + std::to_string(i + 1) + ": " +
-               std::to_string(static_cast<int>(rates.back())) + " rows/s");
+      rates.push_back(RunWriters(
+          url, table, 1, seconds,
+          [&](PGconn* c, trail::Uuid7Generator& ids) -> uint64_t {
+            thread_local std::string buf;
+            CopyBatch(c, table, pool, cur, ids, batch, &buf);
+            return batch;
+          },
+          &rows));
+      Progress("COPY " + std::to_string(batch) + " rows/txn, 1 connection: rep " +
+               std::to_string(i + 1) + ": " + std::to_string(static_cast<int>(rates.back())) +
+               " rows/s");
     }
     JsonObj o;
-    o.Str("figure", "pg_copy_batch").Num("events_per_s", Median(rates)).Nums("reps", rates)
-        .Int("batch", batch).Int("connections", 1).Int("rows", rows).Int("table_rows_before", before);
+    o.Str("figure", "pg_copy_batch")
+        .Num("events_per_s", Median(rates))
+        .Nums("reps", rates)
+        .Int("batch", batch)
+        .Int("connections", 1)
+        .Int("rows", rows)
+        .Int("table_rows_before", before);
     Emit(o);
   }
   auto single = [&](const char* figure, int conns) {
@@ -309,18 +337,24 @@ int main(int argc, char** argv) {
     uint64_t rows = 0;
     const uint64_t before = start_rows();
     for (int i = 0; i < reps; ++i) {
-      rates.push_back(RunWriters(url, table, conns, single_seconds,
-                                 [&](PGconn* c, trail::Uuid7Generator& ids) -> uint64_t {
-                                   InsertOne(c, pool, cur, ids);
-                                   return 1;
-                                 },
-                                 &rows));
-      Progress(std::string("INSERT, 1 txn/event, ") + std::to_string(conns) + " connection(s): rep " +
-               std::to_string(i + 1) + ": " + std::to_string(static_cast<int>(rates.back())) + " rows/s");
+      rates.push_back(RunWriters(
+          url, table, conns, single_seconds,
+          [&](PGconn* c, trail::Uuid7Generator& ids) -> uint64_t {
+            InsertOne(c, pool, cur, ids);
+            return 1;
+          },
+          &rows));
+      Progress(std::string("INSERT, 1 txn/event, ") + std::to_string(conns) +
+               " connection(s): rep " + std::to_string(i + 1) + ": " +
+               std::to_string(static_cast<int>(rates.back())) + " rows/s");
     }
     JsonObj o;
-    o.Str("figure", figure).Num("events_per_s", Median(rates)).Nums("reps", rates).Int("connections", conns)
-        .Int("rows", rows).Int("table_rows_before", before);
+    o.Str("figure", figure)
+        .Num("events_per_s", Median(rates))
+        .Nums("reps", rates)
+        .Int("connections", conns)
+        .Int("rows", rows)
+        .Int("table_rows_before", before);
     Emit(o);
   };
   if (want("single")) single("pg_insert_single", 1);

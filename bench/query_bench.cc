@@ -21,18 +21,18 @@
 //                    same steps: Get(id), InclusionProof from the stored tiles, the note
 // Each rep runs --queries of each kind, interleaved, after a warm-up of --warmup each; the
 // output pools all reps: p50, p99, max, and the p99 of each rep.
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <condition_variable>
 
 #include "bench_common.h"
 #include "client/http_connection.h"
 #include "core/time_format.h"
 #include "query/query.h"
 #include "store/sqlite/db.h"
-#include "tlog/tree.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tlog/tree.h"
 
 namespace trail::bench {
 namespace {
@@ -71,7 +71,8 @@ std::optional<Marker> ReadMarker(const std::string& db) {
   return m;
 }
 
-void Build(const std::string& db, uint64_t events, const std::string& key, const std::string& types_file) {
+void Build(const std::string& db, uint64_t events, const std::string& key,
+           const std::string& types_file) {
   for (const char* s : {"", "-wal", "-shm", ".done"}) fs::remove(db + s);
   if (fs::path(db).has_parent_path()) fs::create_directories(fs::path(db).parent_path());
   auto types = LoadTypes(types_file);
@@ -115,8 +116,9 @@ void Build(const std::string& db, uint64_t events, const std::string& key, const
     done += n;
     if (Now() - last > 10 || done == events) {
       last = Now();
-      Progress(std::to_string(done) + " events, " + std::to_string(static_cast<int>(last - t0)) + " s, " +
-               std::to_string(static_cast<int>(static_cast<double>(done) / (last - t0))) + " events/s");
+      Progress(std::to_string(done) + " events, " + std::to_string(static_cast<int>(last - t0)) +
+               " s, " + std::to_string(static_cast<int>(static_cast<double>(done) / (last - t0))) +
+               " events/s");
     }
   }
   {
@@ -127,11 +129,16 @@ void Build(const std::string& db, uint64_t events, const std::string& key, const
   store.reset();
   const double secs = Now() - t0;
   JsonObj m;
-  m.Int("events", events).Str("key", key).Int("t_first", static_cast<uint64_t>(start))
-      .Int("t_last", static_cast<uint64_t>(clock.NowMicros())).Num("build_seconds", secs);
+  m.Int("events", events)
+      .Str("key", key)
+      .Int("t_first", static_cast<uint64_t>(start))
+      .Int("t_last", static_cast<uint64_t>(clock.NowMicros()))
+      .Num("build_seconds", secs);
   std::ofstream(db + ".done") << m.Text() << "\n";
   JsonObj r;
-  r.Str("figure", "query_store_build").Int("events", events).Num("seconds", secs)
+  r.Str("figure", "query_store_build")
+      .Int("events", events)
+      .Num("seconds", secs)
       .Num("events_per_s", static_cast<double>(events) / secs);
   Emit(r);
 }
@@ -142,7 +149,6 @@ struct Kind {
   std::string name;
   std::function<Params(Workload&, std::mt19937_64&)> make;
 };
-
 
 std::string Target(const Params& p) {
   std::string t = "/v1/events?";
@@ -188,20 +194,30 @@ int main(int argc, char** argv) {
   auto marker = ReadMarker(db);
   if (!marker) Die(db + ".done is missing: build the store first (--build)");
   const Micros window = 90 * kDay;
-  const Micros t_first = marker->t_first, t_span = std::max<Micros>(marker->t_last - marker->t_first - window, 1);
+  const Micros t_first = marker->t_first,
+               t_span = std::max<Micros>(marker->t_last - marker->t_first - window, 1);
 
   std::vector<Kind> kinds = {
-      {"subject", [](Workload& w, std::mt19937_64&) {
+      {"subject",
+       [](Workload& w, std::mt19937_64&) {
          w.NextJson();
          return Params{{"subject", w.last_subject()}};
        }},
-      {"actor", [](Workload& w, std::mt19937_64&) {
+      {"actor",
+       [](Workload& w, std::mt19937_64&) {
          w.NextJson();
          return Params{{"actor", w.last_actor()}};
        }},
-      {"tag_prefix", [](Workload&, std::mt19937_64&) { return Params{{"tag", "project:*"}}; }},
-      {"search", [](Workload&, std::mt19937_64&) { return Params{{"q", "tag:account:login:*"}}; }},
-      {"subject_tag_time", [&](Workload& w, std::mt19937_64& rng) {
+      {"tag_prefix",
+       [](Workload&, std::mt19937_64&) {
+         return Params{{"tag", "project:*"}};
+       }},
+      {"search",
+       [](Workload&, std::mt19937_64&) {
+         return Params{{"q", "tag:account:login:*"}};
+       }},
+      {"subject_tag_time",
+       [&](Workload& w, std::mt19937_64& rng) {
          w.NextJson();
          Micros since = t_first + static_cast<Micros>(rng() % static_cast<uint64_t>(t_span));
          return Params{{"subject", w.last_subject()},
@@ -223,7 +239,8 @@ int main(int argc, char** argv) {
     Status s = st.Prepare(sdb, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events");
     if (s.ok() && st.Step(&s)) tree_size = static_cast<uint64_t>(st.Int(0));
     sqlite::Stmt by_seq;
-    if (Status ps = by_seq.Prepare(sdb, "SELECT id FROM events WHERE seq = ?"); !ps.ok()) Die(ps.ToString());
+    if (Status ps = by_seq.Prepare(sdb, "SELECT id FROM events WHERE seq = ?"); !ps.ok())
+      Die(ps.ToString());
     std::mt19937_64 prng(779);
     for (int i = 0; i < 4096 && tree_size > 0; ++i) {
       by_seq.Reset();
@@ -274,7 +291,8 @@ int main(int argc, char** argv) {
       auto r = conn->Request("GET", target, "", "", auth);
       double ms = (Now() - t0) * 1e3;
       if (!r.ok()) Die("GET " + target + ": " + r.status().ToString());
-      if (r->status != 200) Die("GET " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
+      if (r->status != 200)
+        Die("GET " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
       *results += 1;
       return ms;
     }
@@ -295,11 +313,13 @@ int main(int argc, char** argv) {
     auto r = conn->Request("GET", target, "", "", auth);
     double ms = (Now() - t0) * 1e3;
     if (!r.ok()) Die("GET " + target + ": " + r.status().ToString());
-    if (r->status != 200) Die("GET " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
+    if (r->status != 200)
+      Die("GET " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
     boost::json::error_code ec;
     auto v = boost::json::parse(r->body, ec);
     if (!ec && v.is_object())
-      if (auto* e = v.get_object().if_contains("events"); e && e->is_array()) *results += e->get_array().size();
+      if (auto* e = v.get_object().if_contains("events"); e && e->is_array())
+        *results += e->get_array().size();
     return ms;
   };
 
@@ -326,18 +346,24 @@ int main(int argc, char** argv) {
       samples[k].rep_p50.push_back(Percentile(rep[k], 0.50));
       samples[k].ms.insert(samples[k].ms.end(), rep[k].begin(), rep[k].end());
     }
-    Progress(std::string(store ? "in process" : "over HTTP") + ": rep " + std::to_string(r + 1) + " done");
+    Progress(std::string(store ? "in process" : "over HTTP") + ": rep " + std::to_string(r + 1) +
+             " done");
   }
   for (size_t k = 0; k < kinds.size(); ++k) {
     const Sample& s = samples[k];
     JsonObj j;
     j.Str("figure", std::string(store ? "query_inproc_" : "query_http_") + kinds[k].name)
         .Str("example", Target(kinds[k].make(w, rng)))
-        .Int("store_events", marker->events).Int("queries", s.n)
-        .Num("p50_ms", Percentile(s.ms, 0.50)).Num("p99_ms", Percentile(s.ms, 0.99))
-        .Num("max_ms", Percentile(s.ms, 1.0)).Nums("rep_p50_ms", s.rep_p50).Nums("rep_p99_ms", s.rep_p99)
+        .Int("store_events", marker->events)
+        .Int("queries", s.n)
+        .Num("p50_ms", Percentile(s.ms, 0.50))
+        .Num("p99_ms", Percentile(s.ms, 0.99))
+        .Num("max_ms", Percentile(s.ms, 1.0))
+        .Nums("rep_p50_ms", s.rep_p50)
+        .Nums("rep_p99_ms", s.rep_p99)
         .Num("mean_results", static_cast<double>(s.results) / static_cast<double>(s.n));
-    if (store) j.Num("mean_rows_examined", static_cast<double>(s.examined) / static_cast<double>(s.n));
+    if (store)
+      j.Num("mean_rows_examined", static_cast<double>(s.examined) / static_cast<double>(s.n));
     Emit(j);
   }
   return 0;

@@ -2,8 +2,8 @@
 // stores. Each Workload event is prepared exactly as trail's ingest prepares it (PrepareEvent:
 // UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash computed (format 2),
 // then written as one row: id uuid text, recorded_at int, tag, subject, actor, ip, user_agent,
-// metadata text, salt, personal_hash, body_hash and leaf_hash blobs (what trail stores). Row preparation happens outside
-// the timed sections: the figures are SQLite's alone.
+// metadata text, salt, personal_hash, body_hash and leaf_hash blobs (what trail stores). Row
+// preparation happens outside the timed sections: the figures are SQLite's alone.
 //
 // Connection settings are SqliteStore's writer's: WAL, synchronous=FULL, cache_size 32 MiB,
 // wal_autocheckpoint=4000; one prepared INSERT statement.
@@ -100,8 +100,10 @@ int64_t QueryInt(sqlite3* db, const std::string& sql) {
 }
 
 constexpr const char* kTable =
-    "CREATE TABLE IF NOT EXISTS events(id TEXT NOT NULL, recorded_at INTEGER NOT NULL, tag TEXT NOT NULL, "
-    "subject TEXT, actor TEXT, ip TEXT, user_agent TEXT, metadata TEXT, salt BLOB, personal_hash BLOB, "
+    "CREATE TABLE IF NOT EXISTS events(id TEXT NOT NULL, recorded_at INTEGER NOT NULL, tag TEXT "
+    "NOT NULL, "
+    "subject TEXT, actor TEXT, ip TEXT, user_agent TEXT, metadata TEXT, salt BLOB, personal_hash "
+    "BLOB, "
     "body_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)";
 constexpr const char* kIndexes =
     "CREATE INDEX IF NOT EXISTS events_subject ON events(subject);"
@@ -111,18 +113,21 @@ constexpr const char* kIndexes =
 class Table {
  public:
   Table(const std::string& path, bool indexed, bool bulk) {
-    Check(nullptr, sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+    Check(nullptr,
+          sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
           "open");
     Exec(db_, "PRAGMA journal_mode=WAL");
     if (bulk) {
       Exec(db_, "PRAGMA synchronous=OFF; PRAGMA cache_size=-1048576");
     } else {
-      Exec(db_, "PRAGMA synchronous=FULL; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000");
+      Exec(db_,
+           "PRAGMA synchronous=FULL; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000");
     }
     Exec(db_, kTable);
     if (indexed) Exec(db_, kIndexes);
-    Check(db_, sqlite3_prepare_v3(db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-                                  SQLITE_PREPARE_PERSISTENT, &insert_, nullptr),
+    Check(db_,
+          sqlite3_prepare_v3(db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                             SQLITE_PREPARE_PERSISTENT, &insert_, nullptr),
           "prepare insert");
   }
   ~Table() {
@@ -166,7 +171,9 @@ class Table {
     for (const auto& r : rows) Insert(r);
     if (one_txn) Exec(db_, "COMMIT");
   }
-  uint64_t Count() { return static_cast<uint64_t>(QueryInt(db_, "SELECT COALESCE(MAX(rowid), 0) FROM events")); }
+  uint64_t Count() {
+    return static_cast<uint64_t>(QueryInt(db_, "SELECT COALESCE(MAX(rowid), 0) FROM events"));
+  }
 
  private:
   sqlite3* db_ = nullptr;
@@ -198,8 +205,8 @@ struct RunResult {
 
 // Writes rows until `seconds` of timed writing have passed (rows are prepared untimed, in
 // chunks of `chunk`; batch mode commits one chunk per transaction).
-double TimedRep(Table& t, RowSource& src, bool batch, double seconds, size_t chunk, uint64_t* events,
-                double* timed) {
+double TimedRep(Table& t, RowSource& src, bool batch, double seconds, size_t chunk,
+                uint64_t* events, double* timed) {
   std::vector<Row> rows;
   double spent = 0;
   uint64_t n = 0;
@@ -232,7 +239,8 @@ void BuildTemplate(const std::string& path, uint64_t rows, const std::string& ty
       t.Write(chunk, true);
       done += n;
       if (done % 500000 == 0 || done == rows)
-        Progress(std::to_string(done) + " rows, " + std::to_string(static_cast<int>(Now() - t0)) + " s");
+        Progress(std::to_string(done) + " rows, " + std::to_string(static_cast<int>(Now() - t0)) +
+                 " s");
     }
     Exec(t.db(), "PRAGMA wal_checkpoint(TRUNCATE)");
   }
@@ -271,20 +279,25 @@ int main(int argc, char** argv) {
       RowSource src(types, 7);
       for (int i = 0; i < reps; ++i) {
         r.rates.push_back(TimedRep(t, src, true, seconds, batch, &r.events, &r.timed_seconds));
-        Progress("(c) no index, " + std::to_string(batch) + "/txn: rep " + std::to_string(i + 1) + ": " +
-                 std::to_string(static_cast<int>(r.rates.back())) + " rows/s");
+        Progress("(c) no index, " + std::to_string(batch) + "/txn: rep " + std::to_string(i + 1) +
+                 ": " + std::to_string(static_cast<int>(r.rates.back())) + " rows/s");
       }
       Exec(t.db(), "PRAGMA wal_checkpoint(TRUNCATE)");
     }
     JsonObj o;
-    o.Str("figure", "sqlite_noindex_batch").Num("events_per_s", Median(r.rates)).Nums("reps", r.rates)
-        .Int("batch", batch).Int("rows", r.events).Num("timed_seconds", r.timed_seconds)
+    o.Str("figure", "sqlite_noindex_batch")
+        .Num("events_per_s", Median(r.rates))
+        .Nums("reps", r.rates)
+        .Int("batch", batch)
+        .Int("rows", r.events)
+        .Num("timed_seconds", r.timed_seconds)
         .Num("bytes_per_row", static_cast<double>(FileBytes(path)) / static_cast<double>(r.events));
     Emit(o);
     for (const char* s : {"", "-wal", "-shm"}) fs::remove(path + s);
   }
 
-  const bool want_a = only.find('a') != std::string::npos, want_b = only.find('b') != std::string::npos;
+  const bool want_a = only.find('a') != std::string::npos,
+             want_b = only.find('b') != std::string::npos;
   if (want_a || want_b) {
     bool have = false;
     {
@@ -306,28 +319,39 @@ int main(int argc, char** argv) {
       RunResult r;
       for (int i = 0; i < reps; ++i) {
         r.rates.push_back(TimedRep(t, src, true, seconds, batch, &r.events, &r.timed_seconds));
-        Progress("(a) 3 B-tree indexes, " + std::to_string(batch) + "/txn: rep " + std::to_string(i + 1) + ": " +
-                 std::to_string(static_cast<int>(r.rates.back())) + " rows/s");
+        Progress("(a) 3 B-tree indexes, " + std::to_string(batch) + "/txn: rep " +
+                 std::to_string(i + 1) + ": " + std::to_string(static_cast<int>(r.rates.back())) +
+                 " rows/s");
       }
       JsonObj o;
-      o.Str("figure", "sqlite_indexed_batch").Num("events_per_s", Median(r.rates)).Nums("reps", r.rates)
-          .Int("batch", batch).Int("prefill_rows", start_rows).Int("rows", r.events)
+      o.Str("figure", "sqlite_indexed_batch")
+          .Num("events_per_s", Median(r.rates))
+          .Nums("reps", r.rates)
+          .Int("batch", batch)
+          .Int("prefill_rows", start_rows)
+          .Int("rows", r.events)
           .Num("timed_seconds", r.timed_seconds);
       Emit(o);
     }
     if (want_b) {
       RunResult r;
       r.rates.push_back(TimedRep(t, src, false, single_seconds, 200, &r.events, &r.timed_seconds));
-      Progress("(b) 3 B-tree indexes, 1 txn/row: " + std::to_string(static_cast<int>(r.rates.back())) + " rows/s");
+      Progress("(b) 3 B-tree indexes, 1 txn/row: " +
+               std::to_string(static_cast<int>(r.rates.back())) + " rows/s");
       JsonObj o;
-      o.Str("figure", "sqlite_indexed_single").Num("events_per_s", Median(r.rates)).Nums("reps", r.rates)
-          .Int("prefill_rows", start_rows).Int("rows", r.events).Num("timed_seconds", r.timed_seconds);
+      o.Str("figure", "sqlite_indexed_single")
+          .Num("events_per_s", Median(r.rates))
+          .Nums("reps", r.rates)
+          .Int("prefill_rows", start_rows)
+          .Int("rows", r.events)
+          .Num("timed_seconds", r.timed_seconds);
       Emit(o);
     }
     Exec(t.db(), "PRAGMA wal_checkpoint(TRUNCATE)");
     const uint64_t rows = t.Count();
     JsonObj o;
-    o.Str("figure", "sqlite_indexed_size").Int("rows", rows)
+    o.Str("figure", "sqlite_indexed_size")
+        .Int("rows", rows)
         .Num("bytes_per_row", static_cast<double>(FileBytes(path)) / static_cast<double>(rows));
     Emit(o);
   }

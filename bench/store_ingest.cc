@@ -32,8 +32,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::vector<PreparedEvent>> MakeBatches(Workload& w, const TypeRegistry& types, Uuid7Generator& ids,
-                                                    size_t events, size_t batch) {
+std::vector<std::vector<PreparedEvent>> MakeBatches(Workload& w, const TypeRegistry& types,
+                                                    Uuid7Generator& ids, size_t events,
+                                                    size_t batch) {
   std::vector<std::vector<PreparedEvent>> out(events / batch);
   for (auto& b : out) {
     b.reserve(batch);
@@ -56,7 +57,8 @@ double RunSync(Store& store, std::vector<std::vector<PreparedEvent>> batches, si
   return Now() - t0;
 }
 
-double RunAsync(Store& store, std::vector<std::vector<PreparedEvent>> batches, size_t inflight, size_t* n) {
+double RunAsync(Store& store, std::vector<std::vector<PreparedEvent>> batches, size_t inflight,
+                size_t* n) {
   std::mutex mu;
   std::condition_variable cv;
   size_t outstanding = 0;
@@ -93,8 +95,8 @@ uint64_t DirBytes(const std::string& dir) {
 // Tree cost: the same pipelined batches into two stores side by side, one keeping the Merkle
 // tree, its tiles and signed checkpoints (as trail always does), one with maintain_tree off.
 // Reps alternate between the stores so that drift on a shared machine hits both alike.
-int CompareIntegrity(const TypeRegistry& types, const std::string& dir, size_t per_rep, size_t batch,
-                     int reps, size_t inflight) {
+int CompareIntegrity(const TypeRegistry& types, const std::string& dir, size_t per_rep,
+                     size_t batch, int reps, size_t inflight) {
   Uuid7Generator ids(SystemClock::Get());
   Workload w(12);
   auto signer = tlog::NoteSigner::FromSeed(std::string(32, '\x07'), "bench.trail");
@@ -120,18 +122,26 @@ int CompareIntegrity(const TypeRegistry& types, const std::string& dir, size_t p
       size_t n = 0;
       double secs = RunAsync(*stores[k], MakeBatches(w, types, ids, per_rep, batch), inflight, &n);
       rates[k].push_back(static_cast<double>(n) / secs);
-      Progress(std::string(k ? "without" : "with") + " tree and checkpoints: rep " + std::to_string(i + 1) + ": " +
-               std::to_string(static_cast<int>(rates[k].back())) + " events/s");
+      Progress(std::string(k ? "without" : "with") + " tree and checkpoints: rep " +
+               std::to_string(i + 1) + ": " + std::to_string(static_cast<int>(rates[k].back())) +
+               " events/s");
     }
   }
-  const uint64_t tree_size = stores[0]->LatestCheckpoint() ? stores[0]->LatestCheckpoint()->size : 0;
+  const uint64_t tree_size =
+      stores[0]->LatestCheckpoint() ? stores[0]->LatestCheckpoint()->size : 0;
   stores[0].reset();
   stores[1].reset();
   JsonObj j;
-  j.Str("figure", "store_integrity_ratio").Num("with_events_per_s", Median(rates[0]))
-      .Num("without_events_per_s", Median(rates[1])).Num("ratio", Median(rates[0]) / Median(rates[1]))
-      .Nums("with_reps", rates[0]).Nums("without_reps", rates[1]).Int("batch", batch).Int("inflight", inflight)
-      .Int("events_per_rep", per_rep).Int("last_checkpoint_size", tree_size);
+  j.Str("figure", "store_integrity_ratio")
+      .Num("with_events_per_s", Median(rates[0]))
+      .Num("without_events_per_s", Median(rates[1]))
+      .Num("ratio", Median(rates[0]) / Median(rates[1]))
+      .Nums("with_reps", rates[0])
+      .Nums("without_reps", rates[1])
+      .Int("batch", batch)
+      .Int("inflight", inflight)
+      .Int("events_per_rep", per_rep)
+      .Int("last_checkpoint_size", tree_size);
   Emit(j);
   fs::remove_all(dir);
   return 0;
@@ -184,30 +194,42 @@ int main(int argc, char** argv) {
     async_committed += s1.committed_events - s0.committed_events;
     async_rates.push_back(static_cast<double>(n) / secs);
     total += n;
-    Progress("Append x" + std::to_string(inflight) + " in flight: rep " + std::to_string(i + 1) + ": " +
-             std::to_string(static_cast<int>(async_rates.back())) + " events/s");
+    Progress("Append x" + std::to_string(inflight) + " in flight: rep " + std::to_string(i + 1) +
+             ": " + std::to_string(static_cast<int>(async_rates.back())) + " events/s");
   }
   const size_t index_entries = store->index().memory_entries();
   store.reset();  // drain and close: the WAL is checkpointed into the database
   {
     JsonObj j;
-    j.Str("figure", "store_append_sync").Num("events_per_s", Median(sync_rates)).Nums("reps", sync_rates)
-        .Int("batch", batch).Int("events_per_rep", per_rep)
-        .Num("batch_p50_ms", Percentile(sync_latency, 0.5)).Num("batch_p99_ms", Percentile(sync_latency, 0.99))
+    j.Str("figure", "store_append_sync")
+        .Num("events_per_s", Median(sync_rates))
+        .Nums("reps", sync_rates)
+        .Int("batch", batch)
+        .Int("events_per_rep", per_rep)
+        .Num("batch_p50_ms", Percentile(sync_latency, 0.5))
+        .Num("batch_p99_ms", Percentile(sync_latency, 0.99))
         .Num("batch_max_ms", Percentile(sync_latency, 1.0));
     Emit(j);
   }
   {
     JsonObj j;
-    j.Str("figure", "store_append_async").Num("events_per_s", Median(async_rates)).Nums("reps", async_rates)
-        .Int("batch", batch).Int("inflight", inflight).Int("events_per_rep", per_rep)
+    j.Str("figure", "store_append_async")
+        .Num("events_per_s", Median(async_rates))
+        .Nums("reps", async_rates)
+        .Int("batch", batch)
+        .Int("inflight", inflight)
+        .Int("events_per_rep", per_rep)
         .Int("commits", async_commits)
-        .Num("events_per_commit", async_commits ? static_cast<double>(async_committed) / static_cast<double>(async_commits) : 0);
+        .Num("events_per_commit", async_commits ? static_cast<double>(async_committed) /
+                                                      static_cast<double>(async_commits)
+                                                : 0);
     Emit(j);
   }
   {
     JsonObj j;
-    j.Str("figure", "store_size").Int("events", total).Int("bytes", DirBytes(dir))
+    j.Str("figure", "store_size")
+        .Int("events", total)
+        .Int("bytes", DirBytes(dir))
         .Num("bytes_per_event", static_cast<double>(DirBytes(dir)) / static_cast<double>(total))
         .Int("open_index_entries", index_entries);
     Emit(j);

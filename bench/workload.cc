@@ -40,7 +40,8 @@ std::string Workload::NextJson() {
     tag_ = "project:file:add";
     return fmt::format(
         R"({{"tag":"project:file:add","subject":"{}","actor":"u{}","ip":"{}","user_agent":"{}","metadata":{{"filename":"p{}-1.{}.0-py3-none-any.whl","version":"1.{}.0","size":{},"sha256":"{:016x}{:016x}"}}}})",
-        subject_, user, ipt, ua, project, Pick(30), Pick(30), 10000 + Pick(5000000), rng_(), rng_());
+        subject_, user, ipt, ua, project, Pick(30), Pick(30), 10000 + Pick(5000000), rng_(),
+        rng_());
   }
   if (kind < 95) {
     tag_ = "project:role:add";

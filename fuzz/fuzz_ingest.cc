@@ -10,7 +10,8 @@
 
 namespace {
 const trail::TypeRegistry& Types() {
-  static auto reg = trail::TypeRegistry::FromFile(TRAIL_SOURCE_DIR "/examples/warehouse/events.toml");
+  static auto reg =
+      trail::TypeRegistry::FromFile(TRAIL_SOURCE_DIR "/examples/warehouse/events.toml");
   if (!reg.ok()) __builtin_trap();
   return **reg;
 }

@@ -11,10 +11,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto id = trail::tlog::ParseTilePath(in);
   if (!id) return 0;
-  if (id->level < 0 || id->level > trail::tlog::kMaxTileLevel || id->width < 1 || id->width > trail::tlog::kTileWidth)
+  if (id->level < 0 || id->level > trail::tlog::kMaxTileLevel || id->width < 1 ||
+      id->width > trail::tlog::kTileWidth)
     __builtin_trap();
   std::string_view bare = in.substr(!in.empty() && in[0] == '/' ? 1 : 0);
   if (trail::tlog::TilePath(id->level, id->index, id->width) != bare) __builtin_trap();
-  (void)trail::tlog::TileWidthAt(id->level, id->index, id->index * 256 + static_cast<uint64_t>(id->width));
+  (void)trail::tlog::TileWidthAt(id->level, id->index,
+                                 id->index * 256 + static_cast<uint64_t>(id->width));
   return 0;
 }

@@ -18,7 +18,8 @@ constexpr trail::Micros kNow = 1'700'000'000'000'000;
 
 void RoundTrip(const trail::ViewerClaims& c) {
   auto again = trail::VerifyViewerToken(trail::MintViewerToken(c, kSecret), kSecret, kNow);
-  if (!again.ok() || again->sub != c.sub || again->admin != c.admin || again->roles != c.roles) __builtin_trap();
+  if (!again.ok() || again->sub != c.sub || again->admin != c.admin || again->roles != c.roles)
+    __builtin_trap();
 }
 }  // namespace
 
@@ -32,7 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   auto nl = in.find('\n');
-  std::string_view header = nl == std::string_view::npos ? std::string_view(R"({"alg":"HS256","typ":"JWT"})") : in.substr(0, nl);
+  std::string_view header = nl == std::string_view::npos
+                                ? std::string_view(R"({"alg":"HS256","typ":"JWT"})")
+                                : in.substr(0, nl);
   std::string_view payload = nl == std::string_view::npos ? in : in.substr(nl + 1);
   auto c =
       trail::VerifyViewerToken(trail::test::SignedJwt(header, payload, kSecret), kSecret, kNow);

@@ -34,7 +34,9 @@ Status KeyRing::Reload() {
   return Status::Ok();
 }
 
-Result<Principal> KeyRing::Authenticate(std::string_view secret) { return AuthenticateHash(HashSecret(secret)); }
+Result<Principal> KeyRing::Authenticate(std::string_view secret) {
+  return AuthenticateHash(HashSecret(secret));
+}
 
 Result<Principal> KeyRing::AuthenticateHash(const std::string& h) {
   // Another node created or revoked a key: forget what we know before answering.

@@ -1,6 +1,8 @@
 #include "auth/secret_file.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "core/atomic_file.h"
 #include "core/codec.h"
@@ -17,7 +17,9 @@
 namespace trail {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+Status Errno(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
 
 // A fresh Ed25519 private key as PKCS#8 PEM (the checkpoint signing key of SPEC §5).
 Result<std::string> NewEd25519Pem() {
@@ -53,7 +55,8 @@ Result<std::string> ReadSecretFile(const std::string& path) {
     errno = err;
     return Errno("read " + path);
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' '))
+    out.pop_back();
   return out;
 }
 
@@ -66,8 +69,8 @@ std::optional<std::string> DataDirModeWarning(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return "warning: the data directory " + dir + " has mode " + mode +
-         ": group or others may " + ((st.st_mode & 022) ? "write to" : "read") +
+  return "warning: the data directory " + dir + " has mode " + mode + ": group or others may " +
+         ((st.st_mode & 022) ? "write to" : "read") +
          " it, and it holds the log's keys and personal data; run: chmod 700 " + dir;
 }
 

@@ -36,7 +36,8 @@ TEST_F(SecretFileTest, ADataDirectoryMadeUnderUmaskZeroIsPrivate) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_TRUE(k.ok()) << k.ToString();
   EXPECT_EQ(ModeOf(dir_), 0700u);
-  for (const char* name : {"viewer.secret", "log.key", "admin.key"}) EXPECT_EQ(ModeOf(dir_ + "/" + name), 0600u) << name;
+  for (const char* name : {"viewer.secret", "log.key", "admin.key"})
+    EXPECT_EQ(ModeOf(dir_ + "/" + name), 0600u) << name;
   EXPECT_FALSE(DataDirModeWarning(dir_));
   EXPECT_EQ(*ReadSecretFile(dir_ + "/admin.key"), "k_admin");
 }

@@ -64,9 +64,11 @@ Result<ViewerClaims> VerifyViewerToken(std::string_view token, std::string_view 
   const auto& ho = h.get_object();
   auto alg = ho.find("alg");
   // Only HS256: "none", RS256 and every other alg are refused before any signature check.
-  if (alg == ho.end() || !alg->value().is_string() || alg->value().get_string() != "HS256") return Refused();
-  if (auto typ = ho.find("typ"); typ != ho.end() && (!typ->value().is_string() ||
-                                                     (typ->value().get_string() != "JWT" && typ->value().get_string() != "jwt")))
+  if (alg == ho.end() || !alg->value().is_string() || alg->value().get_string() != "HS256")
+    return Refused();
+  if (auto typ = ho.find("typ");
+      typ != ho.end() && (!typ->value().is_string() || (typ->value().get_string() != "JWT" &&
+                                                        typ->value().get_string() != "jwt")))
     return Refused();
   if (ho.contains("crit")) return Refused();  // no extensions are understood
 

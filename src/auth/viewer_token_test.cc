@@ -12,7 +12,8 @@ constexpr std::string_view kSecret = "s3cr3t-viewer-key";
 constexpr Micros kNow = 1'800'000'000LL * 1'000'000;
 
 // A token built by hand, independently of MintViewerToken: header and body as given.
-std::string Hand(std::string_view header, std::string_view body, std::string_view secret = kSecret) {
+std::string Hand(std::string_view header, std::string_view body,
+                 std::string_view secret = kSecret) {
   return test::SignedJwt(header, body, secret);
 }
 
@@ -21,8 +22,11 @@ std::string Body(int64_t exp_seconds, std::string_view extra = "") {
 }
 
 TEST(ViewerToken, AcceptsWhatAnyJwtLibraryMints) {
-  auto t = Hand(R"({"alg":"HS256","typ":"JWT"})",
-                Body(1'800'000'600, R"(,"admin":false,"roles":{"project:requests":["owner"],"project:flask":["maintainer"]})"));
+  auto t = Hand(
+      R"({"alg":"HS256","typ":"JWT"})",
+      Body(
+          1'800'000'600,
+          R"(,"admin":false,"roles":{"project:requests":["owner"],"project:flask":["maintainer"]})"));
   auto c = VerifyViewerToken(t, kSecret, kNow);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->sub, "alice");
@@ -32,16 +36,19 @@ TEST(ViewerToken, AcceptsWhatAnyJwtLibraryMints) {
 }
 
 TEST(ViewerToken, HeaderWithoutTypAndFractionalExpAreFine) {
-  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"a","exp":1800000600.5})"), kSecret, kNow).ok());
+  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"a","exp":1800000600.5})"),
+                                kSecret, kNow)
+                  .ok());
 }
 
 TEST(ViewerToken, RefusesAlgNoneAndOtherAlgs) {
-  for (std::string_view h : {R"({"alg":"none"})", R"({"alg":"HS512"})", R"({"alg":"RS256"})", R"({"alg":"hs256"})",
-                             R"({})", R"({"alg":null})"}) {
+  for (std::string_view h : {R"({"alg":"none"})", R"({"alg":"HS512"})", R"({"alg":"RS256"})",
+                             R"({"alg":"hs256"})", R"({})", R"({"alg":null})"}) {
     EXPECT_FALSE(VerifyViewerToken(Hand(h, Body(1'800'000'600)), kSecret, kNow).ok()) << h;
   }
   // alg none with an empty signature, the classic attack.
-  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(Body(1'800'000'600)) + ".";
+  std::string none =
+      Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(Body(1'800'000'600)) + ".";
   EXPECT_FALSE(VerifyViewerToken(none, kSecret, kNow).ok());
 }
 
@@ -56,15 +63,26 @@ TEST(ViewerToken, RefusesAWrongSignatureOrSecret) {
 }
 
 TEST(ViewerToken, ExpiryWithSixtySecondsOfSkew) {
-  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 59)), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 60)), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice"})"), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice","exp":"soon"})"), kSecret, kNow).ok());
+  EXPECT_TRUE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 59)), kSecret, kNow).ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'000 - 60)), kSecret, kNow).ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice"})"), kSecret, kNow).ok());
+  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"alice","exp":"soon"})"),
+                                 kSecret, kNow)
+                   .ok());
 }
 
 TEST(ViewerToken, NotBeforeIsHonoured) {
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000100)")), kSecret, kNow).ok());
-  EXPECT_TRUE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000030)")), kSecret, kNow).ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000100)")),
+                        kSecret, kNow)
+          .ok());
+  EXPECT_TRUE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'009'999, R"(,"nbf":1800000030)")),
+                        kSecret, kNow)
+          .ok());
 }
 
 TEST(ViewerToken, RefusesMalformedParts) {
@@ -73,10 +91,20 @@ TEST(ViewerToken, RefusesMalformedParts) {
   }
   EXPECT_FALSE(VerifyViewerToken(Hand("not json", Body(1'800'000'600)), kSecret, kNow).ok());
   EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", "[1,2]"), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"","exp":1800000600})"), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"admin":"yes")")), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"roles":{"p:x":"owner"})")), kSecret, kNow).ok());
-  EXPECT_FALSE(VerifyViewerToken(Hand(R"({"alg":"HS256","crit":["x"]})", Body(1'800'000'600)), kSecret, kNow).ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", R"({"sub":"","exp":1800000600})"), kSecret, kNow)
+          .ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"admin":"yes")")),
+                        kSecret, kNow)
+          .ok());
+  EXPECT_FALSE(VerifyViewerToken(
+                   Hand(R"({"alg":"HS256"})", Body(1'800'000'600, R"(,"roles":{"p:x":"owner"})")),
+                   kSecret, kNow)
+                   .ok());
+  EXPECT_FALSE(
+      VerifyViewerToken(Hand(R"({"alg":"HS256","crit":["x"]})", Body(1'800'000'600)), kSecret, kNow)
+          .ok());
 }
 
 TEST(ViewerToken, EveryRefusalLooksTheSame) {

@@ -20,7 +20,8 @@ bool MaySee(const ViewerClaims& viewer, const EventType* type, std::string_view 
       continue;
     }
     auto it = viewer.roles.find(subject);
-    if (it != viewer.roles.end() && std::find(it->second.begin(), it->second.end(), who) != it->second.end())
+    if (it != viewer.roles.end() &&
+        std::find(it->second.begin(), it->second.end(), who) != it->second.end())
       return true;
   }
   return false;

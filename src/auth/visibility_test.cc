@@ -12,7 +12,8 @@ EventType Type(std::vector<std::string> visible_to) {
   return t;
 }
 
-ViewerClaims Viewer(std::string sub, std::map<std::string, std::vector<std::string>, std::less<>> roles = {},
+ViewerClaims Viewer(std::string sub,
+                    std::map<std::string, std::vector<std::string>, std::less<>> roles = {},
                     bool admin = false) {
   ViewerClaims c;
   c.sub = std::move(sub);
@@ -23,8 +24,8 @@ ViewerClaims Viewer(std::string sub, std::map<std::string, std::vector<std::stri
 
 // The visibility matrix of SPEC §6: owner, maintainer, self, stranger, admin.
 TEST(Visibility, Matrix) {
-  const EventType owners_only = Type({"owner"}), both = Type({"owner", "maintainer"}), self = Type({"self"}),
-                  admins = Type({});
+  const EventType owners_only = Type({"owner"}), both = Type({"owner", "maintainer"}),
+                  self = Type({"self"}), admins = Type({});
   const auto owner = Viewer("olga", {{"project:p1", {"owner"}}});
   const auto maintainer = Viewer("max", {{"project:p1", {"maintainer"}}});
   const auto stranger = Viewer("sam", {{"project:p2", {"owner"}}});

@@ -65,7 +65,8 @@ int RunBench(const BenchFlags& f) {
           body.push_back('\n');
         }
         auto s = std::chrono::steady_clock::now();
-        auto r = conn.Request("POST", "/v1/events", body, per_request > 1 ? "application/x-ndjson" : "application/json", h);
+        auto r = conn.Request("POST", "/v1/events", body,
+                              per_request > 1 ? "application/x-ndjson" : "application/json", h);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
         if (!r.ok()) {
           errors++;
@@ -92,7 +93,8 @@ int RunBench(const BenchFlags& f) {
     double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (tty)
       std::fprintf(stderr, "\r%5.1f s  %10llu events  %9.0f events/s", el,
-                   static_cast<unsigned long long>(events.load()), static_cast<double>(events.load()) / el);
+                   static_cast<unsigned long long>(events.load()),
+                   static_cast<double>(events.load()) / el);
     if (el >= f.duration) break;
   }
   stop = true;
@@ -105,14 +107,20 @@ int RunBench(const BenchFlags& f) {
   double p50 = Percentile(all, 0.50) * 1e3, p99 = Percentile(all, 0.99) * 1e3;
   if (f.json) {
     std::printf(
-        "{\"mode\":\"%s\",\"connections\":%d,\"batch\":%d,\"seconds\":%.2f,\"events\":%llu,\"events_per_s\":%.0f,"
+        "{\"mode\":\"%s\",\"connections\":%d,\"batch\":%d,\"seconds\":%.2f,\"events\":%llu,"
+        "\"events_per_s\":%.0f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"errors\":%llu,\"throttled\":%llu}\n",
-        f.mode.c_str(), f.connections, per_request, el, static_cast<unsigned long long>(events.load()), rate, p50,
-        p99, static_cast<unsigned long long>(errors.load()), static_cast<unsigned long long>(throttled.load()));
+        f.mode.c_str(), f.connections, per_request, el,
+        static_cast<unsigned long long>(events.load()), rate, p50, p99,
+        static_cast<unsigned long long>(errors.load()),
+        static_cast<unsigned long long>(throttled.load()));
   } else {
-    std::printf("%s ingest, %d connections, %d events/request: %.0f events/s over %.1f s; ack p50 %.2f ms, p99 %.2f ms; %llu errors, %llu throttled\n",
-                f.mode.c_str(), f.connections, per_request, rate, el, p50, p99,
-                static_cast<unsigned long long>(errors.load()), static_cast<unsigned long long>(throttled.load()));
+    std::printf(
+        "%s ingest, %d connections, %d events/request: %.0f events/s over %.1f s; ack p50 %.2f ms, "
+        "p99 %.2f ms; %llu errors, %llu throttled\n",
+        f.mode.c_str(), f.connections, per_request, rate, el, p50, p99,
+        static_cast<unsigned long long>(errors.load()),
+        static_cast<unsigned long long>(throttled.load()));
   }
   return errors.load() == 0 ? 0 : 1;
 }
@@ -121,11 +129,14 @@ int RunBench(const BenchFlags& f) {
 
 void AddBenchCommand(CLI::App& app) {
   auto f = std::make_shared<BenchFlags>();
-  CLI::App* cmd = app.add_subcommand("bench", "Load a running server with realistic events and report throughput");
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Load a running server with realistic events and report throughput");
   f->remote.AddTo(cmd);
   cmd->add_option("--mode", f->mode, "batch (NDJSON requests) or single (one event per request)");
-  cmd->add_option("--connections", f->connections, "Concurrent keep-alive connections")->check(CLI::Range(1, 1024));
-  cmd->add_option("--batch", f->batch, "Events per request in batch mode")->check(CLI::Range(1, 10000));
+  cmd->add_option("--connections", f->connections, "Concurrent keep-alive connections")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--batch", f->batch, "Events per request in batch mode")
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--duration", f->duration, "Seconds to run")->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--seed", f->seed, "Workload seed");
   cmd->add_flag("--json", f->json, "Print one JSON line");

@@ -2,11 +2,11 @@
 // `types check`, which reads a file alone.
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <atomic>
-#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -29,16 +29,18 @@ int Fail(const std::string& msg) {
 std::string ErrorText(const HttpResult& r) {
   boost::json::error_code ec;
   auto v = boost::json::parse(r.body, ec);
-  if (!ec && v.is_object() && v.as_object().contains("error") && v.as_object().at("error").is_object()) {
+  if (!ec && v.is_object() && v.as_object().contains("error") &&
+      v.as_object().at("error").is_object()) {
     const auto& e = v.as_object().at("error").as_object();
     std::string out = "HTTP " + std::to_string(r.status);
-    if (auto c = e.if_contains("code"); c && c->is_string()) out += " " + std::string(c->get_string());
-    if (auto m = e.if_contains("message"); m && m->is_string()) out += ": " + std::string(m->get_string());
+    if (auto c = e.if_contains("code"); c && c->is_string())
+      out += " " + std::string(c->get_string());
+    if (auto m = e.if_contains("message"); m && m->is_string())
+      out += ": " + std::string(m->get_string());
     return out;
   }
   return "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300);
 }
-
 
 struct Client {
   std::unique_ptr<HttpConnection> conn;
@@ -65,9 +67,10 @@ Result<boost::json::value> MetaValue(const std::string& raw, std::string_view ty
   return v;
 }
 
-int Record(const Remote& remote, const std::string& tag, const std::string& subject, const std::string& actor,
-           const std::string& ip, const std::string& ua, const std::string& occurred,
-           const std::string& idem, const std::vector<std::string>& metas) {
+int Record(const Remote& remote, const std::string& tag, const std::string& subject,
+           const std::string& actor, const std::string& ip, const std::string& ua,
+           const std::string& occurred, const std::string& idem,
+           const std::vector<std::string>& metas) {
   auto c = Connect(remote);
   if (!c.ok()) return Fail(c.status().message());
   std::map<std::string, std::string> field_types;
@@ -105,7 +108,8 @@ int Record(const Remote& remote, const std::string& tag, const std::string& subj
     meta[k] = *v;
   }
   if (!meta.empty()) ev["metadata"] = meta;
-  auto r = c->conn->Request("POST", "/v1/events", boost::json::serialize(ev), "application/json", c->auth);
+  auto r = c->conn->Request("POST", "/v1/events", boost::json::serialize(ev), "application/json",
+                            c->auth);
   if (!r.ok()) return Fail(r.status().message());
   if (r->status != 201 && r->status != 200) return Fail(ErrorText(*r));
   std::cout << r->body << "\n";
@@ -124,11 +128,13 @@ std::string Cell(const boost::json::value& v) {
 }
 
 void PrintTable(const std::vector<boost::json::object>& rows) {
-  std::printf("%-27s  %-28s  %-24s  %-14s  %-15s  %s\n", "TIME", "TAG", "SUBJECT", "ACTOR", "IP", "DESCRIPTION");
+  std::printf("%-27s  %-28s  %-24s  %-14s  %-15s  %s\n", "TIME", "TAG", "SUBJECT", "ACTOR", "IP",
+              "DESCRIPTION");
   for (const auto& e : rows) {
     auto get = [&](const char* k) { return e.contains(k) ? Cell(e.at(k)) : std::string(); };
-    std::printf("%-27s  %-28s  %-24s  %-14s  %-15s  %s\n", get("recorded_at").c_str(), get("tag").c_str(),
-                get("subject").c_str(), get("actor").c_str(), get("ip").c_str(), get("description").c_str());
+    std::printf("%-27s  %-28s  %-24s  %-14s  %-15s  %s\n", get("recorded_at").c_str(),
+                get("tag").c_str(), get("subject").c_str(), get("actor").c_str(), get("ip").c_str(),
+                get("description").c_str());
   }
 }
 
@@ -169,7 +175,8 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
   std::string next;
   while (static_cast<int>(rows.size()) < f.limit) {
     int want = std::min(1000, f.limit - static_cast<int>(rows.size()));
-    std::string target = "/v1/events" + params + (params.empty() ? "?" : "&") + "limit=" + std::to_string(want);
+    std::string target =
+        "/v1/events" + params + (params.empty() ? "?" : "&") + "limit=" + std::to_string(want);
     if (!cursor.empty()) target += "&cursor=" + UrlEncodeComponent(cursor);
     auto r = c->conn->Request("GET", target, "", "", c->auth);
     if (!r.ok()) return Fail(r.status().message());
@@ -186,7 +193,9 @@ int RunQuery(const Remote& remote, const QueryFlags& f) {
   if (f.format == "json") {
     boost::json::array arr;
     for (auto& r : rows) arr.push_back(r);
-    boost::json::object out{{"events", arr}, {"next_cursor", next.empty() ? boost::json::value(nullptr) : boost::json::value(next)}};
+    boost::json::object out{
+        {"events", arr},
+        {"next_cursor", next.empty() ? boost::json::value(nullptr) : boost::json::value(next)}};
     std::cout << boost::json::serialize(out) << "\n";
   } else if (f.format == "ndjson") {
     for (const auto& r : rows) std::cout << boost::json::serialize(r) << "\n";
@@ -201,7 +210,8 @@ int KeysCreate(const Remote& remote, const std::string& role, const std::string&
   auto c = Connect(remote);
   if (!c.ok()) return Fail(c.status().message());
   boost::json::object body{{"role", role}, {"name", name}};
-  auto r = c->conn->Request("POST", "/v1/admin/keys", boost::json::serialize(body), "application/json", c->auth);
+  auto r = c->conn->Request("POST", "/v1/admin/keys", boost::json::serialize(body),
+                            "application/json", c->auth);
   if (!r.ok()) return Fail(r.status().message());
   if (r->status != 201) return Fail(ErrorText(*r));
   std::cout << r->body << "\n";
@@ -218,8 +228,9 @@ int KeysList(const Remote& remote) {
   std::printf("%-16s  %-8s  %-27s  %-27s  %s\n", "ID", "ROLE", "CREATED", "REVOKED", "NAME");
   for (const auto& k : v.as_object().at("keys").as_array()) {
     const auto& o = k.as_object();
-    std::printf("%-16s  %-8s  %-27s  %-27s  %s\n", Cell(o.at("id")).c_str(), Cell(o.at("role")).c_str(),
-                Cell(o.at("created_at")).c_str(), Cell(o.at("revoked_at")).c_str(), Cell(o.at("name")).c_str());
+    std::printf("%-16s  %-8s  %-27s  %-27s  %s\n", Cell(o.at("id")).c_str(),
+                Cell(o.at("role")).c_str(), Cell(o.at("created_at")).c_str(),
+                Cell(o.at("revoked_at")).c_str(), Cell(o.at("name")).c_str());
   }
   return 0;
 }
@@ -267,7 +278,8 @@ int Gc(const Remote& remote, const std::string& as_of, bool dry_run) {
       }
     });
   }
-  auto r = c->conn->Request("POST", "/v1/admin/gc", boost::json::serialize(body), "application/json", c->auth, 3600);
+  auto r = c->conn->Request("POST", "/v1/admin/gc", boost::json::serialize(body),
+                            "application/json", c->auth, 3600);
   done = true;
   if (progress.joinable()) {
     progress.join();
@@ -280,13 +292,15 @@ int Gc(const Remote& remote, const std::string& as_of, bool dry_run) {
 }
 
 int Redact(const Remote& remote, const std::string& subject, const std::string& actor) {
-  if (subject.empty() == actor.empty()) return Fail("redact takes exactly one of --subject or --actor");
+  if (subject.empty() == actor.empty())
+    return Fail("redact takes exactly one of --subject or --actor");
   auto c = Connect(remote);
   if (!c.ok()) return Fail(c.status().message());
   boost::json::object body;
   if (!subject.empty()) body["subject"] = subject;
   if (!actor.empty()) body["actor"] = actor;
-  auto r = c->conn->Request("POST", "/v1/admin/redact", boost::json::serialize(body), "application/json", c->auth, 3600);
+  auto r = c->conn->Request("POST", "/v1/admin/redact", boost::json::serialize(body),
+                            "application/json", c->auth, 3600);
   if (!r.ok()) return Fail(r.status().message());
   if (r->status != 200) return Fail(ErrorText(*r));
   std::cout << r->body << "\n";
@@ -338,7 +352,8 @@ void AddClientCommands(CLI::App& app) {
     cmd->add_option("--idempotency-key", f->idem, "Retry-safe key");
     cmd->add_option("--meta", f->metas, "Metadata key=value (typed by the event type); repeatable");
     cmd->callback([f] {
-      std::exit(Record(f->remote, f->tag, f->subject, f->actor, f->ip, f->ua, f->occurred, f->idem, f->metas));
+      std::exit(Record(f->remote, f->tag, f->subject, f->actor, f->ip, f->ua, f->occurred, f->idem,
+                       f->metas));
     });
   }
   {
@@ -355,7 +370,8 @@ void AddClientCommands(CLI::App& app) {
     cmd->add_option("--ip", f->q.ip, "IP address");
     cmd->add_option("--since", f->q.since, "RFC 3339, inclusive");
     cmd->add_option("--until", f->q.until, "RFC 3339, exclusive");
-    cmd->add_option("--q", f->q.q, "Search: tag:x:* actor:a -tag:… created:>=2026-01-01 \"phrase\"");
+    cmd->add_option("--q", f->q.q,
+                    "Search: tag:x:* actor:a -tag:… created:>=2026-01-01 \"phrase\"");
     cmd->add_option("--order", f->q.order, "desc (default) or asc");
     cmd->add_option("--limit", f->q.limit, "Events to print (default 50)");
     cmd->add_option("--cursor", f->q.cursor, "Continue from a previous page");
@@ -394,9 +410,11 @@ void AddClientCommands(CLI::App& app) {
       bool dry_run = false;
     };
     auto f = std::make_shared<F>();
-    CLI::App* cmd = app.add_subcommand("gc", "Run retention now: prune expired events, scrub old ip/user agents");
+    CLI::App* cmd = app.add_subcommand(
+        "gc", "Run retention now: prune expired events, scrub old ip/user agents");
     f->remote.AddTo(cmd);
-    cmd->add_option("--as-of", f->as_of, "Evaluate retention as if it were this RFC 3339 time (default now)");
+    cmd->add_option("--as-of", f->as_of,
+                    "Evaluate retention as if it were this RFC 3339 time (default now)");
     cmd->add_flag("--dry-run", f->dry_run, "Count, change nothing");
     cmd->callback([f] { std::exit(Gc(f->remote, f->as_of, f->dry_run)); });
   }
@@ -406,7 +424,8 @@ void AddClientCommands(CLI::App& app) {
       std::string subject, actor;
     };
     auto f = std::make_shared<F>();
-    CLI::App* cmd = app.add_subcommand("redact", "Erasure request: prune every event of a subject or an actor now");
+    CLI::App* cmd = app.add_subcommand(
+        "redact", "Erasure request: prune every event of a subject or an actor now");
     f->remote.AddTo(cmd);
     cmd->add_option("--subject", f->subject, "kind:id, e.g. user:alice");
     cmd->add_option("--actor", f->actor, "Actor, e.g. alice");

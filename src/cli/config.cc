@@ -21,15 +21,19 @@ Status Bad(const std::string& path, const std::string& msg) {
 bool IsFrameAncestor(const std::string& v) {
   if (v == "'self'") return true;
   size_t scheme = v.find("://");
-  if (scheme == std::string::npos || scheme == 0 || v.size() == scheme + 3 || v.size() > 255) return false;
+  if (scheme == std::string::npos || scheme == 0 || v.size() == scheme + 3 || v.size() > 255)
+    return false;
   for (size_t i = 0; i < scheme; ++i) {
-    if (!std::isalnum(static_cast<unsigned char>(v[i])) && v[i] != '+' && v[i] != '-' && v[i] != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(v[i])) && v[i] != '+' && v[i] != '-' &&
+        v[i] != '.')
+      return false;
   }
   std::string host = v.substr(scheme + 3);
   if (host.rfind("*.", 0) == 0) host = host.substr(2);
   if (host.empty()) return false;
   for (char c : host) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != ':') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != ':')
+      return false;
   }
   return true;
 }
@@ -46,7 +50,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"server",
        {"listen", "tls_cert", "tls_key", "max_body", "queue", "metrics_listen", "trusted_proxies",
-        "max_connections", "header_timeout", "idle_timeout", "write_timeout", "max_streams_per_principal"}},
+        "max_connections", "header_timeout", "idle_timeout", "write_timeout",
+        "max_streams_per_principal"}},
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
@@ -57,11 +62,13 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   };
   for (const auto& [section, node] : root) {
     auto it = kKnown.find(std::string(section.str()));
-    if (it == kKnown.end()) return Bad(path, "unknown section [" + std::string(section.str()) + "]");
+    if (it == kKnown.end())
+      return Bad(path, "unknown section [" + std::string(section.str()) + "]");
     const toml::table* t = node.as_table();
     if (!t) return Bad(path, "[" + std::string(section.str()) + "] must be a table");
     for (const auto& [k, v] : *t) {
-      if (section.str() == "retention" && IsRetentionPattern(k.str())) continue;  // a tag rule, below
+      if (section.str() == "retention" && IsRetentionPattern(k.str()))
+        continue;  // a tag rule, below
       if (!it->second.count(std::string(k.str())))
         return Bad(path, "unknown key " + std::string(section.str()) + "." + std::string(k.str()));
     }
@@ -77,7 +84,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   auto num = [&](const char* sec, const char* key, size_t* out) -> Status {
     if (const toml::node* n = root[sec][key].node()) {
       auto v = n->value<int64_t>();
-      if (!v || *v <= 0) return Bad(path, std::string(sec) + "." + key + " must be a positive integer");
+      if (!v || *v <= 0)
+        return Bad(path, std::string(sec) + "." + key + " must be a positive integer");
       *out = static_cast<size_t>(*v);
     }
     return Status::Ok();
@@ -87,7 +95,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     TRAIL_RETURN_IF_ERROR(str(sec, key, &s));
     if (s.empty()) return Status::Ok();
     auto d = ParseDuration(s);
-    if (!d) return Bad(path, std::string(sec) + "." + key + " is not a duration like \"1h\" or \"90d\"");
+    if (!d)
+      return Bad(path, std::string(sec) + "." + key + " is not a duration like \"1h\" or \"90d\"");
     *out = *d;
     return Status::Ok();
   };
@@ -154,7 +163,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   if (const toml::node* n = root["retention"]["writer_share"].node()) {
     auto v = n->value<double>();
     if (!v || !(*v > 0 && *v <= 1))
-      return Bad(path, "retention.writer_share must be a number greater than 0 and at most 1, like 0.2");
+      return Bad(path,
+                 "retention.writer_share must be a number greater than 0 and at most 1, like 0.2");
     cfg->gc_writer_share = *v;
   }
   // Tag rules: "account:*" = "30d", "trail:*" = "10y" (store/retention_policy.h).
@@ -163,7 +173,9 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     for (const auto& [k, v] : *t) {
       if (!IsRetentionPattern(k.str())) continue;
       auto text = v.value<std::string>();
-      if (!text) return Bad(path, "retention.\"" + std::string(k.str()) + "\" must be \"forever\" or a duration like \"90d\"");
+      if (!text)
+        return Bad(path, "retention.\"" + std::string(k.str()) +
+                             "\" must be \"forever\" or a duration like \"90d\"");
       auto e = ParseRetentionEntry(k.str(), *text);
       if (!e.ok()) return Bad(path, e.status().message());
       cfg->retention_rules.push_back(std::move(e.value()));
@@ -175,7 +187,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     if (const toml::node* n = root["query"][key].node()) {
       auto v = n->value_exact<int64_t>();
       if (!v || *v < 1 || *v > most)
-        return Bad(path, std::string("query.") + key + " must be a whole number from 1 to " + std::to_string(most));
+        return Bad(path, std::string("query.") + key + " must be a whole number from 1 to " +
+                             std::to_string(most));
       *out = *v;
     }
     return Status::Ok();
@@ -191,7 +204,9 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
     for (const auto& item : *list) {
       auto v = item.value<std::string>();
       if (!v || !IsFrameAncestor(*v))
-        return Bad(path, "ui.frame_ancestors: each entry is an origin like \"https://app.example.org\" or \"'self'\"");
+        return Bad(path,
+                   "ui.frame_ancestors: each entry is an origin like \"https://app.example.org\" "
+                   "or \"'self'\"");
       cfg->ui_frame_ancestors.push_back(*v);
     }
   }

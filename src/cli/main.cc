@@ -4,7 +4,8 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"trail — an audit log that keeps every event, shows each viewer their share, and proves it"};
+  CLI::App app{
+      "trail — an audit log that keeps every event, shows each viewer their share, and proves it"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "trail 0.1.0");
   trail::AddServeCommand(app);

@@ -3,9 +3,9 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -59,7 +59,8 @@ Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::Not
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(s.value()));
   }
-  return Status::Invalid("invalid_config", "store: '" + url + "' is not sqlite:PATH or postgresql://…");
+  return Status::Invalid("invalid_config",
+                         "store: '" + url + "' is not sqlite:PATH or postgresql://…");
 }
 
 // SPEC §5: the store's tree must extend the newest checkpoint this node signed or saw (kept
@@ -71,7 +72,8 @@ struct AcceptedRestore {
   uint64_t old_size = 0, new_size = 0;
   std::string old_root;  // base64
 };
-Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeeper& keeper, bool accept) {
+Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeeper& keeper,
+                                                    bool accept) {
   const std::optional<SignedCheckpoint> kept = keeper.Kept();
   const uint64_t size = store.ReadableEnd();
   Status extends;
@@ -81,32 +83,39 @@ Result<std::optional<AcceptedRestore>> CheckRestore(Store& store, CheckpointKeep
   // seen nothing yet and trusts the database, as any new replica must.
   if (!kept && !store.Stats().shared) {
     if (auto latest = store.LatestCheckpoint(); latest && latest->size > 0)
-      extends = Status::Conflict("no checkpoint is kept in " + keeper.path() + ", but the store holds one of size " +
-                                 std::to_string(latest->size) + " (kept size none, store size " +
-                                 std::to_string(size) + ")");
+      extends =
+          Status::Conflict("no checkpoint is kept in " + keeper.path() +
+                           ", but the store holds one of size " + std::to_string(latest->size) +
+                           " (kept size none, store size " + std::to_string(size) + ")");
   }
   if (kept) {
     auto tiles = store.Tiles();
-    if (!tiles) return Status::Unavailable("cannot read the store's tree to compare it with " + keeper.path());
+    if (!tiles)
+      return Status::Unavailable("cannot read the store's tree to compare it with " +
+                                 keeper.path());
     extends = CheckExtends(*kept, size, *tiles);
     if (!extends.ok() && extends.code() != Code::kConflict)
       return extends.Prefixed("comparing the store's tree with " + keeper.path() + ": ");
   }
   if (extends.ok()) {
     if (!accept) return std::optional<AcceptedRestore>();
-    return Status::Invalid("invalid_flag",
-                           "--accept-restore: there is no restore to accept (" +
-                               (kept ? "kept size " + std::to_string(kept->size) + ", store size " + std::to_string(size) +
-                                           ": the store extends the kept checkpoint"
-                                     : std::string("no checkpoint is kept in ") + keeper.path()) +
-                               "); start without the flag");
+    return Status::Invalid(
+        "invalid_flag",
+        "--accept-restore: there is no restore to accept (" +
+            (kept ? "kept size " + std::to_string(kept->size) + ", store size " +
+                        std::to_string(size) + ": the store extends the kept checkpoint"
+                  : std::string("no checkpoint is kept in ") + keeper.path()) +
+            "); start without the flag");
   }
   if (!accept)
     return Status::Conflict(
         "refusing to start: " + extends.message() +
-        ". Signing now could publish a checkpoint that contradicts one already published (SPEC §5). "
-        "If the store is a backup restored on purpose, start once with `trail serve --accept-restore`: "
-        "it keeps the store's checkpoint instead and records a trail:restore event. Otherwise point "
+        ". Signing now could publish a checkpoint that contradicts one already published (SPEC "
+        "§5). "
+        "If the store is a backup restored on purpose, start once with `trail serve "
+        "--accept-restore`: "
+        "it keeps the store's checkpoint instead and records a trail:restore event. Otherwise "
+        "point "
         "--store at the newer store (see docs/OPERATIONS.md, \"Restoring from a backup\").");
   AcceptedRestore r{kept ? kept->size : 0, size, kept ? Base64Encode(kept->root) : ""};
   // The store's own last checkpoint, which its tree extends (checked when it opened).
@@ -195,7 +204,8 @@ int Serve(ServeFlags& f) {
       cfg.viewer_secret_file.empty() ? cfg.data_dir + "/viewer.secret" : cfg.viewer_secret_file;
   auto viewer_secret = ReadSecretFile(secret_file);
   if (!viewer_secret.ok() || viewer_secret->empty()) {
-    Log("viewer secret: " + (viewer_secret.ok() ? secret_file + " is empty" : viewer_secret.status().message()));
+    Log("viewer secret: " +
+        (viewer_secret.ok() ? secret_file + " is empty" : viewer_secret.status().message()));
     return 2;
   }
   if (Status s = CheckViewerSecret(*viewer_secret, secret_file); !s.ok()) {
@@ -298,7 +308,9 @@ int Serve(ServeFlags& f) {
   so.internal_error = [&api](const HttpRequest& req, const std::string& id) {
     return api.InternalError(req, id);
   };
-  HttpServer server(so, [&api](HttpRequest req, Respond respond) { api.Handle(std::move(req), std::move(respond)); });
+  HttpServer server(so, [&api](HttpRequest req, Respond respond) {
+    api.Handle(std::move(req), std::move(respond));
+  });
   if (Status s = server.Start(); !s.ok()) {
     Log(s.message());
     return 2;
@@ -322,8 +334,9 @@ int Serve(ServeFlags& f) {
         std::to_string(metrics_server->port()));
   }
   Log(std::string("serving on ") + (cfg.tls_cert.empty() ? "http" : "https") + "://" +
-      cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(server.port()) + " (data " +
-      cfg.data_dir + ", " + std::to_string((*types)->user_type_count()) + " event types)");
+      cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(server.port()) +
+      " (data " + cfg.data_dir + ", " + std::to_string((*types)->user_type_count()) +
+      " event types)");
 
   // Retention in the background, every [retention] interval (SPEC §7).
   std::mutex gc_mu;
@@ -331,7 +344,8 @@ int Serve(ServeFlags& f) {
   bool gc_stop = false;
   std::thread gc_thread([&] {
     std::unique_lock<std::mutex> l(gc_mu);
-    while (!gc_cv.wait_for(l, std::chrono::microseconds(cfg.retention_interval), [&] { return gc_stop; })) {
+    while (!gc_cv.wait_for(l, std::chrono::microseconds(cfg.retention_interval),
+                           [&] { return gc_stop; })) {
       l.unlock();
       try {  // a failed run is logged and retried at the next interval; it never ends the process
         auto r = api.RunGc(clock.NowMicros(), false, "trail");
@@ -403,24 +417,29 @@ void AddServeCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "Run the trail server");
   f->app = cmd;
   cmd->add_option("--config", f->config, "trail.toml to read (flags win over it)");
-  cmd->add_option("--store", f->cfg.store, "sqlite:PATH (default sqlite:DATA/trail.db) or postgresql://…");
+  cmd->add_option("--store", f->cfg.store,
+                  "sqlite:PATH (default sqlite:DATA/trail.db) or postgresql://…");
   cmd->add_option("--data", f->cfg.data_dir, "Data directory (default ./data)");
   cmd->add_option("--events", f->cfg.events_file, "events.toml with the event types");
   cmd->add_option("--listen", f->cfg.listen, "Address to listen on (default 127.0.0.1:8420)");
   cmd->add_option("--tls-cert", f->cfg.tls_cert, "PEM certificate chain: serve HTTPS");
   cmd->add_option("--tls-key", f->cfg.tls_key, "PEM private key for --tls-cert");
-  cmd->add_option("--queue", f->cfg.queue, "Events accepted but not yet durable before 429 (default 100000)");
+  cmd->add_option("--queue", f->cfg.queue,
+                  "Events accepted but not yet durable before 429 (default 100000)");
   cmd->add_option("--max-body", f->cfg.max_body, "Largest request body in bytes (default 8 MiB)");
-  cmd->add_flag("--accept-restore", f->accept_restore,
-                "The store was restored from a backup on purpose: accept its tree although it does not extend "
-                "the newest checkpoint this node signed or saw (DATA/checkpoint), and record trail:restore");
+  cmd->add_flag(
+      "--accept-restore", f->accept_restore,
+      "The store was restored from a backup on purpose: accept its tree although it does not "
+      "extend "
+      "the newest checkpoint this node signed or saw (DATA/checkpoint), and record trail:restore");
   cmd->add_flag("--new-admin-key", f->new_admin_key,
                 "When DATA/admin.key holds a revoked key, move it to admin.key.revoked and write a "
                 "new admin key");
   cmd->add_option(
       "--metrics-listen", f->cfg.metrics_listen,
       "Also serve GET /metrics, without credentials, on this address (e.g. 127.0.0.1:9420)");
-  cmd->add_option("--segment-bits", f->cfg.segment_bits, "log2 of events per index segment (default 16)")
+  cmd->add_option("--segment-bits", f->cfg.segment_bits,
+                  "log2 of events per index segment (default 16)")
       ->check(CLI::Range(4, 24));
   cmd->callback([f] { std::exit(Serve(*f)); });
 }

@@ -66,11 +66,13 @@ class ChunkReader {
   };
   struct Chunk {
     std::vector<Row> rows;
-    std::vector<std::string> altered;  // one per kAltered row, in order: the event id and what differs
+    std::vector<std::string>
+        altered;  // one per kAltered row, in order: the event id and what differs
     std::string error;
   };
 
-  ChunkReader(std::string path, uint64_t total) : path_(std::move(path)), chunks_((total + kRows - 1) / kRows) {
+  ChunkReader(std::string path, uint64_t total)
+      : path_(std::move(path)), chunks_((total + kRows - 1) / kRows) {
     unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     ahead_ = 2 * n;
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
@@ -102,9 +104,12 @@ class ChunkReader {
     sqlite::Stmt st;
     Status s = db.Open(path_, true);
     if (s.ok()) s = db.Exec("PRAGMA mmap_size = 1099511627776");
-    if (s.ok()) s = st.Prepare(db, "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-                                   "metadata, leaf_hash, pruned, scrubbed, location, salt, personal_hash, body_hash "
-                                   "FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
+    if (s.ok())
+      s = st.Prepare(
+          db,
+          "SELECT seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+          "metadata, leaf_hash, pruned, scrubbed, location, salt, personal_hash, body_hash "
+          "FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
     for (;;) {
       uint64_t i;
       {
@@ -199,8 +204,9 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     return 2;
   }
   if (auto version = MetaValue(db, "schema_version"); version.ok() && *version != "2") {
-    std::fprintf(stderr, "trail: %s is schema %s (leaf format %s); this trail verifies leaf format 2 only\n",
-                 db_path.c_str(), version->c_str(), version->c_str());
+    std::fprintf(
+        stderr, "trail: %s is schema %s (leaf format %s); this trail verifies leaf format 2 only\n",
+        db_path.c_str(), version->c_str(), version->c_str());
     return 2;
   }
   Report rep;
@@ -221,7 +227,8 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   {
     sqlite::Stmt st;
     Status s = st.Prepare(db, "SELECT size, note FROM checkpoints ORDER BY size");
-    while (s.ok() && st.Step(&s)) checkpoints[static_cast<uint64_t>(st.Int(0)) + 1] = std::string(st.Text(1));
+    while (s.ok() && st.Step(&s))
+      checkpoints[static_cast<uint64_t>(st.Int(0)) + 1] = std::string(st.Text(1));
   }
   const std::string kept_path = data + "/checkpoint";
   if (std::ifstream in(kept_path); in) {
@@ -233,7 +240,8 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   // events can write a matching one.
   if (vkey.empty() && !checkpoints.empty()) {
     std::fprintf(stderr,
-                 "trail: %zu checkpoints to check and no verifier key: pass --vkey (trail keys verifier), or "
+                 "trail: %zu checkpoints to check and no verifier key: pass --vkey (trail keys "
+                 "verifier), or "
                  "keep log.key beside the data\n",
                  checkpoints.size());
     return 2;
@@ -250,9 +258,12 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
       rep.Bad("checkpoint: " + cp.status().message());
       continue;
     }
-    if (origin.ok() && cp->origin != *origin) rep.Bad("checkpoint of size " + std::to_string(cp->size) + " names another log: " + cp->origin);
+    if (origin.ok() && cp->origin != *origin)
+      rep.Bad("checkpoint of size " + std::to_string(cp->size) +
+              " names another log: " + cp->origin);
     if (auto it = roots.find(cp->size); it != roots.end() && it->second != cp->root)
-      rep.Bad("two signed checkpoints of size " + std::to_string(cp->size) + " with different roots");
+      rep.Bad("two signed checkpoints of size " + std::to_string(cp->size) +
+              " with different roots");
     roots[cp->size] = cp->root;
   }
 
@@ -261,7 +272,9 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   {
     sqlite::Stmt st;
     Status s = st.Prepare(db, "SELECT level, idx, hash FROM tree_nodes");
-    while (s.ok() && st.Step(&s)) nodes[{static_cast<int>(st.Int(0)), static_cast<uint64_t>(st.Int(1))}] = std::string(st.Blob(2));
+    while (s.ok() && st.Step(&s))
+      nodes[{static_cast<int>(st.Int(0)), static_cast<uint64_t>(st.Int(1))}] =
+          std::string(st.Blob(2));
   }
 
   uint64_t total = 0;
@@ -273,7 +286,8 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   {
     sqlite::Stmt st;
     Status s = st.Prepare(db, "SELECT COUNT(*) FROM events WHERE seq < 0");
-    if (s.ok() && st.Step(&s) && st.Int(0) > 0) rep.Bad(std::to_string(st.Int(0)) + " rows with a negative seq (inserted rows)");
+    if (s.ok() && st.Step(&s) && st.Int(0) > 0)
+      rep.Bad(std::to_string(st.Int(0)) + " rows with a negative seq (inserted rows)");
   }
   tlog::CompactRange tree;
   std::vector<tlog::StoredNode> completed;
@@ -287,7 +301,9 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     if (it == roots.end()) return;
     ++checked_roots;
     if (tree_broken) return;  // the leaves are already known to be wrong
-    if (tree.Root() != it->second) rep.Bad("root of the first " + std::to_string(size) + " events differs from the signed checkpoint");
+    if (tree.Root() != it->second)
+      rep.Bad("root of the first " + std::to_string(size) +
+              " events differs from the signed checkpoint");
   };
   check_root(0);
   // Workers read and hash the rows chunk by chunk; this thread takes the chunks in seq order
@@ -303,14 +319,18 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
     for (const ChunkReader::Row& row : chunk.rows) {
       const uint64_t seq = row.seq;
       if (seq != expect) {
-        rep.Bad(seq > expect ? "seq " + std::to_string(expect) + (seq - expect > 1 ? ".." + std::to_string(seq - 1) : "") +
+        rep.Bad(seq > expect ? "seq " + std::to_string(expect) +
+                                   (seq - expect > 1 ? ".." + std::to_string(seq - 1) : "") +
                                    ": missing (deleted rows)"
                              : "seq " + std::to_string(seq) + ": out of order");
         tree_broken = true;
       }
       expect = seq + 1;
-      if (row.state == ChunkReader::kBadLeafSize) rep.Bad("seq " + std::to_string(seq) + ": stored leaf hash is not 32 bytes");
-      if (row.recorded_at < last_recorded) rep.Bad("seq " + std::to_string(seq) + ": recorded before seq " + std::to_string(seq - 1) + " (reordered rows)");
+      if (row.state == ChunkReader::kBadLeafSize)
+        rep.Bad("seq " + std::to_string(seq) + ": stored leaf hash is not 32 bytes");
+      if (row.recorded_at < last_recorded)
+        rep.Bad("seq " + std::to_string(seq) + ": recorded before seq " + std::to_string(seq - 1) +
+                " (reordered rows)");
       last_recorded = row.recorded_at;
       if (row.state == ChunkReader::kPruned) ++pruned;
       if (row.state == ChunkReader::kScrubbed) ++scrubbed;
@@ -322,11 +342,12 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
         auto it = nodes.find({n.level, n.index});
         ++checked_nodes;
         if (it == nodes.end()) {
-          rep.Bad("tree node (level " + std::to_string(n.level) + ", index " + std::to_string(n.index) + ") is missing");
+          rep.Bad("tree node (level " + std::to_string(n.level) + ", index " +
+                  std::to_string(n.index) + ") is missing");
         } else if (it->second != n.hash) {
           uint64_t lo = n.index << n.level;
-          rep.Bad("tree node over seqs " + std::to_string(lo) + ".." + std::to_string(lo + (1ull << n.level) - 1) +
-                  " differs from the leaves");
+          rep.Bad("tree node over seqs " + std::to_string(lo) + ".." +
+                  std::to_string(lo + (1ull << n.level) - 1) + " differs from the leaves");
         }
       }
       check_root(tree.size());
@@ -336,19 +357,26 @@ int VerifyData(const std::string& data, std::string db_path, const std::string& 
   progress.Done();
   if (!read_error.empty()) rep.Bad("reading the events: " + read_error);
   for (const auto& [size, root] : roots)
-    if (size > expect) rep.Bad("a signed checkpoint covers " + std::to_string(size) + " events; the log holds " + std::to_string(expect));
+    if (size > expect)
+      rep.Bad("a signed checkpoint covers " + std::to_string(size) + " events; the log holds " +
+              std::to_string(expect));
   if (auto saved = MetaValue(db, "tree"); saved.ok()) {
     auto bytes = Base64Decode(*saved);
-    auto range = bytes ? tlog::CompactRange::Parse(*bytes) : Result<tlog::CompactRange>(Status::Corruption("x"));
-    if (!range.ok() || !(range.value() == tree)) rep.Bad("the stored tree state differs from the tree of the stored leaves");
+    auto range = bytes ? tlog::CompactRange::Parse(*bytes)
+                       : Result<tlog::CompactRange>(Status::Corruption("x"));
+    if (!range.ok() || !(range.value() == tree))
+      rep.Bad("the stored tree state differs from the tree of the stored leaves");
   }
-  std::printf("%llu events: every leaf hash recomputed (%llu whole, %llu scrubbed from their fields and "
-              "personal_hash, %llu pruned from their body_hash); %llu signed checkpoints and %llu stored tree nodes "
-              "checked; root %s\n",
-              static_cast<unsigned long long>(expect),
-              static_cast<unsigned long long>(expect - pruned - scrubbed), static_cast<unsigned long long>(scrubbed),
-              static_cast<unsigned long long>(pruned), static_cast<unsigned long long>(checked_roots),
-              static_cast<unsigned long long>(checked_nodes), Base64Encode(tree.Root()).c_str());
+  std::printf(
+      "%llu events: every leaf hash recomputed (%llu whole, %llu scrubbed from their fields and "
+      "personal_hash, %llu pruned from their body_hash); %llu signed checkpoints and %llu stored "
+      "tree nodes "
+      "checked; root %s\n",
+      static_cast<unsigned long long>(expect),
+      static_cast<unsigned long long>(expect - pruned - scrubbed),
+      static_cast<unsigned long long>(scrubbed), static_cast<unsigned long long>(pruned),
+      static_cast<unsigned long long>(checked_roots),
+      static_cast<unsigned long long>(checked_nodes), Base64Encode(tree.Root()).c_str());
   if (rep.problems) {
     std::printf("FAILED: %llu mismatches\n", static_cast<unsigned long long>(rep.problems));
     return 1;
@@ -451,9 +479,11 @@ void AddVerifyCommand(CLI::App& app) {
   });
 
   CLI::App* keys = app.get_subcommand("keys");
-  CLI::App* verifier = keys->add_subcommand("verifier", "Print the verifier key of the log's checkpoints");
+  CLI::App* verifier =
+      keys->add_subcommand("verifier", "Print the verifier key of the log's checkpoints");
   verifier->add_option("--data", f->data, "Data directory holding log.key (default ./data)");
-  verifier->add_option("--name", f->name, "The log's name (default: as recorded in the data directory)");
+  verifier->add_option("--name", f->name,
+                       "The log's name (default: as recorded in the data directory)");
   verifier->callback([f] {
     std::string data = f->data.empty() ? "./data" : f->data;
     std::string name = f->name;

@@ -225,7 +225,8 @@ class EventCheck {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return;
     auto where = [this] {
-      return expect_ ? "the export after seq " + std::to_string(expect_ - 1) : "the export's first line";
+      return expect_ ? "the export after seq " + std::to_string(expect_ - 1)
+                     : "the export's first line";
     };
     boost::json::error_code ec;
     boost::json::value v = ParseJsonExact(line, ec);

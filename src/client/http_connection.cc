@@ -32,9 +32,11 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   while (!u.base_path.empty() && u.base_path.back() == '/') u.base_path.pop_back();
   if (!hostport.empty() && hostport[0] == '[') {
     auto close = hostport.find(']');
-    if (close == std::string::npos) return Status::Invalid("invalid_url", "bad IPv6 host in " + url);
+    if (close == std::string::npos)
+      return Status::Invalid("invalid_url", "bad IPv6 host in " + url);
     u.host = hostport.substr(1, close - 1);
-    if (close + 1 < hostport.size() && hostport[close + 1] == ':') u.port = hostport.substr(close + 2);
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':')
+      u.port = hostport.substr(close + 2);
   } else {
     auto colon = hostport.rfind(':');
     u.host = hostport.substr(0, colon);
@@ -69,7 +71,8 @@ struct HttpConnection::Impl {
       beast::get_lowest_layer(*secure).connect(results, ec);
       if (!ec) {
         if (!SSL_set_tlsext_host_name(secure->native_handle(), url.host.c_str()))
-          ec = beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+          ec = beast::error_code(static_cast<int>(::ERR_get_error()),
+                                 net::error::get_ssl_category());
       }
       if (!ec) secure->handshake(ssl::stream_base::client, ec);
     } else {
@@ -136,7 +139,8 @@ Result<HttpResult> HttpConnection::Request(const std::string& method, const std:
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = impl_->plain || impl_->secure;
     TRAIL_RETURN_IF_ERROR(impl_->Connect(timeout_seconds));
-    http::request<http::string_body> req{http::string_to_verb(method), impl_->url.base_path + target, 11};
+    http::request<http::string_body> req{http::string_to_verb(method),
+                                         impl_->url.base_path + target, 11};
     req.set(http::field::host, impl_->url.host);
     req.set(http::field::user_agent, "trail-cli/0.1");
     for (const auto& [k, v] : headers) req.set(k, v);
@@ -146,7 +150,8 @@ Result<HttpResult> HttpConnection::Request(const std::string& method, const std:
     beast::error_code ec;
     http::response_parser<http::string_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    impl_->lowest().expires_after(std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
+    impl_->lowest().expires_after(
+        std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
     impl_->WithStream([&](auto& s) {
       http::write(s, req, ec);
       if (!ec) http::read(s, impl_->buffer, parser, ec);

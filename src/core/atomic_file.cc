@@ -11,7 +11,9 @@
 namespace trail {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+Status Errno(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
 
 std::string DirOf(const std::string& path) {
   auto slash = path.rfind('/');
@@ -59,7 +61,8 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents, A
       if (!renamed) s = Errno("rename " + tmp + " to " + path);
     } else if (::link(tmp.c_str(), path.c_str()) != 0) {
       // link, unlike rename, never replaces: a file that appeared meanwhile is kept.
-      s = errno == EEXIST ? Status::Conflict(path + " already exists") : Errno("link " + tmp + " to " + path);
+      s = errno == EEXIST ? Status::Conflict(path + " already exists")
+                          : Errno("link " + tmp + " to " + path);
     }
   }
   if (!renamed) ::unlink(tmp.c_str());  // after link, or a failure

@@ -37,11 +37,11 @@ Status OptionalString(const boost::json::object& o, std::string_view key, size_t
   if (!it->value().is_string()) return Invalid(std::string(key) + ": expected a string");
   const auto& s = it->value().get_string();
   if (s.empty()) return Invalid(std::string(key) + ": must not be empty");
-  if (s.size() > max) return Invalid(std::string(key) + ": longer than " + std::to_string(max) + " bytes");
+  if (s.size() > max)
+    return Invalid(std::string(key) + ": longer than " + std::to_string(max) + " bytes");
   *out = std::string(s.data(), s.size());
   return Status::Ok();
 }
-
 
 // SPEC §2: numbers every JCS implementation reads alike (I-JSON), at any depth.
 Status CheckIJsonNumbers(const boost::json::object& metadata) {
@@ -51,15 +51,14 @@ Status CheckIJsonNumbers(const boost::json::object& metadata) {
 
 Status CheckSize(const PreparedEvent& e) {
   auto len = [](const std::optional<std::string>& v) { return v ? v->size() : 0; };
-  size_t n = e.id.size() + e.tag.size() + e.subject.size() + len(e.actor) + len(e.ip) + len(e.user_agent) +
-             len(e.location_json) + e.metadata_json.size() + 80;
+  size_t n = e.id.size() + e.tag.size() + e.subject.size() + len(e.actor) + len(e.ip) +
+             len(e.user_agent) + len(e.location_json) + e.metadata_json.size() + 80;
   if (n > kMaxEventBytes)
     return Status::TooLarge("event is " + std::to_string(n) + " bytes; the limit is 65536");
   return Status::Ok();
 }
 
-Result<PreparedEvent> Finish(PreparedEvent e,
-                             const boost::json::object& metadata) {
+Result<PreparedEvent> Finish(PreparedEvent e, const boost::json::object& metadata) {
   e.metadata_json.clear();
   AppendCanonicalJson(boost::json::value(metadata), &e.metadata_json);
   TRAIL_RETURN_IF_ERROR(CheckSize(e));
@@ -76,15 +75,18 @@ Status CheckLocation(const boost::json::value& v) {
   for (const auto& kv : v.get_object()) {
     std::string_view k = kv.key();
     if (k != "country" && k != "country_name" && k != "region" && k != "city")
-      return Invalid("location." + std::string(k) + ": not a location field (country, country_name, region, city)");
-    if (!kv.value().is_string()) return Invalid("location." + std::string(k) + ": expected a string");
+      return Invalid("location." + std::string(k) +
+                     ": not a location field (country, country_name, region, city)");
+    if (!kv.value().is_string())
+      return Invalid("location." + std::string(k) + ": expected a string");
     const auto& s = kv.value().get_string();
     if (s.empty() || s.size() > kMaxLocationPartBytes)
-      return Invalid("location." + std::string(k) + ": must be 1 to " + std::to_string(kMaxLocationPartBytes) +
-                     " bytes");
+      return Invalid("location." + std::string(k) + ": must be 1 to " +
+                     std::to_string(kMaxLocationPartBytes) + " bytes");
     if (k == "country" && (s.size() != 2 || !std::isupper(static_cast<unsigned char>(s[0])) ||
                            !std::isupper(static_cast<unsigned char>(s[1]))))
-      return Invalid("location.country: '" + std::string(s) + "' is not an ISO 3166-1 alpha-2 code (e.g. NZ)");
+      return Invalid("location.country: '" + std::string(s) +
+                     "' is not an ISO 3166-1 alpha-2 code (e.g. NZ)");
   }
   return Status::Ok();
 }
@@ -94,9 +96,9 @@ Status CheckTagAndSubject(const std::string& tag, const std::string& subject,
   if (!IsValidTag(tag))
     return Invalid("tag: '" + tag + "' is not noun:verb[:qualifier…] of [a-z0-9_-]");
   *type = types.Find(tag);
-  if (!*type) return Status::Invalid("unknown_tag", "tag: '" + tag + "' is not a registered event type");
-  if (!IsValidSubject(subject))
-    return Invalid("subject: '" + subject + "' is not kind:id");
+  if (!*type)
+    return Status::Invalid("unknown_tag", "tag: '" + tag + "' is not a registered event type");
+  if (!IsValidSubject(subject)) return Invalid("subject: '" + subject + "' is not kind:id");
   if (SubjectKind(subject) != (*type)->subject_kind)
     return Invalid("subject: " + tag + " is recorded on " + (*type)->subject_kind + ":<id>, not " +
                    std::string(SubjectKind(subject)) + ":…");
@@ -112,7 +114,8 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
   for (const auto& kv : o) {
     std::string_view k = kv.key();
     if (k != "tag" && k != "subject" && k != "actor" && k != "ip" && k != "user_agent" &&
-        k != "metadata" && k != "occurred_at" && k != "idempotency_key" && k != "id" && k != "location")
+        k != "metadata" && k != "occurred_at" && k != "idempotency_key" && k != "id" &&
+        k != "location")
       return Invalid(std::string(k) + ": not an event field");
   }
   PreparedEvent e;
@@ -130,9 +133,11 @@ Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRe
 
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "actor", kMaxActorBytes, &e.actor));
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "ip", 64, &e.ip));
-  if (e.ip && !IsIpAddress(*e.ip)) return Invalid("ip: '" + *e.ip + "' is not an IPv4 or IPv6 address");
+  if (e.ip && !IsIpAddress(*e.ip))
+    return Invalid("ip: '" + *e.ip + "' is not an IPv4 or IPv6 address");
   TRAIL_RETURN_IF_ERROR(OptionalString(o, "user_agent", kMaxUserAgentBytes, &e.user_agent));
-  TRAIL_RETURN_IF_ERROR(OptionalString(o, "idempotency_key", kMaxIdempotencyKeyBytes, &e.idempotency_key));
+  TRAIL_RETURN_IF_ERROR(
+      OptionalString(o, "idempotency_key", kMaxIdempotencyKeyBytes, &e.idempotency_key));
   if (auto l = o.find("location"); l != o.end() && !l->value().is_null()) {
     TRAIL_RETURN_IF_ERROR(CheckLocation(l->value()));
     if (!l->value().get_object().empty()) {
@@ -190,7 +195,8 @@ Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
 
 std::string CompleteBodyHash(const PreparedEvent& e, Micros recorded_at) {
   if (!e.body_hash.empty()) return e.body_hash;
-  return BodyHash(e.subject, Opt(e.actor), e.occurred_at.value_or(recorded_at), e.metadata_json, e.personal_hash);
+  return BodyHash(e.subject, Opt(e.actor), e.occurred_at.value_or(recorded_at), e.metadata_json,
+                  e.personal_hash);
 }
 
 std::string LeafHash(const PreparedEvent& e, Micros recorded_at) {
@@ -323,7 +329,8 @@ Status ReadBase64(const boost::json::object& o, std::string_view key, size_t byt
   if (!text) return Status::Ok();
   *out = Base64Decode(*text);
   if (!*out) return Unreadable(std::string(key) + ": not base64");
-  if ((*out)->size() != bytes) return Unreadable(std::string(key) + ": not " + std::to_string(bytes) + " bytes");
+  if ((*out)->size() != bytes)
+    return Unreadable(std::string(key) + ": not " + std::to_string(bytes) + " bytes");
   return Status::Ok();
 }
 

@@ -25,7 +25,7 @@ class Uuid7Generator;
 constexpr size_t kMaxEventBytes = 64 * 1024;  // SPEC §3: 64 KiB per event
 
 struct PreparedEvent {
-  std::string id;  // canonical lowercase UUID text
+  std::string id;               // canonical lowercase UUID text
   bool id_from_client = false;  // ids sent by clients must be checked for uniqueness
   std::string tag;
   std::string subject;
@@ -67,13 +67,15 @@ struct Event {
 // value). Then the whole body layer is hashed here, in the request's thread, and the writer
 // hashes only the short leaf. Without it, occurred_at stays absent and reads as recorded_at.
 Result<PreparedEvent> PrepareEvent(const boost::json::value& input, const TypeRegistry& types,
-                                   Uuid7Generator& ids, std::optional<Micros> received_at = std::nullopt);
+                                   Uuid7Generator& ids,
+                                   std::optional<Micros> received_at = std::nullopt);
 
 // Builds a PreparedEvent from already-typed parts (self-audit events, the CLI, benchmarks).
 Result<PreparedEvent> PrepareEvent(std::string tag, std::string subject,
                                    std::optional<std::string> actor,
                                    const boost::json::object& metadata, const TypeRegistry& types,
-                                   Uuid7Generator& ids, std::optional<Micros> received_at = std::nullopt);
+                                   Uuid7Generator& ids,
+                                   std::optional<Micros> received_at = std::nullopt);
 
 // The body hash of a prepared event once its recorded_at is known (the stored body_hash when
 // the request thread could compute it), and the RFC 9162 leaf hash that commits to it.

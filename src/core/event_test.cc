@@ -70,8 +70,11 @@ class EventTest : public ::testing::Test {
       }
       body_hash = b64sha(CanonicalJson(body));
     }
-    boost::json::object leaf{{"v", 2}, {"id", read.at("id")}, {"recorded_at", read.at("recorded_at")},
-                             {"tag", read.at("tag")}, {"body_hash", body_hash}};
+    boost::json::object leaf{{"v", 2},
+                             {"id", read.at("id")},
+                             {"recorded_at", read.at("recorded_at")},
+                             {"tag", read.at("tag")},
+                             {"body_hash", body_hash}};
     return Sha256(std::string(1, '\0') + CanonicalJson(leaf));
   }
 
@@ -143,33 +146,39 @@ TEST_F(EventTest, SubjectIdMayContainColons) {
 }
 
 TEST_F(EventTest, Ipv6IsAccepted) {
-  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})").ip, "2001:db8::1");
+  EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"2001:db8::1"})").ip,
+            "2001:db8::1");
   EXPECT_EQ(Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"::1"})").ip, "::1");
 }
 
 TEST_F(EventTest, WithoutOccurredAtTheArrivalTimeIsTheServersValueAndTheBodyIsHashedAtOnce) {
   const Micros arrived = 1'780'000'000'123'456;
-  auto sent = PrepareEvent(Json(R"({"tag":"account:login:success","subject":"user:a","ip":"192.0.2.1"})"), *types_,
-                           ids_, arrived);
+  auto sent =
+      PrepareEvent(Json(R"({"tag":"account:login:success","subject":"user:a","ip":"192.0.2.1"})"),
+                   *types_, ids_, arrived);
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   EXPECT_EQ(sent->occurred_at, arrived);
   EXPECT_EQ(sent->body_hash, BodyHash("user:a", std::nullopt, arrived, "{}", sent->personal_hash));
   // The writer's recorded_at, later, does not enter the body: the leaf is the same whenever it
   // is written, and a stored copy verifies.
-  EXPECT_EQ(LeafHash(*sent, arrived + 5000), LeafHash(sent->id, arrived + 5000, sent->tag, sent->body_hash));
+  EXPECT_EQ(LeafHash(*sent, arrived + 5000),
+            LeafHash(sent->id, arrived + 5000, sent->tag, sent->body_hash));
   std::string problem;
   Event stored = Stored(*sent, arrived + 5000, 0);
   EXPECT_EQ(RecomputeLeafHash(stored, &problem), stored.leaf_hash);
   EXPECT_EQ(problem, "");
   // A sent occurred_at wins over the arrival time.
-  auto own = PrepareEvent(Json(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})"),
-                          *types_, ids_, arrived);
+  auto own = PrepareEvent(
+      Json(
+          R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})"),
+      *types_, ids_, arrived);
   ASSERT_TRUE(own.ok());
   EXPECT_EQ(own->occurred_at, ParseRfc3339("2026-01-01T00:00:00Z"));
 }
 
 TEST_F(EventTest, OccurredAtWithAnOffsetIsStoredInUtc) {
-  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00+05:30"})");
+  PreparedEvent e = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T05:30:00+05:30"})");
   ASSERT_TRUE(e.occurred_at);
   EXPECT_EQ(FormatRfc3339Micros(*e.occurred_at), "2026-01-01T00:00:00.000000Z");
 }
@@ -178,9 +187,11 @@ TEST_F(EventTest, OccurredAtWithAnOffsetIsStoredInUtc) {
 
 TEST_F(EventTest, TagAndSubjectAreRequired) {
   EXPECT_THAT(Error(R"({"subject":"user:a"})").message(), HasSubstr("tag: required"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success"})").message(), HasSubstr("subject: required"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success"})").message(),
+              HasSubstr("subject: required"));
   EXPECT_THAT(Error(R"({"tag":1,"subject":"user:a"})").message(), HasSubstr("tag: required"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":null})").message(), HasSubstr("subject: required"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":null})").message(),
+              HasSubstr("subject: required"));
   Status s = Error(R"({})");
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.error_code(), "invalid_event");
@@ -205,14 +216,16 @@ TEST_F(EventTest, MalformedTagIsInvalidEvent) {
 }
 
 TEST_F(EventTest, WrongSubjectKindIsRefused) {
-  Status s = Error(R"({"tag":"project:role:add","subject":"user:alice","metadata":{"target_user":"b","role_name":"r"}})");
+  Status s = Error(
+      R"({"tag":"project:role:add","subject":"user:alice","metadata":{"target_user":"b","role_name":"r"}})");
   EXPECT_EQ(s.error_code(), "invalid_event");
   EXPECT_THAT(s.message(), HasSubstr("subject: project:role:add is recorded on project:<id>"));
 }
 
 TEST_F(EventTest, SubjectWithoutKindIsRefused) {
   for (const char* subject : {"alice", ":alice", "user:", "User:alice", ""}) {
-    Status s = Error(std::string(R"({"tag":"account:login:success","subject":")") + subject + "\"}");
+    Status s =
+        Error(std::string(R"({"tag":"account:login:success","subject":")") + subject + "\"}");
     EXPECT_EQ(s.error_code(), "invalid_event") << subject;
     EXPECT_THAT(s.message(), HasSubstr("is not kind:id")) << subject;
   }
@@ -222,7 +235,8 @@ TEST_F(EventTest, SubjectWithoutKindIsRefused) {
 
 TEST_F(EventTest, BadIpIsRefused) {
   for (const char* ip : {"999.1.1.1", "1.2.3", "localhost", "1.2.3.4 ", "::g", "1.2.3.4/24"}) {
-    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","ip":")") + ip + "\"}");
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","ip":")") +
+                     ip + "\"}");
     EXPECT_THAT(s.message(), HasSubstr("ip:")) << ip;
   }
   EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","ip":7})").message(),
@@ -234,22 +248,28 @@ TEST_F(EventTest, BadIpIsRefused) {
 TEST_F(EventTest, BadOccurredAtIsRefused) {
   for (const char* t : {"2026-11-27", "2026-11-27T22:03:07", "2026-02-30T00:00:00Z", "yesterday",
                         " 2026-11-27T22:03:07Z"}) {
-    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","occurred_at":")") + t + "\"}");
+    Status s =
+        Error(std::string(R"({"tag":"account:login:success","subject":"user:a","occurred_at":")") +
+              t + "\"}");
     EXPECT_THAT(s.message(), HasSubstr("occurred_at:")) << t;
   }
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","occurred_at":1700000000})").message(),
-              HasSubstr("occurred_at: expected a string"));
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","occurred_at":1700000000})")
+          .message(),
+      HasSubstr("occurred_at: expected a string"));
 }
 
 TEST_F(EventTest, NonObjectMetadataIsRefused) {
   for (const char* m : {"[]", "\"x\"", "1", "true"}) {
-    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","metadata":)") + m + "}");
+    Status s = Error(
+        std::string(R"({"tag":"account:login:success","subject":"user:a","metadata":)") + m + "}");
     EXPECT_EQ(s.message(), "metadata: expected an object") << m;
   }
 }
 
 TEST_F(EventTest, MetadataIsCheckedAgainstTheType) {
-  Status s = Error(R"({"tag":"project:role:add","subject":"project:r","metadata":{"target_user":"bob","role_name":7}})");
+  Status s = Error(
+      R"({"tag":"project:role:add","subject":"project:r","metadata":{"target_user":"bob","role_name":7}})");
   EXPECT_EQ(s.error_code(), "invalid_event");
   EXPECT_EQ(s.message(), "metadata.role_name: expected string");
   s = Error(R"({"tag":"project:role:add","subject":"project:r"})");
@@ -260,7 +280,8 @@ TEST_F(EventTest, MetadataIsCheckedAgainstTheType) {
 
 // SPEC §2: numbers every JCS verifier reads alike (I-JSON), at any depth of the metadata.
 TEST_F(EventTest, NumbersOutsideIJsonAreRefusedNamingTheirPath) {
-  const std::string head = R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":"1",)";
+  const std::string head =
+      R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":"1",)";
   const struct {
     const char* metadata;
     const char* message;
@@ -272,13 +293,16 @@ TEST_F(EventTest, NumbersOutsideIJsonAreRefusedNamingTheirPath) {
       {R"("n":9007199254740992)",
        "metadata.n: integer 9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string"},
       {R"("size":12345678901234567890)",
-       "metadata.size: integer 12345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a string"},
+       "metadata.size: integer 12345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a "
+       "string"},
       {R"("details":{"a":[1,{"b":[0,-9223372036854775808]}]})",
-       "metadata.details.a[1].b[1]: integer -9223372036854775808 is outside ±(2^53−1) (I-JSON); send it as a "
+       "metadata.details.a[1].b[1]: integer -9223372036854775808 is outside ±(2^53−1) (I-JSON); "
+       "send it as a "
        "string"},
       {R"("files":[1e400])",
        "metadata.files[0]: number is not a finite IEEE-754 double (I-JSON); send it as a string"},
-      {R"("x":{"y":-1e999})", "metadata.x.y: number is not a finite IEEE-754 double (I-JSON); send it as a string"},
+      {R"("x":{"y":-1e999})",
+       "metadata.x.y: number is not a finite IEEE-754 double (I-JSON); send it as a string"},
   };
   for (const auto& c : cases) {
     Status s = Error(head + c.metadata + "}}");
@@ -286,11 +310,13 @@ TEST_F(EventTest, NumbersOutsideIJsonAreRefusedNamingTheirPath) {
     EXPECT_EQ(s.message(), c.message) << c.metadata;
   }
   // The bounds themselves, and every finite double, are I-JSON.
-  PreparedEvent e = Ok(head + R"("a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e308,)" +
-                       R"("d":5e-324,"e":1e21,"f":123456789012345680000.0,"g":-0,"h":1e-400}})");
-  EXPECT_EQ(e.metadata_json,
-            R"({"a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e+308,"d":5e-324,"e":1e+21,)"
-            R"("f":123456789012345680000,"g":0,"h":0,"version":"1"})");
+  PreparedEvent e =
+      Ok(head + R"("a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e308,)" +
+         R"("d":5e-324,"e":1e21,"f":123456789012345680000.0,"g":-0,"h":1e-400}})");
+  EXPECT_EQ(
+      e.metadata_json,
+      R"({"a":9007199254740991,"b":-9007199254740991,"c":1.7976931348623157e+308,"d":5e-324,"e":1e+21,)"
+      R"("f":123456789012345680000,"g":0,"h":0,"version":"1"})");
 }
 
 TEST_F(EventTest, TypedPrepareEventRefusesNumbersOutsideIJsonToo) {
@@ -298,7 +324,8 @@ TEST_F(EventTest, TypedPrepareEventRefusesNumbersOutsideIJsonToo) {
   auto r = PrepareEvent("project:release:add", "project:r", std::nullopt, m, *types_, ids_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
-            "metadata.size: integer 1152921504606846976 is outside ±(2^53−1) (I-JSON); send it as a string");
+            "metadata.size: integer 1152921504606846976 is outside ±(2^53−1) (I-JSON); send it as "
+            "a string");
 }
 
 TEST_F(EventTest, UnknownTopLevelFieldIsRefused) {
@@ -307,39 +334,48 @@ TEST_F(EventTest, UnknownTopLevelFieldIsRefused) {
   EXPECT_EQ(s.message(), "metdata: not an event field");
   // Read-only fields of a stored event cannot be sent either.
   for (const char* k : {"seq", "recorded_at", "description", "leaf_hash", "pruned"}) {
-    Status st = Error(std::string(R"({"tag":"account:login:success","subject":"user:a",")") + k + R"(":null})");
+    Status st = Error(std::string(R"({"tag":"account:login:success","subject":"user:a",")") + k +
+                      R"(":null})");
     EXPECT_THAT(st.message(), HasSubstr("not an event field")) << k;
   }
 }
 
 TEST_F(EventTest, OversizedStringsAreRefused) {
   std::string big(5000, 'x');
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","user_agent":")" + big + "\"}").message(),
-              HasSubstr("user_agent: longer than"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","actor":")" + big + "\"}").message(),
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","user_agent":")" + big + "\"}")
+          .message(),
+      HasSubstr("user_agent: longer than"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","actor":")" + big + "\"}")
+                  .message(),
               HasSubstr("actor: longer than"));
   EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","idempotency_key":")" +
-                    std::string(300, 'k') + "\"}").message(),
+                    std::string(300, 'k') + "\"}")
+                  .message(),
               HasSubstr("idempotency_key: longer than"));
 }
 
 // --- Client ids ---
 
 TEST_F(EventTest, ClientIdIsKeptAndLowercased) {
-  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B"})");
+  PreparedEvent e = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","id":"0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B"})");
   EXPECT_EQ(e.id, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b");
   EXPECT_TRUE(e.id_from_client);
   // Any UUID version is accepted.
-  PreparedEvent v4 = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"f47ac10b-58cc-4372-a567-0e02b2c3d479"})");
+  PreparedEvent v4 = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","id":"f47ac10b-58cc-4372-a567-0e02b2c3d479"})");
   EXPECT_EQ(v4.id, "f47ac10b-58cc-4372-a567-0e02b2c3d479");
   EXPECT_TRUE(v4.id_from_client);
 }
 
 TEST_F(EventTest, InvalidClientIdIsRefused) {
-  for (const char* id : {"not-a-uuid", "0193a2b4c5d67e8f9a0b1c2d3e4f5a6b", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6",
-                         "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6bb", "{0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b}",
-                         "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6g"}) {
-    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","id":")") + id + "\"}");
+  for (const char* id :
+       {"not-a-uuid", "0193a2b4c5d67e8f9a0b1c2d3e4f5a6b", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6",
+        "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6bb", "{0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b}",
+        "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6g"}) {
+    Status s = Error(std::string(R"({"tag":"account:login:success","subject":"user:a","id":")") +
+                     id + "\"}");
     EXPECT_EQ(s.error_code(), "invalid_event") << id;
     EXPECT_THAT(s.message(), HasSubstr("is not a UUID")) << id;
   }
@@ -377,7 +413,8 @@ TEST_F(EventTest, EscapesCountTowardsTheLimit) {
   // 12 KiB of control characters become 72 KiB of \u00xx escapes in the leaf.
   std::string blob;
   for (int i = 0; i < 12 * 1024; ++i) blob += "\\u0001";
-  auto r = Prepare(R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":")" + blob + "\"}}");
+  auto r = Prepare(R"({"tag":"project:blob:add","subject":"project:r","metadata":{"blob":")" +
+                   blob + "\"}}");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kTooLarge);
 }
@@ -386,12 +423,13 @@ TEST_F(EventTest, EscapesCountTowardsTheLimit) {
 // template that repeats a large field does not count twice.
 TEST_F(EventTest, TheLimitCountsStoredBytesNotTheRenderedDescription) {
   std::string version(40 * 1024, 'v');
-  EXPECT_TRUE(Prepare(R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":")" + version +
-                      "\"}}")
-                  .ok());
+  EXPECT_TRUE(
+      Prepare(R"({"tag":"project:release:add","subject":"project:r","metadata":{"version":")" +
+              version + "\"}}")
+          .ok());
   std::string more(63 * 1024, 'v');
-  auto r = Prepare(R"({"tag":"project:release:add","subject":"project:r","actor":")" + std::string(1000, 'a') +
-                   R"(","metadata":{"version":")" + more + "\"}}");
+  auto r = Prepare(R"({"tag":"project:release:add","subject":"project:r","actor":")" +
+                   std::string(1000, 'a') + R"(","metadata":{"version":")" + more + "\"}}");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kTooLarge);
 }
@@ -400,7 +438,8 @@ TEST_F(EventTest, TheLimitCountsStoredBytesNotTheRenderedDescription) {
 
 TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
   boost::json::object md{{"target_user", "bob"}, {"role_name", "Owner"}};
-  auto r = PrepareEvent("project:role:add", "project:flask", std::string("alice"), md, *types_, ids_);
+  auto r =
+      PrepareEvent("project:role:add", "project:flask", std::string("alice"), md, *types_, ids_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(DescribeEvent(*types_, Stored(*r, kRecorded, 0)), "alice added bob as Owner");
   EXPECT_EQ(r->metadata_json, R"({"role_name":"Owner","target_user":"bob"})");
@@ -409,11 +448,16 @@ TEST_F(EventTest, TypedPrepareEventMatchesTheJsonOne) {
   AppendEventJson(Stored(*r, kRecorded, 1), &out);
   EXPECT_EQ(LeafHashFromReadJson(Json(out).as_object()), LeafHash(*r, kRecorded)) << out;
 
-  EXPECT_EQ(PrepareEvent("no:such", "project:x", std::nullopt, {}, *types_, ids_).status().error_code(),
-            "unknown_tag");
-  EXPECT_THAT(PrepareEvent("project:role:add", "user:x", std::nullopt, md, *types_, ids_).status().message(),
+  EXPECT_EQ(
+      PrepareEvent("no:such", "project:x", std::nullopt, {}, *types_, ids_).status().error_code(),
+      "unknown_tag");
+  EXPECT_THAT(PrepareEvent("project:role:add", "user:x", std::nullopt, md, *types_, ids_)
+                  .status()
+                  .message(),
               HasSubstr("recorded on project"));
-  EXPECT_THAT(PrepareEvent("project:role:add", "project:x", std::nullopt, {}, *types_, ids_).status().message(),
+  EXPECT_THAT(PrepareEvent("project:role:add", "project:x", std::nullopt, {}, *types_, ids_)
+                  .status()
+                  .message(),
               HasSubstr("metadata.target_user"));
 }
 
@@ -508,7 +552,8 @@ INSTANTIATE_TEST_SUITE_P(
 // SPEC §2, §5: the description is rendered on read from the running types and never stored.
 TEST_F(EventTest, DescriptionIsRenderedOnReadFromTheTypes) {
   Event e = Stored(Ok(R"({"tag":"project:role:add","subject":"project:requests","actor":"alice",
-      "metadata":{"target_user":"bob","role_name":"Maintainer"}})"), kRecorded, 3);
+      "metadata":{"target_user":"bob","role_name":"Maintainer"}})"),
+                   kRecorded, 3);
   EXPECT_EQ(DescribeEvent(*types_, e), "alice added bob as Maintainer");
   // A template changed by a reload applies to the whole history.
   auto next = TypeRegistry::FromToml(R"x([[event]]
@@ -516,7 +561,8 @@ tag = "project:role:add"
 subject = "project"
 description = "{target_user} became {role_name} (by {actor})"
 fields = { target_user = "string", role_name = "string" }
-)x", "next.toml");
+)x",
+                                     "next.toml");
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(DescribeEvent(**next, e), "bob became Maintainer (by alice)");
   // Pruned events and tags no longer registered have none.
@@ -527,7 +573,8 @@ fields = { target_user = "string", role_name = "string" }
   unknown.tag = "project:gone";
   EXPECT_EQ(DescribeEvent(*types_, unknown), "");
   // Templates naming only built-ins never parse the metadata.
-  Event login = Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","actor":"a"})"), kRecorded, 4);
+  Event login =
+      Stored(Ok(R"({"tag":"account:login:success","subject":"user:a","actor":"a"})"), kRecorded, 4);
   login.metadata_json = "not json";
   EXPECT_EQ(DescribeEvent(*types_, login), "a logged in");
 }
@@ -543,7 +590,8 @@ TEST_F(EventTest, EachEventGetsItsOwnSalt) {
 }
 
 TEST_F(EventTest, BodyIsHashedInTheRequestThreadWhenOccurredAtIsKnown) {
-  PreparedEvent given = Ok(R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})");
+  PreparedEvent given = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","occurred_at":"2026-01-01T00:00:00Z"})");
   EXPECT_EQ(given.body_hash.size(), 32u);
   EXPECT_EQ(CompleteBodyHash(given, kRecorded), given.body_hash);
   EXPECT_EQ(CompleteBodyHash(given, kRecorded + 1), given.body_hash);
@@ -554,8 +602,10 @@ TEST_F(EventTest, BodyIsHashedInTheRequestThreadWhenOccurredAtIsKnown) {
 }
 
 TEST_F(EventTest, IdempotencyKeyIsNotPartOfTheLeaf) {
-  PreparedEvent a = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})");
-  PreparedEvent b = Ok(R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b","idempotency_key":"k"})");
+  PreparedEvent a = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"})");
+  PreparedEvent b = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","id":"0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b","idempotency_key":"k"})");
   b.salt = a.salt;
   b.personal_hash = a.personal_hash;
   EXPECT_EQ(LeafHash(a, kRecorded), LeafHash(b, kRecorded));
@@ -593,21 +643,32 @@ TEST_F(EventTest, LeafHashDependsOnEveryStoredField) {
 }
 
 TEST_F(EventTest, LocationIsCheckedStrictly) {
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":"NZ"})").message(),
-              HasSubstr("location: expected an object"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"nz"}})").message(),
-              HasSubstr("ISO 3166-1"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"NZL"}})").message(),
-              HasSubstr("ISO 3166-1"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"planet":"Earth"}})").message(),
-              HasSubstr("location.planet"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":1}})").message(),
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","location":"NZ"})").message(),
+      HasSubstr("location: expected an object"));
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"nz"}})")
+          .message(),
+      HasSubstr("ISO 3166-1"));
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","location":{"country":"NZL"}})")
+          .message(),
+      HasSubstr("ISO 3166-1"));
+  EXPECT_THAT(
+      Error(R"({"tag":"account:login:success","subject":"user:a","location":{"planet":"Earth"}})")
+          .message(),
+      HasSubstr("location.planet"));
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":1}})")
+                  .message(),
               HasSubstr("location.city: expected a string"));
-  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":""}})").message(),
+  EXPECT_THAT(Error(R"({"tag":"account:login:success","subject":"user:a","location":{"city":""}})")
+                  .message(),
               HasSubstr("location.city"));
-  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","location":{"region":"WGN","city":"Wellington"}})");
+  PreparedEvent e = Ok(
+      R"({"tag":"account:login:success","subject":"user:a","location":{"region":"WGN","city":"Wellington"}})");
   EXPECT_EQ(e.location_json, R"({"city":"Wellington","region":"WGN"})");
-  EXPECT_FALSE(Ok(R"({"tag":"account:login:success","subject":"user:a","location":{}})").location_json);
+  EXPECT_FALSE(
+      Ok(R"({"tag":"account:login:success","subject":"user:a","location":{}})").location_json);
 }
 
 // --- AppendEventJson (SPEC §3) ---
@@ -657,7 +718,8 @@ TEST_F(EventTest, EventJsonWritesAbsentFieldsAsNull) {
 }
 
 TEST_F(EventTest, EventJsonRedactsNetworkFieldsOnRequest) {
-  PreparedEvent e = Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.1.2.3","user_agent":"ua"})");
+  PreparedEvent e =
+      Ok(R"({"tag":"account:login:success","subject":"user:a","ip":"10.1.2.3","user_agent":"ua"})");
   Event ev = Stored(e, kRecorded, 3);
   std::string out;
   AppendEventJson(ev, &out, /*redact_network=*/true);
@@ -696,7 +758,8 @@ TEST_F(EventTest, EventJsonOfAPrunedEvent) {
   EXPECT_FALSE(o.contains("salt"));
   EXPECT_EQ(o.at("seq").as_int64(), 7);
   EXPECT_EQ(o.at("tag").as_string(), "account:login:success");
-  for (const char* k : {"occurred_at", "subject", "actor", "ip", "user_agent", "metadata", "description"})
+  for (const char* k :
+       {"occurred_at", "subject", "actor", "ip", "user_agent", "metadata", "description"})
     EXPECT_TRUE(o.at(k).is_null()) << k;
   EXPECT_TRUE(o.at("pruned").as_bool());
   EXPECT_EQ(o.at("leaf_hash").as_string(), Base64Encode(ev.leaf_hash));

@@ -1,11 +1,12 @@
 #include "core/event_types.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/jcs.h"
 #include "core/names.h"
@@ -137,7 +138,8 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
 
   auto tag = tbl["tag"].value<std::string>();
   if (!tag) return Bad(where, "missing string 'tag'");
-  if (!IsValidTag(*tag)) return Bad(where, "tag '" + *tag + "' is not noun:verb[:qualifier…] of [a-z0-9_-]");
+  if (!IsValidTag(*tag))
+    return Bad(where, "tag '" + *tag + "' is not noun:verb[:qualifier…] of [a-z0-9_-]");
   if (!builtin && tag->rfind("trail:", 0) == 0)
     return Bad(where, "tag '" + *tag + "': the trail: prefix is reserved for built-in types");
   t->tag = *tag;
@@ -146,7 +148,8 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
 
   auto subject = tbl["subject"].value<std::string>();
   if (!subject) return Bad(at, "missing string 'subject' (the subject kind, e.g. \"project\")");
-  if (!IsValidTagPart(*subject)) return Bad(at, "subject kind '" + *subject + "' is not [a-z0-9_-]+");
+  if (!IsValidTagPart(*subject))
+    return Bad(at, "subject kind '" + *subject + "' is not [a-z0-9_-]+");
   t->subject_kind = *subject;
 
   if (const toml::node* f = tbl.get("fields")) {
@@ -155,7 +158,8 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
     std::vector<toml::source_position> positions;
     for (const auto& [k, v] : *ft) {
       auto ty = v.value<std::string>();
-      if (!ty) return Bad(at_node(v), "field '" + std::string(k.str()) + "': type must be a string");
+      if (!ty)
+        return Bad(at_node(v), "field '" + std::string(k.str()) + "': type must be a string");
       FieldSpec spec;
       spec.name = std::string(k.str());
       if (spec.name.empty()) return Bad(at_node(v), "empty field name");
@@ -166,8 +170,9 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
       }
       auto parsed = ParseFieldType(tn);
       if (!parsed)
-        return Bad(at_node(v), "field '" + spec.name + "': unknown type '" + *ty +
-                           "' (string, int, bool, number, object, array, any; '?' = optional)");
+        return Bad(at_node(v),
+                   "field '" + spec.name + "': unknown type '" + *ty +
+                       "' (string, int, bool, number, object, array, any; '?' = optional)");
       spec.type = *parsed;
       t->fields.push_back(std::move(spec));
       positions.push_back(k.source().begin);
@@ -198,7 +203,8 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
       // data, shown only by the rules of SPEC §6, never in a description that every reader sees
       // and that scrubbing would not reach (SPEC §2).
       if (p.text == "ip" || p.text == "user_agent")
-        return Bad(at_node(*d), "description uses {" + p.text + "}: personal data is never part of a description");
+        return Bad(at_node(*d), "description uses {" + p.text +
+                                    "}: personal data is never part of a description");
       if (p.text == "actor" || p.text == "subject_id" || p.text == "tag") continue;
       if (!t->Field(p.text))
         return Bad(at_node(*d), "description uses {" + p.text + "}, which is not a declared field");
@@ -230,7 +236,9 @@ Result<std::unique_ptr<EventType>> ParseType(const toml::table& tbl, const std::
     if (!v) return Bad(at_node(*r), "retention must be \"forever\" or a duration like \"90d\"");
     if (*v != "forever") {
       auto d = ParseDuration(*v);
-      if (!d) return Bad(at_node(*r), "retention '" + *v + "' is not \"forever\" or a duration (90d, 12w, 1y)");
+      if (!d)
+        return Bad(at_node(*r),
+                   "retention '" + *v + "' is not \"forever\" or a duration (90d, 12w, 1y)");
       t->retention = *d;
     }
     t->retention_text = *v;
@@ -248,11 +256,13 @@ Status ParseInto(std::string_view text, const std::string& origin, bool builtin,
   }
   for (const auto& [k, v] : root) {
     if (k.str() != "event")
-      return Bad(Where(origin, v), "unknown top-level key '" + std::string(k.str()) + "' (expected [[event]])");
+      return Bad(Where(origin, v),
+                 "unknown top-level key '" + std::string(k.str()) + "' (expected [[event]])");
   }
   const toml::array* events = root["event"].as_array();
   if (!events) {
-    if (root.contains("event")) return Bad(origin, "'event' must be an array of tables ([[event]])");
+    if (root.contains("event"))
+      return Bad(origin, "'event' must be an array of tables ([[event]])");
     return Status::Ok();  // an empty file declares no types
   }
   std::set<std::string, std::less<>> seen;
@@ -263,7 +273,8 @@ Status ParseInto(std::string_view text, const std::string& origin, bool builtin,
     if (!t.ok()) return t.status();
     if (!seen.insert(t.value()->tag).second) {
       const toml::node* tag = tbl->get("tag");
-      return Bad(Where(origin, tag ? *tag : node), "tag '" + t.value()->tag + "' is declared twice");
+      return Bad(Where(origin, tag ? *tag : node),
+                 "tag '" + t.value()->tag + "' is declared twice");
     }
     out->push_back(std::move(t.value()));
   }
@@ -281,13 +292,20 @@ void AppendValueText(const boost::json::value& v, std::string* out) {
 
 bool TypeMatches(FieldType t, const boost::json::value& v) {
   switch (t) {
-    case FieldType::kString: return v.is_string();
-    case FieldType::kInt: return v.is_int64() || v.is_uint64();
-    case FieldType::kBool: return v.is_bool();
-    case FieldType::kNumber: return v.is_number();
-    case FieldType::kObject: return v.is_object();
-    case FieldType::kArray: return v.is_array();
-    case FieldType::kAny: return true;
+    case FieldType::kString:
+      return v.is_string();
+    case FieldType::kInt:
+      return v.is_int64() || v.is_uint64();
+    case FieldType::kBool:
+      return v.is_bool();
+    case FieldType::kNumber:
+      return v.is_number();
+    case FieldType::kObject:
+      return v.is_object();
+    case FieldType::kArray:
+      return v.is_array();
+    case FieldType::kAny:
+      return true;
   }
   return false;
 }
@@ -300,13 +318,20 @@ const char* Article(FieldType t) {
 
 std::string_view FieldTypeName(FieldType t) {
   switch (t) {
-    case FieldType::kString: return "string";
-    case FieldType::kInt: return "int";
-    case FieldType::kBool: return "bool";
-    case FieldType::kNumber: return "number";
-    case FieldType::kObject: return "object";
-    case FieldType::kArray: return "array";
-    case FieldType::kAny: return "any";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kInt:
+      return "int";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kNumber:
+      return "number";
+    case FieldType::kObject:
+      return "object";
+    case FieldType::kArray:
+      return "array";
+    case FieldType::kAny:
+      return "any";
   }
   return "any";
 }
@@ -323,18 +348,21 @@ Status EventType::ValidateMetadata(const boost::json::object& metadata) const {
     if (it == metadata.end() || it->value().is_null()) {
       if (f.optional) continue;
       return Status::Invalid("invalid_event", "metadata." + f.name + ": required " +
-                                                  std::string(FieldTypeName(f.type)) + " field missing");
+                                                  std::string(FieldTypeName(f.type)) +
+                                                  " field missing");
     }
     if (!TypeMatches(f.type, it->value())) {
       return Status::Invalid("invalid_event", "metadata." + f.name + ": expected " +
-                                                  Article(f.type) + std::string(FieldTypeName(f.type)));
+                                                  Article(f.type) +
+                                                  std::string(FieldTypeName(f.type)));
     }
   }
   if (reject_extra_fields) {
     for (const auto& kv : metadata) {
       if (!Field(kv.key()))
         return Status::Invalid("invalid_event", "metadata." + std::string(kv.key()) +
-                                                    ": not a field of " + tag + " (extra_fields = \"reject\")");
+                                                    ": not a field of " + tag +
+                                                    " (extra_fields = \"reject\")");
     }
   }
   return Status::Ok();

@@ -71,7 +71,9 @@ class TypeRegistry {
   static std::shared_ptr<const TypeRegistry> BuiltinOnly();
 
   const EventType* Find(std::string_view tag) const;
-  const std::vector<const EventType*>& All() const { return ordered_; }  // user types, then built-ins
+  const std::vector<const EventType*>& All() const {
+    return ordered_;
+  }  // user types, then built-ins
   size_t user_type_count() const { return user_count_; }
   std::string source() const { return source_; }
 

@@ -81,12 +81,14 @@ TEST(TypeRegistryTest, ParsesEveryFieldType) {
 // toml++ hands out table keys sorted by name; fields used to come out alphabetical, and
 // ValidateMetadata reported the alphabetically first bad field rather than the first declared.
 TEST(TypeRegistryTest, FieldsKeepDeclarationOrder) {
-  auto reg = Load(OneType(R"(fields = { zeta = "string", alpha = "int", mid = "bool?", beta = "any" })"));
+  auto reg =
+      Load(OneType(R"(fields = { zeta = "string", alpha = "int", mid = "bool?", beta = "any" })"));
   ASSERT_TRUE(reg);
   std::vector<std::string> names;
   for (const auto& f : Only(*reg).fields) names.push_back(f.name);
   EXPECT_EQ(names, (std::vector<std::string>{"zeta", "alpha", "mid", "beta"}));
-  EXPECT_EQ(Only(*reg).ValidateMetadata({}).message(), "metadata.zeta: required string field missing");
+  EXPECT_EQ(Only(*reg).ValidateMetadata({}).message(),
+            "metadata.zeta: required string field missing");
 
   auto table = Load(OneType("[event.fields]\nz = \"string\"\ny = \"int\"\nx = \"bool\""));
   ASSERT_TRUE(table);
@@ -129,11 +131,15 @@ TEST(TypeRegistryTest, MisspelledFieldTypeIsRefusedNamingTheLine) {
 TEST(TypeRegistryTest, BadFieldDeclarationsAreRefused) {
   EXPECT_THAT(LoadError(OneType(R"(fields = { a = 1 })")).message(), HasSubstr("field 'a'"));
   EXPECT_THAT(LoadError(OneType(R"(fields = { a = "?" })")).message(), HasSubstr("unknown type"));
-  EXPECT_THAT(LoadError(OneType(R"(fields = { a = "string??" })")).message(), HasSubstr("unknown type"));
-  EXPECT_THAT(LoadError(OneType(R"(fields = { a = "String" })")).message(), HasSubstr("unknown type"));
+  EXPECT_THAT(LoadError(OneType(R"(fields = { a = "string??" })")).message(),
+              HasSubstr("unknown type"));
+  EXPECT_THAT(LoadError(OneType(R"(fields = { a = "String" })")).message(),
+              HasSubstr("unknown type"));
   EXPECT_THAT(LoadError(OneType(R"(fields = { a = "" })")).message(), HasSubstr("unknown type"));
-  EXPECT_THAT(LoadError(OneType(R"(fields = ["a"])")).message(), HasSubstr("'fields' must be a table"));
-  EXPECT_THAT(LoadError(OneType(R"(fields = { "" = "string" })")).message(), HasSubstr("empty field name"));
+  EXPECT_THAT(LoadError(OneType(R"(fields = ["a"])")).message(),
+              HasSubstr("'fields' must be a table"));
+  EXPECT_THAT(LoadError(OneType(R"(fields = { "" = "string" })")).message(),
+              HasSubstr("empty field name"));
 }
 
 // --- extra_fields ---
@@ -152,7 +158,8 @@ TEST(TypeRegistryTest, ExtraFieldsKeepAndReject) {
   EXPECT_FALSE(Only(*keep).reject_extra_fields);
   EXPECT_TRUE(Only(*keep).ValidateMetadata(Obj(R"({"a":"x","b":1})")).ok());
 
-  auto reject = Load(OneType("fields = { a = \"string\", o = \"int?\" }\nextra_fields = \"reject\""));
+  auto reject =
+      Load(OneType("fields = { a = \"string\", o = \"int?\" }\nextra_fields = \"reject\""));
   ASSERT_TRUE(reject);
   const EventType& t = Only(*reject);
   EXPECT_TRUE(t.reject_extra_fields);
@@ -205,12 +212,8 @@ TEST(TypeRegistryTest, RetentionDefaultsToForever) {
 
 TEST(TypeRegistryTest, RetentionForeverAndDurations) {
   const std::pair<const char*, Retention> cases[] = {
-      {"forever", std::nullopt},
-      {"90d", 90 * kDay},
-      {"12w", 84 * kDay},
-      {"1y", 365 * kDay},
-      {"24h", kDay},
-      {"30m", 30 * 60 * 1'000'000LL},
+      {"forever", std::nullopt}, {"90d", 90 * kDay}, {"12w", 84 * kDay},
+      {"1y", 365 * kDay},        {"24h", kDay},      {"30m", 30 * 60 * 1'000'000LL},
       {"45s", 45 * 1'000'000LL},
   };
   for (const auto& [text, want] : cases) {
@@ -232,9 +235,9 @@ TEST(TypeRegistryTest, BadRetentionIsRefused) {
 // --- description templates ---
 
 TEST(TypeRegistryTest, DescriptionTemplateIsSplitIntoParts) {
-  auto reg = Load(OneType(
-      "description = \"{actor} added {target_user} as {role_name}\"\n"
-      "fields = { target_user = \"string\", role_name = \"string\" }"));
+  auto reg =
+      Load(OneType("description = \"{actor} added {target_user} as {role_name}\"\n"
+                   "fields = { target_user = \"string\", role_name = \"string\" }"));
   ASSERT_TRUE(reg);
   const Template& t = Only(*reg).description;
   EXPECT_EQ(t.source, "{actor} added {target_user} as {role_name}");
@@ -259,15 +262,16 @@ TEST(TypeRegistryTest, DescriptionMayUseBuiltInPlaceholders) {
 // not reach it), even when a field of that name is declared.
 TEST(TypeRegistryTest, PersonalDataPlaceholdersAreRefused) {
   for (const char* p : {"ip", "user_agent"}) {
-    Status s = LoadError(OneType(std::string("description = \"from {") + p + "}\"\nfields = { " + p +
-                                 " = \"string\" }"));
+    Status s = LoadError(OneType(std::string("description = \"from {") + p + "}\"\nfields = { " +
+                                 p + " = \"string\" }"));
     EXPECT_THAT(s.message(), HasSubstr(std::string("{") + p + "}")) << p;
     EXPECT_THAT(s.message(), HasSubstr("personal data")) << p;
   }
 }
 
 TEST(TypeRegistryTest, UndeclaredPlaceholderIsRefused) {
-  Status s = LoadError(OneType("description = \"{actor} added {target_user}\"\nfields = { role = \"string\" }"));
+  Status s = LoadError(
+      OneType("description = \"{actor} added {target_user}\"\nfields = { role = \"string\" }"));
   EXPECT_THAT(s.message(), HasSubstr("{target_user}"));
   EXPECT_THAT(s.message(), HasSubstr("not a declared field"));
 }
@@ -277,18 +281,24 @@ TEST(TypeRegistryTest, UndeclaredPlaceholderIsRefused) {
 TEST(TypeRegistryTest, UndeclaredSubjectPlaceholderIsRefused) {
   Status s = LoadError(OneType(R"(description = "{actor} changed {subject}")"));
   EXPECT_THAT(s.message(), HasSubstr("{subject}"));
-  auto declared = Load(OneType("description = \"on {subject}\"\nfields = { subject = \"string\" }"));
+  auto declared =
+      Load(OneType("description = \"on {subject}\"\nfields = { subject = \"string\" }"));
   ASSERT_TRUE(declared);
   EXPECT_EQ(Only(*declared).Render("", "", Obj(R"({"subject":"user:bob"})")), "on user:bob");
 }
 
 TEST(TypeRegistryTest, UnmatchedBracesAreRefused) {
-  EXPECT_THAT(LoadError(OneType(R"(description = "{actor added")")).message(), HasSubstr("unclosed '{'"));
-  EXPECT_THAT(LoadError(OneType(R"(description = "actor} added")")).message(), HasSubstr("unmatched '}'"));
-  EXPECT_THAT(LoadError(OneType(R"(description = "{actor}}")")).message(), HasSubstr("unmatched '}'"));
+  EXPECT_THAT(LoadError(OneType(R"(description = "{actor added")")).message(),
+              HasSubstr("unclosed '{'"));
+  EXPECT_THAT(LoadError(OneType(R"(description = "actor} added")")).message(),
+              HasSubstr("unmatched '}'"));
+  EXPECT_THAT(LoadError(OneType(R"(description = "{actor}}")")).message(),
+              HasSubstr("unmatched '}'"));
   EXPECT_THAT(LoadError(OneType(R"(description = "{}")")).message(), HasSubstr("bad placeholder"));
-  EXPECT_THAT(LoadError(OneType(R"(description = "{{actor}")")).message(), HasSubstr("bad placeholder"));
-  EXPECT_THAT(LoadError(OneType(R"(description = 3)")).message(), HasSubstr("'description' must be a string"));
+  EXPECT_THAT(LoadError(OneType(R"(description = "{{actor}")")).message(),
+              HasSubstr("bad placeholder"));
+  EXPECT_THAT(LoadError(OneType(R"(description = 3)")).message(),
+              HasSubstr("'description' must be a string"));
 }
 
 TEST(TypeRegistryTest, DescriptionMayBeAbsentOrPlainText) {
@@ -331,7 +341,8 @@ TEST(TypeRegistryTest, UnknownTopLevelKeyIsRefused) {
   Status s = LoadError("version = 2\n" + OneType(""));
   EXPECT_THAT(s.message(), HasSubstr("events.toml:1"));
   EXPECT_THAT(s.message(), HasSubstr("unknown top-level key 'version'"));
-  EXPECT_THAT(LoadError("[events]\nx = 1\n").message(), HasSubstr("unknown top-level key 'events'"));
+  EXPECT_THAT(LoadError("[events]\nx = 1\n").message(),
+              HasSubstr("unknown top-level key 'events'"));
 }
 
 TEST(TypeRegistryTest, EventMustBeAnArrayOfTables) {
@@ -352,13 +363,15 @@ TEST(TypeRegistryTest, BadTagSyntaxIsRefused) {
     Status s = LoadError(OneType("", tag, "user"));
     EXPECT_THAT(s.message(), HasSubstr("noun:verb")) << tag;
   }
-  EXPECT_THAT(LoadError("[[event]]\nsubject = \"user\"\n").message(), HasSubstr("missing string 'tag'"));
+  EXPECT_THAT(LoadError("[[event]]\nsubject = \"user\"\n").message(),
+              HasSubstr("missing string 'tag'"));
   EXPECT_THAT(LoadError("[[event]]\ntag = 3\nsubject = \"user\"\n").message(),
               HasSubstr("missing string 'tag'"));
 }
 
 TEST(TypeRegistryTest, BadSubjectKindIsRefused) {
-  EXPECT_THAT(LoadError("[[event]]\ntag = \"a:b\"\n").message(), HasSubstr("missing string 'subject'"));
+  EXPECT_THAT(LoadError("[[event]]\ntag = \"a:b\"\n").message(),
+              HasSubstr("missing string 'subject'"));
   EXPECT_THAT(LoadError(OneType("", "a:b", "User")).message(), HasSubstr("subject kind 'User'"));
   EXPECT_THAT(LoadError(OneType("", "a:b", "user:x")).message(), HasSubstr("subject kind"));
   EXPECT_THAT(LoadError(OneType("", "a:b", "")).message(), HasSubstr("subject kind"));
@@ -441,8 +454,13 @@ class ValidateMetadataTest : public ::testing::Test {
 TEST_F(ValidateMetadataTest, AcceptsEveryTypeWhenRight) {
   // x = any accepts null only as "missing", so give it a value.
   EXPECT_TRUE(Check(R"({"s":"x","i":1,"b":true,"n":1.5,"o":{},"a":[],"x":0})").ok());
-  EXPECT_TRUE(Check(R"({"s":"","i":-9223372036854775808,"b":false,"n":3,"o":{"k":1},"a":[1,"2"],"x":"y"})").ok());
-  EXPECT_TRUE(Check(R"({"s":"x","i":18446744073709551615,"b":true,"n":-0.0,"o":{},"a":[],"x":[],"opt":"z"})").ok());
+  EXPECT_TRUE(
+      Check(R"({"s":"","i":-9223372036854775808,"b":false,"n":3,"o":{"k":1},"a":[1,"2"],"x":"y"})")
+          .ok());
+  EXPECT_TRUE(
+      Check(
+          R"({"s":"x","i":18446744073709551615,"b":true,"n":-0.0,"o":{},"a":[],"x":[],"opt":"z"})")
+          .ok());
   EXPECT_TRUE(Check(R"({"s":"x","i":1,"b":true,"n":1,"o":{},"a":[],"x":{},"opt":null})").ok());
 }
 
@@ -456,7 +474,8 @@ TEST_F(ValidateMetadataTest, WrongTypesNameTheFieldAndType) {
       {R"({"s":"x","i":1,"b":true,"n":"1","o":{},"a":[],"x":0})", "metadata.n: expected number"},
       {R"({"s":"x","i":1,"b":true,"n":1,"o":[],"a":[],"x":0})", "metadata.o: expected an object"},
       {R"({"s":"x","i":1,"b":true,"n":1,"o":{},"a":{},"x":0})", "metadata.a: expected an array"},
-      {R"({"s":"x","i":1,"b":true,"n":1,"o":{},"a":[],"x":0,"opt":5})", "metadata.opt: expected string"},
+      {R"({"s":"x","i":1,"b":true,"n":1,"o":{},"a":[],"x":0,"opt":5})",
+       "metadata.opt: expected string"},
   };
   for (const auto& [json, msg] : cases) {
     Status s = Check(json);
@@ -493,9 +512,10 @@ TEST(RenderTest, FillsEveryKindOfPlaceholder) {
       "a = \"array\", opt = \"string?\" }"));
   ASSERT_TRUE(reg);
   const EventType& t = Only(*reg);
-  EXPECT_EQ(t.Render("alice", "requests",
-                     Obj(R"({"s":"Maintainer","i":-3,"b":false,"n":2.5,"o":{"k":"v"},"a":[1,"x"]})")),
-            R"(alice|requests|Maintainer|-3|false|2.5|{"k":"v"}|[1,"x"]||project:role:add)");
+  EXPECT_EQ(
+      t.Render("alice", "requests",
+               Obj(R"({"s":"Maintainer","i":-3,"b":false,"n":2.5,"o":{"k":"v"},"a":[1,"x"]})")),
+      R"(alice|requests|Maintainer|-3|false|2.5|{"k":"v"}|[1,"x"]||project:role:add)");
   // Non-string values are written as canonical JSON: sorted keys, ECMAScript numbers.
   EXPECT_EQ(t.Render("", "", Obj(R"({"n":1e21,"o":{"b":0.1,"a":[1.0]}})")),
             R"(|||||1e+21|{"a":[1],"b":0.1}|||project:role:add)");
@@ -518,7 +538,8 @@ TEST(RenderTest, StringsAreInsertedVerbatim) {
   auto reg = Load(OneType("description = \"{actor} added {u}\"\nfields = { u = \"string\" }"));
   ASSERT_TRUE(reg);
   EXPECT_EQ(Only(*reg).Render("al\"ice", "", Obj(R"({"u":"b\u00f6b {x} \n"})")),
-            "al\"ice added b\xc3\xb6" "b {x} \n");
+            "al\"ice added b\xc3\xb6"
+            "b {x} \n");
 }
 
 // --- FromFile and the shipped example ---
@@ -535,16 +556,17 @@ TEST(TypeRegistryFileTest, LoadsTheWarehouseExample) {
   EXPECT_EQ(add->visible_to, (std::vector<std::string>{"owner", "maintainer"}));
   EXPECT_FALSE(add->retention.has_value());
   EXPECT_TRUE(add->Field("submitted_by")->optional);
-  EXPECT_EQ(add->Render("alice", "requests", Obj(R"({"target_user":"bob","role_name":"Maintainer"})")),
-            "alice added bob as Maintainer");
+  EXPECT_EQ(
+      add->Render("alice", "requests", Obj(R"({"target_user":"bob","role_name":"Maintainer"})")),
+      "alice added bob as Maintainer");
   const EventType* login = reg.Find("account:login:success");
   ASSERT_NE(login, nullptr);
   EXPECT_EQ(login->retention, 90 * kDay);
   EXPECT_EQ(login->visible_to, (std::vector<std::string>{"self"}));
   EXPECT_TRUE(reg.Find("account:email:add")->reject_extra_fields);
   // Every family the spec names is there, and the built-ins follow.
-  for (const char* prefix : {"account:", "project:", "project:release:", "file:", "project:api_token:",
-                             "project:role:", "organization:"}) {
+  for (const char* prefix : {"account:", "project:", "project:release:", "file:",
+                             "project:api_token:", "project:role:", "organization:"}) {
     bool found = false;
     for (const EventType* t : reg.All()) found |= t->tag.rfind(prefix, 0) == 0;
     EXPECT_TRUE(found) << prefix;
@@ -552,7 +574,8 @@ TEST(TypeRegistryFileTest, LoadsTheWarehouseExample) {
   EXPECT_NE(reg.Find("trail:key:created"), nullptr);
   // The file's own promise: descriptions never use {ip}.
   for (const EventType* t : reg.All()) {
-    for (const auto& p : t->description.parts) EXPECT_FALSE(p.placeholder && p.text == "ip") << t->tag;
+    for (const auto& p : t->description.parts)
+      EXPECT_FALSE(p.placeholder && p.text == "ip") << t->tag;
   }
 }
 

@@ -32,8 +32,9 @@ inline unsigned Utf16Rank(unsigned char b) { return (b == 0xee || b == 0xef) ? b
 constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // I-JSON's integer bound
 
 // A JSON number written without fraction or exponent.
-bool IsIntegerLiteral(std::string_view text) { return text.find_first_of(".eE") == std::string_view::npos; }
-
+bool IsIntegerLiteral(std::string_view text) {
+  return text.find_first_of(".eE") == std::string_view::npos;
+}
 
 template <typename Int>
 void AppendInteger(Int v, std::string* out) {
@@ -177,7 +178,8 @@ struct ExactNumberHandler {
     // Out of range (overflow, or underflow to zero): keep the parser's value.
     if (r.ec == std::errc() && r.ptr == last) d = exact;
     // An integer literal only comes here when it is too wide for 64 bits.
-    if (!std::isfinite(d) || IsIntegerLiteral({first, static_cast<size_t>(last - first)})) not_ijson = true;
+    if (!std::isfinite(d) || IsIntegerLiteral({first, static_cast<size_t>(last - first)}))
+      not_ijson = true;
     number_text.clear();
     st.push_double(d);
     return true;
@@ -349,7 +351,8 @@ std::string IJsonError(const boost::json::value& v, std::string* path) {
         return integer(std::to_string(v.get_int64()));
       return "";
     case boost::json::kind::uint64:
-      if (v.get_uint64() > static_cast<uint64_t>(kMaxSafeInteger)) return integer(std::to_string(v.get_uint64()));
+      if (v.get_uint64() > static_cast<uint64_t>(kMaxSafeInteger))
+        return integer(std::to_string(v.get_uint64()));
       return "";
     case boost::json::kind::double_:
       if (!std::isfinite(v.get_double()))
@@ -373,8 +376,9 @@ std::string IJsonError(const boost::json::value& v, std::string* path) {
   }
 }
 
-boost::json::value ParseExact(std::string_view s, boost::json::error_code& ec, boost::json::storage_ptr sp,
-                              const boost::json::parse_options& opt, bool* not_ijson) {
+boost::json::value ParseExact(std::string_view s, boost::json::error_code& ec,
+                              boost::json::storage_ptr sp, const boost::json::parse_options& opt,
+                              bool* not_ijson) {
   boost::json::basic_parser<ExactNumberHandler> p(opt, boost::json::storage_ptr());
   p.handler().st.reset(std::move(sp));
   const size_t n = p.write_some(false, s.data(), s.size(), ec);
@@ -392,7 +396,8 @@ boost::json::value ParseJsonExact(std::string_view s, boost::json::error_code& e
   return ParseExact(s, ec, std::move(sp), opt, nullptr);
 }
 
-boost::json::value ParseJsonExact(std::string_view s, boost::json::error_code& ec, bool* not_ijson) {
+boost::json::value ParseJsonExact(std::string_view s, boost::json::error_code& ec,
+                                  bool* not_ijson) {
   return ParseExact(s, ec, {}, {}, not_ijson);
 }
 

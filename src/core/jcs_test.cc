@@ -200,20 +200,23 @@ TEST(JcsTest, ClassicNumbersFromTextAsEcmaScriptWritesThem) {
 }
 
 TEST(JcsTest, IJsonNumberErrorNamesThePathOfTheFirstOffender) {
-  EXPECT_EQ(IJsonNumberError(Parse(R"({"a":[1,-9007199254740991,9007199254740991,1e308,"9007199254740993"],
+  EXPECT_EQ(IJsonNumberError(
+                Parse(R"({"a":[1,-9007199254740991,9007199254740991,1e308,"9007199254740993"],
                                       "b":{"c":null,"d":true,"e":0.5}})"),
-                             "m"),
+                "m"),
             "");
   EXPECT_EQ(IJsonNumberError(Parse("9007199254740992"), "n"),
             "n: integer 9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string");
   EXPECT_EQ(IJsonNumberError(Parse("-9007199254740992"), "n"),
             "n: integer -9007199254740992 is outside ±(2^53−1) (I-JSON); send it as a string");
   EXPECT_EQ(IJsonNumberError(Parse(R"({"a":{"b":[0,[1,18446744073709551615]]}})"), "m"),
-            "m.a.b[1][1]: integer 18446744073709551615 is outside ±(2^53−1) (I-JSON); send it as a string");
+            "m.a.b[1][1]: integer 18446744073709551615 is outside ±(2^53−1) (I-JSON); send it as a "
+            "string");
   EXPECT_EQ(IJsonNumberError(Parse(R"({"a":1,"b":[1e400]})").as_object(), "metadata"),
             "metadata.b[0]: number is not a finite IEEE-754 double (I-JSON); send it as a string");
   // The first in member order, and the path does not keep what earlier members added.
-  EXPECT_EQ(IJsonNumberError(Parse(R"({"x":{"y":[1,2]},"z":-9223372036854775808,"w":1e999})").as_object(), "m"),
+  EXPECT_EQ(IJsonNumberError(
+                Parse(R"({"x":{"y":[1,2]},"z":-9223372036854775808,"w":1e999})").as_object(), "m"),
             "m.z: integer -9223372036854775808 is outside ±(2^53−1) (I-JSON); send it as a string");
 }
 
@@ -229,10 +232,13 @@ TEST(JcsTest, FindNonIJsonNumberSeesWhatTheValueHides) {
   auto p = FindNonIJsonNumber(R"({"n":123456789012345678901234567890})");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->path, "n");
-  EXPECT_EQ(p->why, "integer 123456789012345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a string");
+  EXPECT_EQ(
+      p->why,
+      "integer 123456789012345678901234567890 is outside ±(2^53−1) (I-JSON); send it as a string");
 
   const std::pair<const char*, const char*> bad[] = {
-      {R"({"events":[{"metadata":{"a":[1,{"b\u0063":123456789012345680000}]}}]})", "events[0].metadata.a[1].bc"},
+      {R"({"events":[{"metadata":{"a":[1,{"b\u0063":123456789012345680000}]}}]})",
+       "events[0].metadata.a[1].bc"},
       {R"({"a":{"x":1,"y":{}},"b":[[],[9007199254740992]]})", "b[1][0]"},
       {R"([1, 2, -9007199254740992])", "[2]"},
       {R"({"a":"9007199254740993","b":1e400})", "b"},
@@ -251,8 +257,9 @@ TEST(JcsTest, FindNonIJsonNumberSeesWhatTheValueHides) {
   EXPECT_EQ(FindNonIJsonNumber(R"({"b":[-1e400]})")->why,
             "-1e400 is not a finite IEEE-754 double (I-JSON); send it as a string");
 
-  for (const char* good : {R"({"a":[9007199254740991,-9007199254740991,1.2345678901234568e20,1e308,5e-324]})",
-                           R"({"s":"123456789012345678901234567890","t":[1e-400,0.1,-0]})", "[]", "0"}) {
+  for (const char* good :
+       {R"({"a":[9007199254740991,-9007199254740991,1.2345678901234568e20,1e308,5e-324]})",
+        R"({"s":"123456789012345678901234567890","t":[1e-400,0.1,-0]})", "[]", "0"}) {
     flagged = true;
     ParseJsonExact(good, ec, &flagged);
     ASSERT_FALSE(ec) << good;

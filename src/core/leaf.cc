@@ -43,8 +43,8 @@ void Close(std::string* out) {
 
 }  // namespace
 
-void AppendPersonalText(std::string_view salt, OptView ip, OptView user_agent, OptView location_json,
-                        std::string* out) {
+void AppendPersonalText(std::string_view salt, OptView ip, OptView user_agent,
+                        OptView location_json, std::string* out) {
   out->push_back('{');
   Member("ip", ip, out);
   RawMember("location", location_json, out);
@@ -64,21 +64,23 @@ std::string& Scratch() {
 using Hash = std::array<char, kSha256Size>;
 std::string_view View(const Hash& h) { return {h.data(), h.size()}; }
 
-void PersonalHashTo(std::string_view salt, OptView ip, OptView user_agent, OptView location_json, Hash* out) {
+void PersonalHashTo(std::string_view salt, OptView ip, OptView user_agent, OptView location_json,
+                    Hash* out) {
   std::string& text = Scratch();
   AppendPersonalText(salt, ip, user_agent, location_json, &text);
   Sha256To(text, out->data());
 }
 }  // namespace
 
-std::string PersonalHash(std::string_view salt, OptView ip, OptView user_agent, OptView location_json) {
+std::string PersonalHash(std::string_view salt, OptView ip, OptView user_agent,
+                         OptView location_json) {
   Hash h;
   PersonalHashTo(salt, ip, user_agent, location_json, &h);
   return std::string(View(h));
 }
 
-void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
-                    std::string_view personal_hash, std::string* out) {
+void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micros> occurred_at,
+                    OptView metadata_json, std::string_view personal_hash, std::string* out) {
   out->push_back('{');
   Member("actor", actor, out);
   RawMember("metadata", metadata_json, out);
@@ -93,23 +95,23 @@ void AppendBodyText(std::string_view subject, OptView actor, std::optional<Micro
 }
 
 namespace {
-void BodyHashTo(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
-                std::string_view personal_hash, Hash* out) {
+void BodyHashTo(std::string_view subject, OptView actor, std::optional<Micros> occurred_at,
+                OptView metadata_json, std::string_view personal_hash, Hash* out) {
   std::string& text = Scratch();
   AppendBodyText(subject, actor, occurred_at, metadata_json, personal_hash, &text);
   Sha256To(text, out->data());
 }
 }  // namespace
 
-std::string BodyHash(std::string_view subject, OptView actor, std::optional<Micros> occurred_at, OptView metadata_json,
-                     std::string_view personal_hash) {
+std::string BodyHash(std::string_view subject, OptView actor, std::optional<Micros> occurred_at,
+                     OptView metadata_json, std::string_view personal_hash) {
   Hash h;
   BodyHashTo(subject, actor, occurred_at, metadata_json, personal_hash, &h);
   return std::string(View(h));
 }
 
-void AppendLeafText(std::string_view id, Micros recorded_at, std::string_view tag, std::string_view body_hash,
-                    std::string* out) {
+void AppendLeafText(std::string_view id, Micros recorded_at, std::string_view tag,
+                    std::string_view body_hash, std::string* out) {
   out->push_back('{');
   Base64Member("body_hash", body_hash, out);
   Member("id", id, out);
@@ -120,7 +122,8 @@ void AppendLeafText(std::string_view id, Micros recorded_at, std::string_view ta
   out->append("\"v\":2}");
 }
 
-std::string LeafHash(std::string_view id, Micros recorded_at, std::string_view tag, std::string_view body_hash) {
+std::string LeafHash(std::string_view id, Micros recorded_at, std::string_view tag,
+                     std::string_view body_hash) {
   std::string& text = Scratch();
   text.push_back('\0');
   AppendLeafText(id, recorded_at, tag, body_hash, &text);
@@ -138,7 +141,8 @@ std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
   if (!in_range(e.recorded_at) || (e.occurred_at && !in_range(*e.occurred_at)))
     fail("a time outside the years 0000..9999");
   if (e.pruned) {
-    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left || !e.personal_hash.empty())
+    if (e.subject || e.actor || e.metadata_json || e.occurred_at || personal_left ||
+        !e.personal_hash.empty())
       fail("marked pruned but still holds payload");
     if (e.body_hash.size() != kSha256Size) fail("pruned without a 32-byte body_hash");
     return LeafHash(e.id, e.recorded_at, e.tag, e.body_hash);
@@ -150,15 +154,18 @@ std::string RecomputeLeafHash(const StoredLeaf& e, std::string* problem) {
     if (personal_left) fail("marked scrubbed but still holds personal data");
     if (e.personal_hash.size() != kSha256Size) fail("scrubbed without a 32-byte personal_hash");
   } else {
-    if (!e.salt || e.salt->size() != kSaltBytes) fail("no 16-byte salt on an event that is not scrubbed");
+    if (!e.salt || e.salt->size() != kSaltBytes)
+      fail("no 16-byte salt on an event that is not scrubbed");
     PersonalHashTo(e.salt.value_or(""), e.ip, e.user_agent, e.location_json, &computed_personal);
     personal_hash = View(computed_personal);
-    if (personal_hash != e.personal_hash) fail("ip, user_agent, location or salt differ from personal_hash");
+    if (personal_hash != e.personal_hash)
+      fail("ip, user_agent, location or salt differ from personal_hash");
   }
   Hash body_hash;
-  BodyHashTo(e.subject.value_or(""), e.actor, e.occurred_at.value_or(e.recorded_at), e.metadata_json, personal_hash,
-             &body_hash);
-  if (View(body_hash) != e.body_hash) fail("subject, actor, occurred_at or metadata differ from body_hash");
+  BodyHashTo(e.subject.value_or(""), e.actor, e.occurred_at.value_or(e.recorded_at),
+             e.metadata_json, personal_hash, &body_hash);
+  if (View(body_hash) != e.body_hash)
+    fail("subject, actor, occurred_at or metadata differ from body_hash");
   return LeafHash(e.id, e.recorded_at, e.tag, View(body_hash));
 }
 

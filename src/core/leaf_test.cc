@@ -54,7 +54,9 @@ std::optional<std::string> Canonical(const boost::json::object& o, std::string_v
   return CanonicalJson(it->value());
 }
 
-std::string Raw(const std::optional<std::string>& b64) { return b64 ? Base64Decode(*b64).value() : ""; }
+std::string Raw(const std::optional<std::string>& b64) {
+  return b64 ? Base64Decode(*b64).value() : "";
+}
 
 OptView View(const std::optional<std::string>& s) { return s ? OptView(*s) : std::nullopt; }
 
@@ -123,10 +125,11 @@ TEST(LeafVectorsTest, EveryCaseOfTheSharedFile) {
     }
     if (c.lines.count("body")) {
       std::string text;
-      AppendBodyText(*r.subject, View(r.actor), r.occurred_at, View(r.metadata),
-                     r.personal_hash, &text);
+      AppendBodyText(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash,
+                     &text);
       EXPECT_EQ(text, c.lines.at("body"));
-      r.body_hash = BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
+      r.body_hash =
+          BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
       EXPECT_EQ(Base64Encode(r.body_hash), c.lines.at("body_hash"));
     }
     if (c.lines.count("leaf")) {
@@ -137,9 +140,11 @@ TEST(LeafVectorsTest, EveryCaseOfTheSharedFile) {
     std::string problem;
     if (!r.pruned && r.body_hash.empty()) {
       // A store keeps body_hash beside the body: what the body hashes to when it was recorded.
-      r.body_hash = BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
+      r.body_hash =
+          BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
     }
-    EXPECT_EQ(Base64Encode(LeafHash(r.id, r.recorded_at, r.tag, r.body_hash)), c.lines.at("leaf_hash"));
+    EXPECT_EQ(Base64Encode(LeafHash(r.id, r.recorded_at, r.tag, r.body_hash)),
+              c.lines.at("leaf_hash"));
     // As a store verifies it. A stored event always has an occurred_at (the vectors' minimal
     // case, which has none, would be read back with the server's value).
     if (r.occurred_at || r.pruned) {
@@ -155,14 +160,17 @@ Row FullRow() {
     if (c.name != "full") continue;
     Row r = ParseRow(c.lines.at("event"));
     r.personal_hash = PersonalHash(*r.salt, View(r.ip), View(r.user_agent), View(r.location));
-    r.body_hash = BodyHash(*r.subject, View(r.actor), *r.occurred_at, View(r.metadata), r.personal_hash);
+    r.body_hash =
+        BodyHash(*r.subject, View(r.actor), *r.occurred_at, View(r.metadata), r.personal_hash);
     return r;
   }
   ADD_FAILURE() << "no case 'full'";
   return {};
 }
 
-std::string LeafOf(const Row& r, std::string* problem) { return RecomputeLeafHash(r.Leaf(), problem); }
+std::string LeafOf(const Row& r, std::string* problem) {
+  return RecomputeLeafHash(r.Leaf(), problem);
+}
 
 TEST(RecomputeLeafHashTest, WholeScrubbedAndPrunedFormsOfOneEventAgree) {
   Row whole = FullRow();
@@ -225,12 +233,14 @@ TEST(RecomputeLeafHashTest, AnyChangedFieldIsCaught) {
   r = pruned, flip(r.tag), caught(r, "pruned tag");
   r = pruned, r.recorded_at -= 1, caught(r, "pruned recorded_at");
   r = pruned, r.actor = "mallory", caught(r, "actor added to a pruned event");
-  r = pruned, r.personal_hash = std::string(32, 'x'), caught(r, "personal_hash kept on a pruned event");
+  r = pruned, r.personal_hash = std::string(32, 'x'),
+  caught(r, "personal_hash kept on a pruned event");
   // A stored time past 9999 is written clamped: its hashes can agree with the text of another
   // value, so the range itself is checked.
   r = whole;
   r.occurred_at = kMaxRfc3339Micros + 1;
-  r.body_hash = BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
+  r.body_hash =
+      BodyHash(*r.subject, View(r.actor), r.occurred_at, View(r.metadata), r.personal_hash);
   problem.clear();
   RecomputeLeafHash(r.Leaf(), &problem);
   EXPECT_EQ(problem, "a time outside the years 0000..9999");

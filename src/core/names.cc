@@ -17,7 +17,8 @@ bool IsValidTag(std::string_view tag) {
   size_t start = 0;
   while (true) {
     size_t colon = tag.find(':', start);
-    std::string_view part = tag.substr(start, colon == std::string_view::npos ? tag.npos : colon - start);
+    std::string_view part =
+        tag.substr(start, colon == std::string_view::npos ? tag.npos : colon - start);
     if (!IsValidTagPart(part)) return false;
     ++parts;
     if (colon == std::string_view::npos) break;

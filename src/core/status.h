@@ -16,17 +16,17 @@ namespace trail {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,  // 400
-  kUnauthenticated,  // 401
-  kForbidden,        // 403
-  kNotFound,         // 404
-  kConflict,         // 409
-  kTooLarge,         // 413
+  kInvalidArgument,    // 400
+  kUnauthenticated,    // 401
+  kForbidden,          // 403
+  kNotFound,           // 404
+  kConflict,           // 409
+  kTooLarge,           // 413
   kResourceExhausted,  // 429
-  kUnavailable,      // 503
-  kCorruption,       // 500
-  kIoError,          // 500
-  kInternal,         // 500
+  kUnavailable,        // 503
+  kCorruption,         // 500
+  kIoError,            // 500
+  kInternal,           // 500
 };
 
 class Status {
@@ -84,7 +84,8 @@ class Status {
   }
   std::string ToString() const {
     if (ok()) return "OK";
-    return error_code_ + ": " + message_ + (index_ >= 0 ? " (index " + std::to_string(index_) + ")" : "");
+    return error_code_ + ": " + message_ +
+           (index_ >= 0 ? " (index " + std::to_string(index_) + ")" : "");
   }
 
  private:
@@ -118,10 +119,10 @@ class Result {
   std::variant<T, Status> v_;
 };
 
-#define TRAIL_RETURN_IF_ERROR(expr)        \
-  do {                                     \
-    ::trail::Status _st = (expr);          \
-    if (!_st.ok()) return _st;             \
+#define TRAIL_RETURN_IF_ERROR(expr) \
+  do {                              \
+    ::trail::Status _st = (expr);   \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 }  // namespace trail

@@ -33,14 +33,16 @@ Result<Principal> Api::Authenticate(const HttpRequest& req) {
     auto page = UiAuthenticate(req, false);
     if (page.ok() && page->has_value()) return (*page)->who;
   }
-  if (h.empty()) return Status::Unauthenticated("missing credential: send Authorization: Bearer <key>");
+  if (h.empty())
+    return Status::Unauthenticated("missing credential: send Authorization: Bearer <key>");
   constexpr std::string_view kBearer = "Bearer ";
   if (h.size() <= kBearer.size() || strncasecmp(h.data(), kBearer.data(), kBearer.size()) != 0)
     return Status::Unauthenticated("invalid credential");
   std::string_view cred = h.substr(kBearer.size());
   while (!cred.empty() && cred.front() == ' ') cred.remove_prefix(1);
   while (!cred.empty() && cred.back() == ' ') cred.remove_suffix(1);
-  if (cred.empty() || cred.size() > kMaxTokenBytes) return Status::Unauthenticated("invalid credential");
+  if (cred.empty() || cred.size() > kMaxTokenBytes)
+    return Status::Unauthenticated("invalid credential");
   if (LooksLikeJwt(cred)) {
     auto claims = s_.viewer_tokens->Verify(cred, s_.clock->NowMicros());
     if (!claims.ok()) return claims.status();
@@ -119,14 +121,16 @@ void Api::Handle(HttpRequest req, Respond respond) {
     };
   }
   if (path == "/healthz") {
-    if (m != "GET" && m != "HEAD") return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
+    if (m != "GET" && m != "HEAD")
+      return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
     return respond(JsonResponse(200, R"({"status":"ok"})"));
   }
   // The integrity surface is public (SPEC §3): anyone may check the log.
   if (path == "/checkpoint" && m == "GET") return Checkpoint(respond);
   if (path.rfind("/tile/", 0) == 0 && m == "GET") return Tile(path.substr(1), respond);
   // The web viewer authenticates its own way (a form, a session cookie, an embed token).
-  if (path == "/ui" || path.rfind("/ui/", 0) == 0 || path.rfind("/embed/", 0) == 0) return Ui(req, respond);
+  if (path == "/ui" || path.rfind("/ui/", 0) == 0 || path.rfind("/embed/", 0) == 0)
+    return Ui(req, respond);
   auto who = Authenticate(req);
   if (!who.ok()) {
     s_.metrics->auth_failures++;
@@ -149,7 +153,8 @@ void Api::Handle(HttpRequest req, Respond respond) {
   if (path.rfind("/v1/events/", 0) == 0 && m == "GET") {
     std::string rest = path.substr(std::string_view("/v1/events/").size());
     constexpr std::string_view kProof = "/proof";
-    if (rest.size() > kProof.size() && rest.compare(rest.size() - kProof.size(), kProof.size(), kProof) == 0)
+    if (rest.size() > kProof.size() &&
+        rest.compare(rest.size() - kProof.size(), kProof.size(), kProof) == 0)
       return InclusionProof(rest.substr(0, rest.size() - kProof.size()), req, p, respond);
     return GetEvent(rest, p, respond);
   }
@@ -192,7 +197,8 @@ void Api::ListTypes(Respond& respond) {
       if (i) b.push_back(',');
       AppendJsonString(t->fields[i].name, &b);
       b.push_back(':');
-      AppendJsonString(std::string(FieldTypeName(t->fields[i].type)) + (t->fields[i].optional ? "?" : ""), &b);
+      AppendJsonString(
+          std::string(FieldTypeName(t->fields[i].type)) + (t->fields[i].optional ? "?" : ""), &b);
     }
     b += "},\"extra_fields\":";
     b += t->reject_extra_fields ? "\"reject\"" : "\"keep\"";
@@ -206,9 +212,10 @@ void Api::ListTypes(Respond& respond) {
   respond(JsonResponse(200, std::move(b)));
 }
 
-Status Api::RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,
-                            const boost::json::object& metadata) {
-  auto e = PrepareEvent(tag, subject, actor, metadata, *s_.types->Get(), *s_.ids, s_.clock->NowMicros());
+Status Api::RecordSelfAudit(const std::string& tag, const std::string& subject,
+                            const std::string& actor, const boost::json::object& metadata) {
+  auto e =
+      PrepareEvent(tag, subject, actor, metadata, *s_.types->Get(), *s_.ids, s_.clock->NowMicros());
   if (!e.ok()) return e.status();
   std::vector<PreparedEvent> batch;
   batch.push_back(std::move(e.value()));

@@ -38,7 +38,8 @@ struct ApiServices {
   // The running secret (swapped on SIGHUP) and [auth] policy; null: viewer_secret, default policy.
   std::shared_ptr<ViewerTokenVerifier> viewer_tokens;
   std::optional<Micros> personal_data;  // [retention] personal_data
-  std::vector<RetentionEntry> retention_rules;  // [retention] tag entries (store/retention_policy.h)
+  std::vector<RetentionEntry>
+      retention_rules;  // [retention] tag entries (store/retention_policy.h)
   const std::atomic<bool>* stopping = nullptr;  // set when the server drains: live streams end
   // Re-reads events.toml; returns the number of user types or the parse error.
   std::function<Result<size_t>()> reload_types;
@@ -88,8 +89,8 @@ class Api {
   Result<GcResult> RunGc(Micros as_of, bool dry_run, const std::string& actor);
 
   // Records one of trail's own trail:* events and waits until it is durable.
-  Status RecordSelfAudit(const std::string& tag, const std::string& subject, const std::string& actor,
-                         const boost::json::object& metadata);
+  Status RecordSelfAudit(const std::string& tag, const std::string& subject,
+                         const std::string& actor, const boost::json::object& metadata);
 
  private:
   Result<Principal> Authenticate(const HttpRequest& req);
@@ -108,7 +109,8 @@ class Api {
   void Admin(HttpRequest& req, const Principal& who, Respond& respond);
   void Checkpoint(Respond& respond);
   void Tile(const std::string& path, Respond& respond);
-  void InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who, Respond& respond);
+  void InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who,
+                      Respond& respond);
   void ConsistencyProof(const HttpRequest& req, const Principal& who, Respond& respond);
 
   // The web viewer (SPEC §9): routing, sessions and sign-in in api_ui.cc, pages in api_ui_pages.cc.
@@ -119,7 +121,8 @@ class Api {
   void UiLogout(const HttpRequest& req, Respond& respond);
   void UiEmbed(const HttpRequest& req, Respond& respond);
   // The console (subject null) or one subject's history; the event detail page.
-  void UiList(const HttpRequest& req, const UiCaller& caller, const std::string* subject, Respond& respond);
+  void UiList(const HttpRequest& req, const UiCaller& caller, const std::string* subject,
+              Respond& respond);
   void UiEvent(const std::string& id, const UiCaller& caller, Respond& respond);
 
   // A session's credential, checked again on every page: "key:<hex SHA-256>" or a viewer token.

@@ -14,7 +14,8 @@ namespace {
 
 Result<boost::json::object> JsonObjectBody(const std::string& body) {
   boost::json::error_code ec;
-  boost::json::value v = boost::json::parse(body.empty() ? std::string_view("{}") : std::string_view(body), ec);
+  boost::json::value v =
+      boost::json::parse(body.empty() ? std::string_view("{}") : std::string_view(body), ec);
   if (ec) return Status::Invalid("invalid_json", "malformed JSON: " + ec.message());
   if (!v.is_object()) return Status::Invalid("invalid_json", "the body must be a JSON object");
   return v.get_object();
@@ -45,7 +46,8 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     const auto& o = *body;
     for (const auto& kv : o) {
       if (kv.key() != "role" && kv.key() != "name")
-        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": not a key field"));
+        return fail(
+            Status::Invalid("invalid_request", std::string(kv.key()) + ": not a key field"));
     }
     auto role_it = o.find("role");
     if (role_it == o.end() || !role_it->value().is_string())
@@ -57,13 +59,15 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
                                   "role: \"writer\", \"auditor\", \"admin\" or \"metrics\""));
     std::string name = "unnamed";
     if (auto n = o.find("name"); n != o.end()) {
-      if (!n->value().is_string()) return fail(Status::Invalid("invalid_request", "name: expected a string"));
+      if (!n->value().is_string())
+        return fail(Status::Invalid("invalid_request", "name: expected a string"));
       name = std::string(n->value().get_string());
     }
     auto k = s_.keys->Create(*role, name);
     if (!k.ok()) return fail(k.status());
     boost::json::object meta{{"role", KeyRoleName(*role)}, {"name", k->record.name}};
-    if (Status s = RecordSelfAudit("trail:key:created", "key:" + k->record.id, who.Actor(), meta); !s.ok())
+    if (Status s = RecordSelfAudit("trail:key:created", "key:" + k->record.id, who.Actor(), meta);
+        !s.ok())
       return fail(s);
     std::string b = "{\"id\":";
     AppendJsonString(k->record.id, &b);
@@ -91,9 +95,11 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
   if (path.rfind(kKeyPrefix, 0) == 0 && m == "DELETE") {
     std::string id = path.substr(kKeyPrefix.size());
     if (id.empty() || id.size() > 64) return fail(Status::NotFound("no key " + id));
-    if (id == who.key_id) return fail(Status::Invalid("invalid_request", "a key cannot revoke itself"));
+    if (id == who.key_id)
+      return fail(Status::Invalid("invalid_request", "a key cannot revoke itself"));
     if (Status s = s_.keys->Revoke(id); !s.ok()) return fail(s);
-    if (Status s = RecordSelfAudit("trail:key:revoked", "key:" + id, who.Actor(), {}); !s.ok()) return fail(s);
+    if (Status s = RecordSelfAudit("trail:key:revoked", "key:" + id, who.Actor(), {}); !s.ok())
+      return fail(s);
     std::string b = "{\"id\":";
     AppendJsonString(id, &b);
     b += ",\"revoked\":true}";
@@ -106,20 +112,24 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     bool dry = false;
     for (const auto& kv : *body) {
       if (kv.key() == "as_of") {
-        auto t = kv.value().is_string() ? ParseRfc3339(std::string_view(kv.value().get_string())) : std::nullopt;
+        auto t = kv.value().is_string() ? ParseRfc3339(std::string_view(kv.value().get_string()))
+                                        : std::nullopt;
         if (!t) return fail(Status::Invalid("invalid_request", "as_of: expected an RFC 3339 time"));
         as_of = *t;
       } else if (kv.key() == "dry_run") {
-        if (!kv.value().is_bool()) return fail(Status::Invalid("invalid_request", "dry_run: expected a bool"));
+        if (!kv.value().is_bool())
+          return fail(Status::Invalid("invalid_request", "dry_run: expected a bool"));
         dry = kv.value().get_bool();
       } else {
-        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": not a gc field (as_of, dry_run)"));
+        return fail(Status::Invalid("invalid_request",
+                                    std::string(kv.key()) + ": not a gc field (as_of, dry_run)"));
       }
     }
     auto r = RunGc(as_of, dry, who.Actor());
     if (!r.ok()) return fail(r.status());
-    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(r->pruned) + ",\"scrubbed\":" +
-                                         std::to_string(r->scrubbed) + ",\"dry_run\":" + (dry ? "true" : "false") + "}"));
+    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(r->pruned) +
+                                         ",\"scrubbed\":" + std::to_string(r->scrubbed) +
+                                         ",\"dry_run\":" + (dry ? "true" : "false") + "}"));
   }
   if (path == "/v1/admin/redact" && m == "POST") {
     auto body = JsonObjectBody(req.body);
@@ -127,33 +137,40 @@ void Api::Admin(HttpRequest& req, const Principal& who, Respond& respond) {
     RedactRequest rr;
     for (const auto& kv : *body) {
       if (kv.key() != "subject" && kv.key() != "actor")
-        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": not a redact field (subject, actor)"));
+        return fail(Status::Invalid(
+            "invalid_request", std::string(kv.key()) + ": not a redact field (subject, actor)"));
       if (!kv.value().is_string() || kv.value().get_string().empty())
-        return fail(Status::Invalid("invalid_request", std::string(kv.key()) + ": expected a non-empty string"));
+        return fail(Status::Invalid("invalid_request",
+                                    std::string(kv.key()) + ": expected a non-empty string"));
       (kv.key() == "subject" ? rr.subject : rr.actor) = std::string(kv.value().get_string());
     }
     if (!!rr.subject == !!rr.actor)
-      return fail(Status::Invalid("invalid_request", "redact takes exactly one of subject or actor"));
+      return fail(
+          Status::Invalid("invalid_request", "redact takes exactly one of subject or actor"));
     if (rr.subject && !IsValidSubject(*rr.subject))
-      return fail(Status::Invalid("invalid_request", "subject: '" + *rr.subject + "' is not kind:id"));
+      return fail(
+          Status::Invalid("invalid_request", "subject: '" + *rr.subject + "' is not kind:id"));
     auto n = s_.store->Redact(rr);
     if (!n.ok()) return fail(n.status());
     s_.metrics->redactions++;
     s_.metrics->redacted_events += n->pruned;
     // `skipped`: matching trail:* events, which a redaction never touches (SPEC §6).
-    boost::json::object meta{{"pruned", static_cast<int64_t>(n->pruned)}, {"skipped", static_cast<int64_t>(n->skipped)}};
+    boost::json::object meta{{"pruned", static_cast<int64_t>(n->pruned)},
+                             {"skipped", static_cast<int64_t>(n->skipped)}};
     if (rr.subject) meta["subject"] = *rr.subject;
     if (rr.actor) meta["actor"] = *rr.actor;
-    if (Status s = RecordSelfAudit("trail:redact", "trail:redact", who.Actor(), meta); !s.ok()) return fail(s);
-    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(n->pruned) + ",\"skipped\":" +
-                                         std::to_string(n->skipped) + "}"));
+    if (Status s = RecordSelfAudit("trail:redact", "trail:redact", who.Actor(), meta); !s.ok())
+      return fail(s);
+    return respond(JsonResponse(200, "{\"pruned\":" + std::to_string(n->pruned) +
+                                         ",\"skipped\":" + std::to_string(n->skipped) + "}"));
   }
   if (path == "/v1/admin/reload" && m == "POST") {
     auto n = s_.reload_types();
     if (!n.ok()) return fail(n.status());
     std::string src = s_.types->Get()->source();
     boost::json::object meta{{"source", src}, {"count", static_cast<int64_t>(*n)}};
-    if (Status s = RecordSelfAudit("trail:types:reloaded", "trail:types", who.Actor(), meta); !s.ok())
+    if (Status s = RecordSelfAudit("trail:types:reloaded", "trail:types", who.Actor(), meta);
+        !s.ok())
       return fail(s);
     return respond(JsonResponse(200, "{\"types\":" + std::to_string(*n) + "}"));
   }

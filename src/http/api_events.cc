@@ -4,11 +4,11 @@
 #include <chrono>
 #include <optional>
 
+#include "auth/visibility.h"
 #include "core/codec.h"
 #include "core/jcs.h"
 #include "core/json_text.h"
 #include "core/time_format.h"
-#include "auth/visibility.h"
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/ingest.h"
@@ -45,8 +45,9 @@ std::string AcksJson(const std::vector<Ack>& acks) {
 void AppendCsvField(std::string_view v, std::string* out, bool guard_formula) {
   // Cells a spreadsheet would run as a formula get a leading apostrophe (event data is
   // attacker-controlled); cells with separators or quotes are quoted (RFC 4180).
-  bool formula = guard_formula && !v.empty() &&
-                 (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r');
+  bool formula =
+      guard_formula && !v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r');
   bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
   if (!quote) {
     out->append(v);
@@ -64,7 +65,8 @@ void AppendCsvField(std::string_view v, std::string* out, bool guard_formula) {
 // The columns of SPEC §3's event; the ones leaf format 2 added (location, body_hash,
 // personal_hash, salt) come last so that readers of the older columns keep working.
 constexpr std::string_view kCsvHeader =
-    "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,pruned,"
+    "seq,id,recorded_at,occurred_at,tag,subject,actor,ip,user_agent,description,metadata,leaf_hash,"
+    "pruned,"
     "location,body_hash,personal_hash,salt\r\n";
 
 void AppendCsvRow(const Event& e, std::string* out, bool redact) {
@@ -116,7 +118,8 @@ std::string FilterForTheRecord(const std::multimap<std::string, std::string>& pa
     } else if (k == "q") {
       std::string term, q;
       auto flush = [&] {
-        if (term.rfind("ip:", 0) == 0 || term.rfind("-ip:", 0) == 0) term = term.substr(0, term.find(':') + 1) + "redacted";
+        if (term.rfind("ip:", 0) == 0 || term.rfind("-ip:", 0) == 0)
+          term = term.substr(0, term.find(':') + 1) + "redacted";
         if (!q.empty() && !term.empty()) q.push_back(' ');
         q += term;
         term.clear();
@@ -140,7 +143,8 @@ std::string FilterForTheRecord(const std::multimap<std::string, std::string>& pa
 Result<Query> QueryOf(const HttpRequest& req, const std::vector<std::string>& also,
                       std::multimap<std::string, std::string>* params_out = nullptr) {
   auto params = ParseUrlQuery(req.raw_query);
-  if (!params) return Status::Invalid("invalid_query", "the query string is not valid percent-encoded UTF-8");
+  if (!params)
+    return Status::Invalid("invalid_query", "the query string is not valid percent-encoded UTF-8");
   auto q = ParseQuery(*params, also);
   if (params_out) *params_out = std::move(*params);
   return q;
@@ -160,28 +164,28 @@ void Api::Ingest(HttpRequest& req, const Principal& who, Respond respond) {
     return respond(ErrorResponse(events.status()));
   }
   Metrics* m = s_.metrics;
-  s_.store->Append(std::move(events.value()),
-                   [m, t0, respond = std::move(respond)](Status s, std::vector<Ack> acks) {
-                     if (!s.ok()) {
-                       if (s.code() == Code::kResourceExhausted) {
-                         m->ingest_queue_full++;
-                       } else if (s.code() == Code::kUnavailable) {
-                         m->ingest_unavailable++;
-                       } else {
-                         m->ingest_invalid++;
-                       }
-                       return respond(ErrorResponse(s));
-                     }
-                     bool all_replayed = !acks.empty();
-                     for (const auto& a : acks) {
-                       all_replayed = all_replayed && a.replayed;
-                       if (a.replayed) m->ingest_replayed++;
-                     }
-                     m->ingest_events += acks.size();
-                     m->ingest_seconds.Observe(
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-                     respond(JsonResponse(all_replayed ? 200 : 201, AcksJson(acks)));
-                   });
+  s_.store->Append(std::move(events.value()), [m, t0, respond = std::move(respond)](
+                                                  Status s, std::vector<Ack> acks) {
+    if (!s.ok()) {
+      if (s.code() == Code::kResourceExhausted) {
+        m->ingest_queue_full++;
+      } else if (s.code() == Code::kUnavailable) {
+        m->ingest_unavailable++;
+      } else {
+        m->ingest_invalid++;
+      }
+      return respond(ErrorResponse(s));
+    }
+    bool all_replayed = !acks.empty();
+    for (const auto& a : acks) {
+      all_replayed = all_replayed && a.replayed;
+      if (a.replayed) m->ingest_replayed++;
+    }
+    m->ingest_events += acks.size();
+    m->ingest_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    respond(JsonResponse(all_replayed ? 200 : 201, AcksJson(acks)));
+  });
 }
 
 void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& respond) {
@@ -189,7 +193,8 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   auto q = QueryOf(req, {});
   if (!q.ok()) return respond(ErrorResponse(q.status()));
   std::optional<AccessFilter> scope;
-  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok())
+    return respond(ErrorResponse(s));
   q->budget = s_.query_budget;
   auto t0 = std::chrono::steady_clock::now();
   auto page = s_.store->Query(*q, scope ? &*scope : nullptr);
@@ -213,7 +218,8 @@ void Api::ListEvents(const HttpRequest& req, const Principal& who, Respond& resp
   // The budget ran out before the page was full: next_cursor resumes where the scan stopped.
   if (page->partial) b += ",\"partial\":true";
   b += "}";
-  s_.metrics->query_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  s_.metrics->query_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   respond(JsonResponse(200, std::move(b)));
 }
 
@@ -226,7 +232,8 @@ Result<Event> Api::ReadableEvent(const std::string& id, const Principal& who) {
   if (!e.ok()) return e.status();
   // An event a viewer may not see (a pruned one included, unless the viewer is admin) does
   // not exist for that viewer.
-  if (!e->has_value() || !MaySeeEvent(who, *s_.types->Get(), **e)) return Status::NotFound("no event " + id);
+  if (!e->has_value() || !MaySeeEvent(who, *s_.types->Get(), **e))
+    return Status::NotFound("no event " + id);
   return std::move(**e);
 }
 
@@ -254,7 +261,8 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   // PostgreSQL) and no read snapshot, so other readers and the writer never wait behind it.
   q->budget = s_.query_budget;
   std::optional<AccessFilter> scope;
-  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok())
+    return respond(ErrorResponse(s));
 
   auto slot = StreamSlot(who);
   if (!slot.ok()) return respond(ErrorResponse(slot.status()));
@@ -267,7 +275,8 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
   HttpResponse r;
   r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
   r.headers.emplace_back("Content-Disposition",
-                         std::string("attachment; filename=\"trail-export.") + (format == "csv" ? "csv\"" : "ndjson\""));
+                         std::string("attachment; filename=\"trail-export.") +
+                             (format == "csv" ? "csv\"" : "ndjson\""));
   r.headers.emplace_back("Cache-Control", "no-store");
   struct State {
     Query q;
@@ -276,13 +285,21 @@ void Api::Export(const HttpRequest& req, const Principal& who, Respond& respond)
     Principal who;
     std::shared_ptr<void> slot;  // given back when the export ends
     bool header_done = false;
-    bool done = false;  // the last page has been read
+    bool done = false;        // the last page has been read
     std::vector<Event> page;  // read, not yet sent: page[next..]
     size_t next = 0;
     std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();
   };
-  auto st = std::make_shared<State>(State{*q, format == "csv", std::move(scope), who, std::move(*slot), false,
-                                          false, {}, 0, std::chrono::steady_clock::now()});
+  auto st = std::make_shared<State>(State{*q,
+                                          format == "csv",
+                                          std::move(scope),
+                                          who,
+                                          std::move(*slot),
+                                          false,
+                                          false,
+                                          {},
+                                          0,
+                                          std::chrono::steady_clock::now()});
   Store* store = s_.store;
   r.stream = [this, st, store](std::string* chunk, bool* failed) {
     // A long export stops (incomplete, so the client knows) once its credential is revoked,
@@ -352,20 +369,25 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
   if (Status s = NeedRead(who); !s.ok()) return respond(ErrorResponse(s));
   auto q = QueryOf(req, {});
   if (!q.ok()) return respond(ErrorResponse(q.status()));
-  if (q->after_seq) return respond(ErrorResponse(Status::Invalid("invalid_query", "cursor: use Last-Event-ID to resume a stream")));
+  if (q->after_seq)
+    return respond(ErrorResponse(
+        Status::Invalid("invalid_query", "cursor: use Last-Event-ID to resume a stream")));
   std::optional<AccessFilter> scope;
-  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok()) return respond(ErrorResponse(s));
+  if (Status s = ScopeFor(who, &*q, s_.types->Get(), &scope); !s.ok())
+    return respond(ErrorResponse(s));
   q->ascending = true;
   q->limit = kStreamPageEvents;
   q->budget = s_.query_budget;  // a resumed tail far behind catches up slice by slice
   uint64_t end = s_.store->ReadableEnd();
   if (!req.last_event_id.empty()) {
     uint64_t last = 0;
-    auto [p, ec] = std::from_chars(req.last_event_id.data(), req.last_event_id.data() + req.last_event_id.size(), last);
+    auto [p, ec] = std::from_chars(req.last_event_id.data(),
+                                   req.last_event_id.data() + req.last_event_id.size(), last);
     // (UINT64_MAX + 1 would wrap to 0 and replay the whole log.)
     if (ec != std::errc() || p != req.last_event_id.data() + req.last_event_id.size() ||
         last == UINT64_MAX)
-      return respond(ErrorResponse(Status::Invalid("invalid_query", "Last-Event-ID: expected a seq")));
+      return respond(
+          ErrorResponse(Status::Invalid("invalid_query", "Last-Event-ID: expected a seq")));
     end = last + 1;
   }
   auto slot = StreamSlot(who);
@@ -374,7 +396,7 @@ void Api::Stream(const HttpRequest& req, const Principal& who, Respond& respond)
     Query q;
     std::optional<AccessFilter> scope;
     Principal who;
-    uint64_t next;  // first seq not yet sent
+    uint64_t next;               // first seq not yet sent
     std::shared_ptr<void> slot;  // given back when the stream ends
     bool opened = false;
     std::chrono::steady_clock::time_point checked = std::chrono::steady_clock::now();

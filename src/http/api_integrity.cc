@@ -52,7 +52,8 @@ void Api::Tile(const std::string& path, Respond& respond) {
   const uint64_t size = cp ? cp->size : 0;
   // Only tiles of the published tree: a full tile once full, a partial one up to its width.
   int have = tlog::TileWidthAt(id->level, id->index, size);
-  if (id->width > have) return respond(ErrorResponse(Status::NotFound("tile " + path + " is not in the tree yet")));
+  if (id->width > have)
+    return respond(ErrorResponse(Status::NotFound("tile " + path + " is not in the tree yet")));
   auto tiles = s_.store->Tiles();
   if (!tiles) return respond(ErrorResponse(Status::Unavailable("the store cannot be read")));
   std::string hashes;
@@ -61,12 +62,14 @@ void Api::Tile(const std::string& path, Respond& respond) {
   HttpResponse r;
   r.content_type = "application/octet-stream";
   r.body = std::move(hashes);
-  r.headers.emplace_back("Cache-Control", id->width == tlog::kTileWidth ? "public, max-age=31536000, immutable"
-                                                                       : "public, max-age=60");
+  r.headers.emplace_back("Cache-Control", id->width == tlog::kTileWidth
+                                              ? "public, max-age=31536000, immutable"
+                                              : "public, max-age=60");
   respond(std::move(r));
 }
 
-void Api::InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who, Respond& respond) {
+void Api::InclusionProof(const std::string& id, const HttpRequest& req, const Principal& who,
+                         Respond& respond) {
   auto fail = [&](const Status& s) { respond(ErrorResponse(s)); };
   // Any reader may prove what it may see (SPEC §5): first the answers of GET /v1/events/{id},
   // so that nothing below tells an event the reader may not see from one that does not exist.
@@ -79,17 +82,20 @@ void Api::InclusionProof(const std::string& id, const HttpRequest& req, const Pr
   if (!cp) return fail(Status::NotFound("no checkpoint has been signed yet"));
   uint64_t size = cp->size;
   for (const auto& [k, v] : *params) {
-    if (k != "tree_size") return fail(Status::Invalid("invalid_query", "unknown parameter '" + k + "' (tree_size)"));
+    if (k != "tree_size")
+      return fail(Status::Invalid("invalid_query", "unknown parameter '" + k + "' (tree_size)"));
     auto n = ParseCount(v);
     if (!n) return fail(Status::Invalid("invalid_query", "tree_size: '" + v + "' is not a count"));
     size = *n;
   }
   if (size > cp->size)
     return fail(Status::Invalid("invalid_query", "tree_size " + std::to_string(size) +
-                                                     " is beyond the latest checkpoint (" + std::to_string(cp->size) + ")"));
+                                                     " is beyond the latest checkpoint (" +
+                                                     std::to_string(cp->size) + ")"));
   if (!ev.has_seq) return fail(Status::NotFound("event " + id + " is not sequenced yet"));
   if (ev.seq >= size)
-    return fail(Status::Invalid("invalid_query", "event seq " + std::to_string(ev.seq) + " is not in a tree of size " +
+    return fail(Status::Invalid("invalid_query", "event seq " + std::to_string(ev.seq) +
+                                                     " is not in a tree of size " +
                                                      std::to_string(size)));
   auto tiles = s_.store->Tiles();
   if (!tiles) return fail(Status::Unavailable("the store cannot be read"));
@@ -117,7 +123,8 @@ void Api::ConsistencyProof(const HttpRequest& req, const Principal& who, Respond
   if (!params) return fail(Status::Invalid("invalid_query", "bad query string"));
   std::optional<uint64_t> from, to;
   for (const auto& [k, v] : *params) {
-    if (k != "from" && k != "to") return fail(Status::Invalid("invalid_query", "unknown parameter '" + k + "' (from, to)"));
+    if (k != "from" && k != "to")
+      return fail(Status::Invalid("invalid_query", "unknown parameter '" + k + "' (from, to)"));
     auto n = ParseCount(v);
     if (!n) return fail(Status::Invalid("invalid_query", k + ": '" + v + "' is not a count"));
     (k == "from" ? from : to) = n;
@@ -129,13 +136,15 @@ void Api::ConsistencyProof(const HttpRequest& req, const Principal& who, Respond
   if (*from == 0 || *from > *to)
     return fail(Status::Invalid("invalid_query", "need 0 < from <= to"));
   if (*to > cp->size)
-    return fail(Status::Invalid("invalid_query", "to " + std::to_string(*to) + " is beyond the latest checkpoint (" +
+    return fail(Status::Invalid("invalid_query", "to " + std::to_string(*to) +
+                                                     " is beyond the latest checkpoint (" +
                                                      std::to_string(cp->size) + ")"));
   auto tiles = s_.store->Tiles();
   if (!tiles) return fail(Status::Unavailable("the store cannot be read"));
   auto proof = tlog::ConsistencyProof(*from, *to, *tiles);
   if (!proof.ok()) return fail(proof.status());
-  std::string b = "{\"from\":" + std::to_string(*from) + ",\"to\":" + std::to_string(*to) + ",\"proof\":";
+  std::string b =
+      "{\"from\":" + std::to_string(*from) + ",\"to\":" + std::to_string(*to) + ",\"proof\":";
   AppendProof(*proof, &b);
   b += "}";
   respond(JsonResponse(200, std::move(b)));

@@ -10,11 +10,12 @@
 // Over HTTPS (ours, or a trusted proxy's: Api::Secure) the cookies are Secure and prefixed,
 // __Host-trail_session (Path=/, no Domain: no sibling host can set or shadow it) and
 // __Secure-trail_embed, and only the prefixed names are read.
+#include "http/api_ui.h"
+
 #include "auth/visibility.h"
 #include "core/codec.h"
 #include "core/names.h"
 #include "http/api.h"
-#include "http/api_ui.h"
 #include "http/errors.h"
 #include "http/read_access.h"
 #include "ui/assets.h"
@@ -29,12 +30,15 @@ std::string Csp(bool embed, const std::vector<std::string>& frame_ancestors) {
     ancestors = "'self'";
     for (const auto& a : frame_ancestors) ancestors += " " + a;
   }
-  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-         "form-action 'self'; frame-ancestors " + ancestors + "; base-uri 'none'";
+  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; "
+         "form-action 'self'; frame-ancestors " +
+         ancestors + "; base-uri 'none'";
 }
 
 // What a page says when a session cannot be read, stored or ended because the store is down.
-constexpr std::string_view kStoreUnreachable = "trail cannot reach its store just now; try again in a moment.";
+constexpr std::string_view kStoreUnreachable =
+    "trail cannot reach its store just now; try again in a moment.";
 
 HttpResponse Redirect(std::string location) {
   HttpResponse r;
@@ -74,12 +78,14 @@ bool SameOrigin(const HttpRequest& req) {
   if (!req.sec_fetch_site.empty()) return req.sec_fetch_site == "same-origin";
   if (req.origin.empty()) return true;
   size_t scheme = req.origin.find("://");
-  return scheme != std::string::npos && !req.host.empty() && req.origin.compare(scheme + 3, std::string::npos, req.host) == 0;
+  return scheme != std::string::npos && !req.host.empty() &&
+         req.origin.compare(scheme + 3, std::string::npos, req.host) == 0;
 }
 
 // A `next` address after sign-in: a console path, nothing that could leave this origin.
 std::string SafeNext(const std::string& next) {
-  if (next.rfind("/ui/", 0) != 0 || next.find("//") != std::string::npos || next.find('\\') != std::string::npos)
+  if (next.rfind("/ui/", 0) != 0 || next.find("//") != std::string::npos ||
+      next.find('\\') != std::string::npos)
     return "/ui/";
   for (char c : next)
     if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) return "/ui/";
@@ -93,7 +99,8 @@ std::string Param(const std::multimap<std::string, std::string>& params, const s
 
 }  // namespace
 
-HttpResponse HtmlResponse(int status, std::string body, bool embed, const std::vector<std::string>& frame_ancestors) {
+HttpResponse HtmlResponse(int status, std::string body, bool embed,
+                          const std::vector<std::string>& frame_ancestors) {
   HttpResponse r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
@@ -133,8 +140,9 @@ ui::Frame FrameFor(const UiCaller& c, std::string title) {
   f.embed = c.embed;
   f.style = c.style;
   if (!c.embed) {
-    f.signed_in = c.who.is_viewer ? c.who.name
-                                  : "key " + c.who.name + " (" + std::string(KeyRoleName(c.who.role)) + ")";
+    f.signed_in = c.who.is_viewer
+                      ? c.who.name
+                      : "key " + c.who.name + " (" + std::string(KeyRoleName(c.who.role)) + ")";
     f.csrf = c.session.empty() ? "" : c.csrf;
   }
   return f;
@@ -162,7 +170,8 @@ Result<std::optional<UiCaller>> Api::UiAuthenticate(const HttpRequest& req, bool
   if (!who.ok()) {
     if (who.status().code() != Code::kUnauthenticated) return who.status();
     TRAIL_RETURN_IF_ERROR(sessions_->Remove(id));
-    return Status::Unauthenticated("your session has ended: its key was revoked or its token expired");
+    return Status::Unauthenticated(
+        "your session has ended: its key was revoked or its token expired");
   }
   c.who = std::move(who.value());
   c.who.session = std::string(id);
@@ -191,7 +200,8 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
     ui::Frame f;
     f.title = std::string(heading);
     f.embed = embed;
-    HttpResponse r = HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), embed, s_.frame_ancestors);
+    HttpResponse r = HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), embed,
+                                  s_.frame_ancestors);
     if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
     respond(std::move(r));
   };
@@ -215,7 +225,8 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
   }
   if (path == "/ui/login" && req.method == "POST") return UiLogin(req, respond);
   if (path == "/ui/logout" && req.method == "POST") return UiLogout(req, respond);
-  if (req.method != "GET") return page_error(404, "Not found", "No page " + req.method + " " + path);
+  if (req.method != "GET")
+    return page_error(404, "Not found", "No page " + req.method + " " + path);
   if (path == "/embed/history") return UiEmbed(req, respond);
 
   auto caller = UiAuthenticate(req, embed);
@@ -224,12 +235,15 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
   if (!caller.ok()) return page_error(401, "Not signed in", caller.status().message());
   if (!caller->has_value()) {
     if (embed)
-      return page_error(401, "Not signed in",
-                        "This view needs a sign-in from the application it is embedded in. Reload that page.");
+      return page_error(
+          401, "Not signed in",
+          "This view needs a sign-in from the application it is embedded in. Reload that page.");
     ui::LoginPage login;
     login.frame.title = "Sign in";
-    login.next = path == "/ui/" ? "" : SafeNext(req.raw_query.empty() ? path : path + "?" + req.raw_query);
-    return respond(HtmlResponse(path == "/ui/" ? 200 : 401, ui::RenderLoginPage(login), false, s_.frame_ancestors));
+    login.next =
+        path == "/ui/" ? "" : SafeNext(req.raw_query.empty() ? path : path + "?" + req.raw_query);
+    return respond(HtmlResponse(path == "/ui/" ? 200 : 401, ui::RenderLoginPage(login), false,
+                                s_.frame_ancestors));
   }
   UiCaller& c = **caller;
   if (Status s = NeedRead(c.who); !s.ok()) return page_error(403, "Not allowed", s.message());
@@ -242,8 +256,10 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
   if (path.rfind(events, 0) == 0) return UiEvent(path.substr(events.size()), c, respond);
   if (path.rfind("/ui/history/", 0) == 0) {
     bool ok = true;
-    std::string subject = UrlDecodeComponent(path.substr(std::string_view("/ui/history/").size()), &ok);
-    if (!ok || !IsValidSubject(subject)) return page_error(400, "Not a subject", "Subjects are written kind:id.");
+    std::string subject =
+        UrlDecodeComponent(path.substr(std::string_view("/ui/history/").size()), &ok);
+    if (!ok || !IsValidSubject(subject))
+      return page_error(400, "Not a subject", "Subjects are written kind:id.");
     return UiList(req, c, &subject, respond);
   }
   if (path == "/embed/stream") return Stream(req, c.who, respond);
@@ -289,8 +305,8 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   auto unavailable = [&] {
     ui::Frame f;
     f.title = "Not signed out";
-    respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, kStoreUnreachable),
-                         false, s_.frame_ancestors));
+    respond(HtmlResponse(503, ui::RenderErrorPage(f, 503, f.title, kStoreUnreachable), false,
+                         s_.frame_ancestors));
   };
   auto found = sessions_->Find(id, ui::SessionKind::kConsole, s_.clock->NowMicros());
   if (!found.ok()) return unavailable();
@@ -300,8 +316,9 @@ void Api::UiLogout(const HttpRequest& req, Respond& respond) {
   if (session && (!SameOrigin(req) || !ConstantTimeEqual(csrf, session->csrf))) {
     ui::Frame f;
     f.title = "Not signed out";
-    return respond(HtmlResponse(403, ui::RenderErrorPage(f, 403, f.title, "Sign out from trail's own pages."), false,
-                                s_.frame_ancestors));
+    return respond(
+        HtmlResponse(403, ui::RenderErrorPage(f, 403, f.title, "Sign out from trail's own pages."),
+                     false, s_.frame_ancestors));
   }
   // The session must end where it is kept, not only in this browser: else, 503 and try again.
   if (session && !sessions_->Remove(id).ok()) return unavailable();
@@ -320,7 +337,8 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
     ui::Frame f;
     f.title = std::string(heading);
     f.embed = true;
-    respond(HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), true, s_.frame_ancestors));
+    respond(HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), true,
+                         s_.frame_ancestors));
   };
   auto params = ParseUrlQuery(req.raw_query);
   if (!params) return error(400, "Bad address", "The address's query string is not valid.");
@@ -328,16 +346,21 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
   if (!token.empty()) {
     HttpRequest probe;
     probe.authorization = "Bearer " + token;
-    auto who = LooksLikeJwt(token) ? Authenticate(probe) : Result<Principal>(Status::Unauthenticated("not a viewer token"));
+    auto who = LooksLikeJwt(token)
+                   ? Authenticate(probe)
+                   : Result<Principal>(Status::Unauthenticated("not a viewer token"));
     if (!who.ok() || !who->is_viewer)
-      return error(401, "Sign-in expired",
-                   "This view's sign-in has expired or is not valid. Reload the page in the application "
-                   "that shows it to get a fresh one.");
+      return error(
+          401, "Sign-in expired",
+          "This view's sign-in has expired or is not valid. Reload the page in the application "
+          "that shows it to get a fresh one.");
     std::string subject = Param(*params, "subject");
     if (subject.empty()) subject = "user:" + who->name;
-    if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
+    if (!IsValidSubject(subject))
+      return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
     if (!HasStanding(*who->viewer, subject))
-      return error(403, "Not allowed", "You hold no role on " + subject + ", so its history is not shown.");
+      return error(403, "Not allowed",
+                   "You hold no role on " + subject + ", so its history is not shown.");
     // Each reload of the host's page trades a token: at most kMaxPerOwner sessions per viewer.
     auto id = sessions_->Create(token, ui::SessionKind::kEmbed, s_.clock->NowMicros(),
                                 "viewer:" + who->name);
@@ -351,16 +374,19 @@ void Api::UiEmbed(const HttpRequest& req, Respond& respond) {
   }
   auto caller = UiAuthenticate(req, true);
   if (!caller.ok())
-    return error(401, "Sign-in expired",
-                 "This view's sign-in has expired. Reload the page in the application that shows it.");
+    return error(
+        401, "Sign-in expired",
+        "This view's sign-in has expired. Reload the page in the application that shows it.");
   if (!caller->has_value())
-    return error(401, "Not signed in", "This view needs a sign-in from the application it is embedded in.");
+    return error(401, "Not signed in",
+                 "This view needs a sign-in from the application it is embedded in.");
   UiCaller& c = **caller;
   if (Status s = NeedRead(c.who); !s.ok()) return error(403, "Not allowed", s.message());
   c.style = ui::CanonicalStyle(Param(*params, "style")).value_or("");
   std::string subject = Param(*params, "subject");
   if (subject.empty()) subject = c.who.is_viewer ? "user:" + c.who.name : "";
-  if (!IsValidSubject(subject)) return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
+  if (!IsValidSubject(subject))
+    return error(400, "Not a subject", "subject: write kind:id, e.g. project:requests.");
   UiList(req, c, &subject, respond);
 }
 

@@ -27,7 +27,8 @@ struct UiCaller {
 // A page with trail's headers: a strict Content-Security-Policy (scripts, styles and images
 // from trail itself only; no inline code), no caching, no referrer. Console pages may not be
 // framed; embed pages only by `frame_ancestors` (the [ui] list, 'self' when empty).
-HttpResponse HtmlResponse(int status, std::string body, bool embed, const std::vector<std::string>& frame_ancestors);
+HttpResponse HtmlResponse(int status, std::string body, bool embed,
+                          const std::vector<std::string>& frame_ancestors);
 
 // The frame of a caller's pages: title, who is signed in, the sign-out form's token.
 ui::Frame FrameFor(const UiCaller& caller, std::string title);

@@ -34,7 +34,8 @@ std::vector<ui::Option> TagOptions(const TypeRegistry& types, std::string_view s
     tags.insert(t->tag);
   }
   std::vector<ui::Option> out;
-  for (const auto& p : prefixes) out.push_back({p + "*", p + "* (all " + p.substr(0, p.size() - 1) + " events)"});
+  for (const auto& p : prefixes)
+    out.push_back({p + "*", p + "* (all " + p.substr(0, p.size() - 1) + " events)"});
   if (subject_kind.empty()) {
     for (const auto& t : tags) out.push_back({t, t});
   }
@@ -48,7 +49,8 @@ std::string Intro(const Principal& who, const std::string& subject) {
   if (auto it = who.viewer->roles.find(subject); it != who.viewer->roles.end()) {
     for (const auto& r : it->second) roles += (roles.empty() ? "" : ", ") + r;
   }
-  std::string whose = subject == "user:" + who.viewer->sub ? "your own account" : "your role (" + roles + ")";
+  std::string whose =
+      subject == "user:" + who.viewer->sub ? "your own account" : "your role (" + roles + ")";
   return "The events of " + subject + " that " + whose +
          " lets you see. IP addresses and user agents show only on events you did.";
 }
@@ -59,7 +61,8 @@ double MillisSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* subject, Respond& respond) {
+void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* subject,
+                 Respond& respond) {
   const auto t0 = std::chrono::steady_clock::now();
   auto types = s_.types->Get();
   const bool history = subject != nullptr;
@@ -76,7 +79,9 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
   page.since = parsed.since;
   page.until = parsed.until;
   page.chart = parsed.chart;
-  const std::string base = c.embed ? "/embed/history" : history ? "/ui/history/" + ui::UrlEncode(*subject, true) : "/ui/";
+  const std::string base = c.embed   ? "/embed/history"
+                           : history ? "/ui/history/" + ui::UrlEncode(*subject, true)
+                                     : "/ui/";
   page.form_action = base;
   ui::Params keep;  // what every link and the form carry along on embed pages
   if (c.embed) {
@@ -143,17 +148,20 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
                              : s_.store->CountByTime(chart_query, access, g->bucket, buckets);
   const double chart_ms = MillisSince(t_chart);
   if (counts.ok()) {
-    page.chart_html = ui::RenderChart(*counts, {start, g->bucket, buckets,
-                                                std::string("Events per ") + g->name + " (UTC), by tag prefix"});
+    page.chart_html =
+        ui::RenderChart(*counts, {start, g->bucket, buckets,
+                                  std::string("Events per ") + g->name + " (UTC), by tag prefix"});
   } else {
-    page.chart_html = "<p class=\"error\">The chart could not be counted: " + ui::HtmlEscape(counts.status().message()) + "</p>";
+    page.chart_html = "<p class=\"error\">The chart could not be counted: " +
+                      ui::HtmlEscape(counts.status().message()) + "</p>";
   }
 
   if (!c.embed) {
     for (const char* format : {"csv", "ndjson"}) {
       ui::Params p = api;
       p.emplace_back("format", format);
-      page.exports.emplace_back(std::string("Export ") + (format[0] == 'c' ? "CSV" : "NDJSON"), ui::Href("/v1/export", p));
+      page.exports.emplace_back(std::string("Export ") + (format[0] == 'c' ? "CSV" : "NDJSON"),
+                                ui::Href("/v1/export", p));
     }
   }
   if (cursor.empty()) page.live_stream = ui::Href(c.embed ? "/embed/stream" : "/v1/stream", api);
@@ -173,20 +181,23 @@ void Api::UiList(const HttpRequest& req, const UiCaller& c, const std::string* s
     if (c.who.ReadsAll()) page.table.actor_href = "/ui/?actor=";
   }
   HttpResponse r = HtmlResponse(200, ui::RenderListPage(page), c.embed, s_.frame_ancestors);
-  r.headers.emplace_back("Server-Timing", "chart;dur=" + std::to_string(chart_ms) + ", total;dur=" + std::to_string(MillisSince(t0)));
+  r.headers.emplace_back("Server-Timing", "chart;dur=" + std::to_string(chart_ms) +
+                                              ", total;dur=" + std::to_string(MillisSince(t0)));
   respond(std::move(r));
 }
 
 void Api::UiEvent(const std::string& id, const UiCaller& c, Respond& respond) {
   auto error = [&](int status, const std::string& heading, const std::string& message) {
     ui::Frame f = FrameFor(c, heading);
-    respond(HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), c.embed, s_.frame_ancestors));
+    respond(HtmlResponse(status, ui::RenderErrorPage(f, status, heading, message), c.embed,
+                         s_.frame_ancestors));
   };
   if (!IsUuid(id)) return error(404, "No such event", "There is no event " + id + ".");
   std::string lower = id;
   for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   auto found = s_.store->Get(lower);
-  if (!found.ok()) return error(HttpStatusOf(found.status().code()), "Not available", found.status().message());
+  if (!found.ok())
+    return error(HttpStatusOf(found.status().code()), "Not available", found.status().message());
   // An event a viewer may not see does not exist for that viewer.
   if (!found->has_value() || !MaySeeEvent(c.who, *s_.types->Get(), **found))
     return error(404, "No such event", "There is no event " + id + ".");
@@ -203,8 +214,8 @@ void Api::UiEvent(const std::string& id, const UiCaller& c, Respond& respond) {
     page.proof_message = "no checkpoint has been signed yet.";
   } else if (!e.has_seq || e.seq >= cp->size) {
     page.proof = ui::EventPage::Proof::kNotYet;
-    page.proof_message = "the event is newer than the latest signed checkpoint (tree size " + std::to_string(cp->size) +
-                         "); reload in a moment.";
+    page.proof_message = "the event is newer than the latest signed checkpoint (tree size " +
+                         std::to_string(cp->size) + "); reload in a moment.";
   } else if (auto tiles = s_.store->Tiles(); !tiles) {
     page.proof_message = "the hash tiles cannot be read.";
   } else if (auto proof = tlog::InclusionProof(e.seq, cp->size, *tiles); !proof.ok()) {

@@ -65,7 +65,8 @@ class ApiUiTest : public ::testing::Test {
     r.host = "trail.example";
     return r;
   }
-  HttpResponse Login(const std::string& key, const std::string& origin = "", const std::string& site = "") {
+  HttpResponse Login(const std::string& key, const std::string& origin = "",
+                     const std::string& site = "") {
     HttpRequest r = Get("/ui/login");
     r.method = "POST";
     r.body = "key=" + key;
@@ -99,7 +100,8 @@ TEST_F(ApiUiTest, PagesCarryAStrictContentSecurityPolicy) {
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(Header(page, "Content-Security-Policy"),
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   EXPECT_EQ(Header(page, "X-Frame-Options"), "DENY");
   EXPECT_NE(page.body.find("&lt;b&gt;bob&lt;/b&gt;"), std::string::npos);
@@ -173,7 +175,8 @@ TEST_F(ApiUiTest, SignOutNeedsTheCsrfTokenThenEndsTheSession) {
 }
 
 TEST_F(ApiUiTest, EmbedTradesTheTokenForACookieAndDropsIt) {
-  HttpResponse r = Call(Get("/embed/history", "subject=project:p1&style=accent:0a66c2&token=" + Token("alice", 600'000'000)));
+  HttpResponse r = Call(Get("/embed/history", "subject=project:p1&style=accent:0a66c2&token=" +
+                                                  Token("alice", 600'000'000)));
   ASSERT_EQ(r.status, 302) << r.body;
   EXPECT_EQ(Header(r, "Location"), "/embed/history?style=accent:0a66c2&subject=project:p1");
   std::string cookie = Header(r, "Set-Cookie");
@@ -183,8 +186,9 @@ TEST_F(ApiUiTest, EmbedTradesTheTokenForACookieAndDropsIt) {
   page.cookie = cookie.substr(0, cookie.find(';'));
   HttpResponse embed = Call(page);
   ASSERT_EQ(embed.status, 200);
-  EXPECT_NE(Header(embed, "Content-Security-Policy").find("frame-ancestors 'self' https://host.example;"),
-            std::string::npos);
+  EXPECT_NE(
+      Header(embed, "Content-Security-Policy").find("frame-ancestors 'self' https://host.example;"),
+      std::string::npos);
   EXPECT_EQ(Header(embed, "X-Frame-Options"), "");
   EXPECT_NE(embed.body.find("alice added &lt;b&gt;bob&lt;/b&gt;"), std::string::npos);
   EXPECT_NE(embed.body.find("/ui/static/theme.css?style=accent:0a66c2"), std::string::npos);
@@ -193,20 +197,25 @@ TEST_F(ApiUiTest, EmbedTradesTheTokenForACookieAndDropsIt) {
   console.cookie = page.cookie;
   EXPECT_EQ(Call(console).body.find("table class=\"events\""), std::string::npos);
   // Over TLS it must also work inside another site's page.
-  HttpRequest tls = Get("/embed/history", "subject=project:p1&token=" + Token("alice", 600'000'000));
+  HttpRequest tls =
+      Get("/embed/history", "subject=project:p1&token=" + Token("alice", 600'000'000));
   tls.tls = true;
-  EXPECT_NE(Header(Call(tls), "Set-Cookie").find("; Secure; SameSite=None; Partitioned"), std::string::npos);
+  EXPECT_NE(Header(Call(tls), "Set-Cookie").find("; Secure; SameSite=None; Partitioned"),
+            std::string::npos);
 }
 
 TEST_F(ApiUiTest, EmbedRefusesExpiredForgedAndStrangers) {
-  HttpResponse expired = Call(Get("/embed/history", "subject=project:p1&token=" + Token("alice", -600'000'000)));
+  HttpResponse expired =
+      Call(Get("/embed/history", "subject=project:p1&token=" + Token("alice", -600'000'000)));
   EXPECT_EQ(expired.status, 401);
   EXPECT_EQ(expired.body.find("bob"), std::string::npos);
-  HttpResponse forged = Call(Get("/embed/history", "subject=project:p1&token=" + Token("alice", 600'000'000) + "x"));
+  HttpResponse forged =
+      Call(Get("/embed/history", "subject=project:p1&token=" + Token("alice", 600'000'000) + "x"));
   EXPECT_EQ(forged.status, 401);
   HttpResponse key = Call(Get("/embed/history", "subject=project:p1&token=" + admin_));
   EXPECT_EQ(key.status, 401);  // API keys never travel in URLs
-  HttpResponse stranger = Call(Get("/embed/history", "subject=project:p2&token=" + Token("alice", 600'000'000)));
+  HttpResponse stranger =
+      Call(Get("/embed/history", "subject=project:p2&token=" + Token("alice", 600'000'000)));
   EXPECT_EQ(stranger.status, 403);
   EXPECT_EQ(Header(stranger, "Set-Cookie"), "");
   EXPECT_EQ(Call(Get("/embed/history", "subject=project:p1")).status, 401);
@@ -244,8 +253,9 @@ TEST_F(ApiUiTest, EventPageVerifiesWholeScrubbedAndAlteredEvents) {
   HttpResponse whole = page();
   ASSERT_EQ(whole.status, 200);
   EXPECT_NE(whole.body.find("Wellington, NZ"), std::string::npos);
-  EXPECT_NE(whole.body.find(">verified</span>: every field shown, ip, user agent and location included"),
-            std::string::npos)
+  EXPECT_NE(
+      whole.body.find(">verified</span>: every field shown, ip, user agent and location included"),
+      std::string::npos)
       << whole.body;
 
   GcRequest gc;
@@ -256,8 +266,9 @@ TEST_F(ApiUiTest, EventPageVerifiesWholeScrubbedAndAlteredEvents) {
   ASSERT_EQ(scrubbed.status, 200);
   EXPECT_EQ(scrubbed.body.find("203.0.113.9"), std::string::npos);
   EXPECT_EQ(scrubbed.body.find("Wellington"), std::string::npos);
-  EXPECT_NE(scrubbed.body.find(">verified</span>: every field shown and the kept personal-data hash"),
-            std::string::npos)
+  EXPECT_NE(
+      scrubbed.body.find(">verified</span>: every field shown and the kept personal-data hash"),
+      std::string::npos)
       << scrubbed.body;
 
   sqlite3* db = nullptr;

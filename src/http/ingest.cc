@@ -34,9 +34,11 @@ bool InBatchEvent(std::string_view path, int* index, std::string_view* rest) {
   constexpr std::string_view kEvents = "events[";
   if (path.substr(0, kEvents.size()) != kEvents) return false;
   size_t close = path.find(']');
-  if (close == std::string_view::npos || close + 1 >= path.size() || path[close + 1] != '.') return false;
+  if (close == std::string_view::npos || close + 1 >= path.size() || path[close + 1] != '.')
+    return false;
   std::string_view digits = path.substr(kEvents.size(), close - kEvents.size());
-  if (std::from_chars(digits.data(), digits.data() + digits.size(), *index).ec != std::errc()) return false;
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), *index).ec != std::errc())
+    return false;
   *rest = path.substr(close + 2);
   return true;
 }
@@ -47,13 +49,15 @@ bool InBatchEvent(std::string_view path, int* index, std::string_view* rest) {
 // bits reads as a double), so when the parser flags one, the text is searched for it and it
 // is refused with its literal text and path; PrepareEvent checks the values again.
 
-Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::string_view content_type,
-                                                   const TypeRegistry& types, Uuid7Generator& ids, Micros received_at,
-                                                   bool* batch) {
+Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body,
+                                                   std::string_view content_type,
+                                                   const TypeRegistry& types, Uuid7Generator& ids,
+                                                   Micros received_at, bool* batch) {
   std::vector<PreparedEvent> out;
   auto add = [&](const boost::json::value& v, int index) -> Status {
     if (out.size() >= kMaxBatch)
-      return Status::TooLarge("a batch holds at most " + std::to_string(kMaxBatch) + " events", index);
+      return Status::TooLarge("a batch holds at most " + std::to_string(kMaxBatch) + " events",
+                              index);
     auto e = PrepareEvent(v, types, ids, received_at);
     if (!e.ok()) return e.status().WithIndex(index);
     out.push_back(std::move(e.value()));
@@ -67,10 +71,10 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
       size_t nl = body.find('\n', pos);
       std::string_view line = body.substr(pos, nl == std::string_view::npos ? body.npos : nl - pos);
       pos = nl == std::string_view::npos ? body.size() : nl + 1;
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.remove_suffix(1);
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-      if (line.size() > kMaxEventBytes)
-        return Status::TooLarge("event is over 65536 bytes", index);
+      if (line.size() > kMaxEventBytes) return Status::TooLarge("event is over 65536 bytes", index);
       boost::json::error_code ec;
       bool not_ijson = false;
       boost::json::value v = ParseJsonExact(line, ec, &not_ijson);
@@ -85,7 +89,8 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
     return out;
   }
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return Status::Invalid("invalid_json", "empty body: send an event object, {\"events\":[…]}, or NDJSON");
+    return Status::Invalid("invalid_json",
+                           "empty body: send an event object, {\"events\":[…]}, or NDJSON");
   boost::json::error_code ec;
   bool not_ijson = false;
   boost::json::value v = ParseJsonExact(body, ec, &not_ijson);
@@ -93,20 +98,24 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
   std::optional<JsonTextProblem> problem;
   if (not_ijson) problem = FindNonIJsonNumber(body);
   if (v.is_array())
-    return Status::Invalid("invalid_json", "a JSON array is not accepted: send {\"events\":[…]} or NDJSON");
+    return Status::Invalid("invalid_json",
+                           "a JSON array is not accepted: send {\"events\":[…]} or NDJSON");
   if (!v.is_object()) return Status::Invalid("invalid_json", "the body must be a JSON object");
   const auto& o = v.get_object();
   if (auto it = o.find("events"); it != o.end()) {
     *batch = true;
-    if (o.size() != 1) return Status::Invalid("invalid_event", "a batch object holds only \"events\"");
-    if (!it->value().is_array()) return Status::Invalid("invalid_event", "events: expected an array");
+    if (o.size() != 1)
+      return Status::Invalid("invalid_event", "a batch object holds only \"events\"");
+    if (!it->value().is_array())
+      return Status::Invalid("invalid_event", "events: expected an array");
     const auto& arr = it->value().get_array();
     if (arr.empty()) return Status::Invalid("invalid_event", "events: the batch is empty");
     int bad = -1;
     std::string_view bad_path;
     if (problem && !InBatchEvent(problem->path, &bad, &bad_path)) bad = -1;
     for (size_t i = 0; i < arr.size(); ++i) {
-      if (static_cast<int>(i) == bad) return NotIJson(*problem, bad_path, bad);  // earlier events first
+      if (static_cast<int>(i) == bad)
+        return NotIJson(*problem, bad_path, bad);  // earlier events first
       TRAIL_RETURN_IF_ERROR(add(arr[i], static_cast<int>(i)));
     }
     return out;
@@ -118,6 +127,5 @@ Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::s
   out.push_back(std::move(e.value()));
   return out;
 }
-
 
 }  // namespace trail

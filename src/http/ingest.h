@@ -18,8 +18,9 @@ constexpr size_t kMaxBatch = 10000;  // events per request
 
 // `batch` tells whether the body was a batch (errors then carry an index). `received_at` is
 // the server's occurred_at for events sent without one (PrepareEvent).
-Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body, std::string_view content_type,
-                                                   const TypeRegistry& types, Uuid7Generator& ids, Micros received_at,
-                                                   bool* batch);
+Result<std::vector<PreparedEvent>> ParseIngestBody(std::string_view body,
+                                                   std::string_view content_type,
+                                                   const TypeRegistry& types, Uuid7Generator& ids,
+                                                   Micros received_at, bool* batch);
 
 }  // namespace trail

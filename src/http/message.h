@@ -26,7 +26,7 @@ struct HttpRequest {
   std::string authorization;
   std::string last_event_id;
   std::string cookie;
-  std::string host;            // Host, Origin and Sec-Fetch-Site: the web viewer's CSRF checks
+  std::string host;  // Host, Origin and Sec-Fetch-Site: the web viewer's CSRF checks
   std::string origin;
   std::string sec_fetch_site;
   std::string remote_ip;

@@ -6,11 +6,13 @@ namespace trail {
 namespace {
 
 void Counter(std::string* out, const char* name, const char* help, uint64_t v) {
-  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name,
+                 help, v);
 }
 
 void Gauge(std::string* out, const char* name, const char* help, double v) {
-  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, v);
+  fmt::format_to(std::back_inserter(*out), "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name,
+                 help, v);
 }
 
 std::string EscapeLabel(std::string_view v) {
@@ -46,70 +48,97 @@ void Histogram::Render(const std::string& name, const std::string& help, std::st
   }
   cum += buckets_[kBounds.size()].load(std::memory_order_relaxed);
   fmt::format_to(o, "{}_bucket{{le=\"+Inf\"}} {}\n", name, cum);
-  fmt::format_to(o, "{}_sum {}\n{}_count {}\n", name, sum_micros_.load() / 1e6, name, count_.load());
+  fmt::format_to(o, "{}_sum {}\n{}_count {}\n", name, sum_micros_.load() / 1e6, name,
+                 count_.load());
 }
 
 std::string Metrics::Render(Store& store, size_t queue_limit) const {
   std::string out;
   auto o = std::back_inserter(out);
-  out += "# HELP trail_events_recorded_total Events stored, by tag (exact, across restarts).\n"
-         "# TYPE trail_events_recorded_total counter\n";
+  out +=
+      "# HELP trail_events_recorded_total Events stored, by tag (exact, across restarts).\n"
+      "# TYPE trail_events_recorded_total counter\n";
   if (auto counts = store.TagCounts(); counts.ok()) {
     for (const auto& [tag, n] : *counts)
       fmt::format_to(o, "trail_events_recorded_total{{tag=\"{}\"}} {}\n", EscapeLabel(tag), n);
   }
   StoreStats st = store.Stats();
-  Gauge(&out, "trail_log_size", "Events in the log (the next seq).", static_cast<double>(st.events));
-  Gauge(&out, "trail_queue_depth", "Events accepted but not yet durable.", static_cast<double>(st.queue_depth));
-  Gauge(&out, "trail_queue_limit", "Bound of the ingest queue; past it writes get 429.", static_cast<double>(queue_limit));
+  Gauge(&out, "trail_log_size", "Events in the log (the next seq).",
+        static_cast<double>(st.events));
+  Gauge(&out, "trail_queue_depth", "Events accepted but not yet durable.",
+        static_cast<double>(st.queue_depth));
+  Gauge(&out, "trail_queue_limit", "Bound of the ingest queue; past it writes get 429.",
+        static_cast<double>(queue_limit));
   Counter(&out, "trail_commits_total", "Group commits (transactions with one fsync).", st.commits);
-  Counter(&out, "trail_committed_events_total", "Events made durable by group commits.", st.committed_events);
-  Gauge(&out, "trail_commit_last_seconds", "Duration of the last group commit.", st.last_commit_seconds);
-  Gauge(&out, "trail_store_disk_bytes", "Bytes of the store on disk (database and WAL).", static_cast<double>(st.disk_bytes));
+  Counter(&out, "trail_committed_events_total", "Events made durable by group commits.",
+          st.committed_events);
+  Gauge(&out, "trail_commit_last_seconds", "Duration of the last group commit.",
+        st.last_commit_seconds);
+  Gauge(&out, "trail_store_disk_bytes", "Bytes of the store on disk (database and WAL).",
+        static_cast<double>(st.disk_bytes));
   if (st.shared) {  // PostgreSQL: the sequencer and the integration delay (docs/OPERATIONS.md)
-    Gauge(&out, "trail_pg_sequencer", "1 while this node is the sequencer (assigns seq, signs checkpoints).",
+    Gauge(&out, "trail_pg_sequencer",
+          "1 while this node is the sequencer (assigns seq, signs checkpoints).",
           st.sequencer ? 1 : 0);
     Gauge(&out, "trail_pg_pending_events",
-          "Committed events waiting for their seq, from every node (approximate, refreshed every 0.5 s).",
+          "Committed events waiting for their seq, from every node (approximate, refreshed every "
+          "0.5 s).",
           static_cast<double>(st.pending_events));
-    fmt::format_to(o,
-                   "# HELP trail_pg_integration_delay_seconds Commit-to-seq delay of the events this node "
-                   "sequenced since it started (0 on other nodes).\n"
-                   "# TYPE trail_pg_integration_delay_seconds summary\n"
-                   "trail_pg_integration_delay_seconds{{quantile=\"0.5\"}} {}\n"
-                   "trail_pg_integration_delay_seconds{{quantile=\"0.99\"}} {}\n"
-                   "trail_pg_integration_delay_seconds_sum {}\n"
-                   "trail_pg_integration_delay_seconds_count {}\n",
-                   st.integration_p50_seconds, st.integration_p99_seconds, st.integration_sum_seconds,
-                   st.integration_events);
+    fmt::format_to(
+        o,
+        "# HELP trail_pg_integration_delay_seconds Commit-to-seq delay of the events this node "
+        "sequenced since it started (0 on other nodes).\n"
+        "# TYPE trail_pg_integration_delay_seconds summary\n"
+        "trail_pg_integration_delay_seconds{{quantile=\"0.5\"}} {}\n"
+        "trail_pg_integration_delay_seconds{{quantile=\"0.99\"}} {}\n"
+        "trail_pg_integration_delay_seconds_sum {}\n"
+        "trail_pg_integration_delay_seconds_count {}\n",
+        st.integration_p50_seconds, st.integration_p99_seconds, st.integration_sum_seconds,
+        st.integration_events);
     Gauge(&out, "trail_pg_integration_delay_max_seconds",
           "Longest commit-to-seq delay of the events this node sequenced since it started.",
           st.integration_max_seconds);
   }
   Counter(&out, "trail_ingest_requests_total", "POST /v1/events requests.", ingest_requests.load());
-  Counter(&out, "trail_ingest_events_total", "Events acknowledged (stored or replayed).", ingest_events.load());
-  Counter(&out, "trail_ingest_replayed_total", "Events answered from an idempotency key.", ingest_replayed.load());
-  out += "# HELP trail_ingest_rejected_total Ingest requests refused, by reason.\n"
-         "# TYPE trail_ingest_rejected_total counter\n";
-  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"invalid\"}} {}\n", ingest_invalid.load());
-  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"queue_full\"}} {}\n", ingest_queue_full.load());
-  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"unavailable\"}} {}\n", ingest_unavailable.load());
-  ingest_seconds.Render("trail_ingest_duration_seconds", "Ingest request latency until durable.", &out);
-  Counter(&out, "trail_query_requests_total", "Read queries (GET /v1/events).", query_requests.load());
-  Counter(&out, "trail_query_rows_examined_total", "Candidate rows read by queries.", query_rows_examined.load());
-  Counter(&out, "trail_query_rows_returned_total", "Rows returned by queries.", query_rows_returned.load());
+  Counter(&out, "trail_ingest_events_total", "Events acknowledged (stored or replayed).",
+          ingest_events.load());
+  Counter(&out, "trail_ingest_replayed_total", "Events answered from an idempotency key.",
+          ingest_replayed.load());
+  out +=
+      "# HELP trail_ingest_rejected_total Ingest requests refused, by reason.\n"
+      "# TYPE trail_ingest_rejected_total counter\n";
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"invalid\"}} {}\n",
+                 ingest_invalid.load());
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"queue_full\"}} {}\n",
+                 ingest_queue_full.load());
+  fmt::format_to(o, "trail_ingest_rejected_total{{reason=\"unavailable\"}} {}\n",
+                 ingest_unavailable.load());
+  ingest_seconds.Render("trail_ingest_duration_seconds", "Ingest request latency until durable.",
+                        &out);
+  Counter(&out, "trail_query_requests_total", "Read queries (GET /v1/events).",
+          query_requests.load());
+  Counter(&out, "trail_query_rows_examined_total", "Candidate rows read by queries.",
+          query_rows_examined.load());
+  Counter(&out, "trail_query_rows_returned_total", "Rows returned by queries.",
+          query_rows_returned.load());
   query_seconds.Render("trail_query_duration_seconds", "Query latency.", &out);
   Counter(&out, "trail_export_requests_total", "Exports started.", export_requests.load());
   Counter(&out, "trail_auth_failures_total", "Requests refused with 401.", auth_failures.load());
   Counter(&out, "trail_gc_runs_total", "Retention runs (not dry runs).", gc_runs.load());
   Counter(&out, "trail_gc_pruned_total", "Events pruned by retention.", gc_pruned.load());
-  Counter(&out, "trail_gc_scrubbed_total", "Events whose ip and user agent were scrubbed.", gc_scrubbed.load());
-  Gauge(&out, "trail_gc_running", "1 while a retention run is in progress.", static_cast<double>(gc_running.load()));
-  Gauge(&out, "trail_gc_progress_pruned", "Events pruned so far by the run in progress.", static_cast<double>(gc_progress_pruned.load()));
-  Gauge(&out, "trail_gc_progress_scrubbed", "Events scrubbed so far by the run in progress.", static_cast<double>(gc_progress_scrubbed.load()));
-  Gauge(&out, "trail_gc_last_duration_seconds", "Duration of the last retention run.", gc_last_micros.load() / 1e6);
+  Counter(&out, "trail_gc_scrubbed_total", "Events whose ip and user agent were scrubbed.",
+          gc_scrubbed.load());
+  Gauge(&out, "trail_gc_running", "1 while a retention run is in progress.",
+        static_cast<double>(gc_running.load()));
+  Gauge(&out, "trail_gc_progress_pruned", "Events pruned so far by the run in progress.",
+        static_cast<double>(gc_progress_pruned.load()));
+  Gauge(&out, "trail_gc_progress_scrubbed", "Events scrubbed so far by the run in progress.",
+        static_cast<double>(gc_progress_scrubbed.load()));
+  Gauge(&out, "trail_gc_last_duration_seconds", "Duration of the last retention run.",
+        gc_last_micros.load() / 1e6);
   Counter(&out, "trail_redactions_total", "Erasure requests carried out.", redactions.load());
-  Counter(&out, "trail_redacted_events_total", "Events pruned by erasure requests.", redacted_events.load());
+  Counter(&out, "trail_redacted_events_total", "Events pruned by erasure requests.",
+          redacted_events.load());
   // The server's limits (docs/OPERATIONS.md, "Limits").
   Counter(&out, "trail_http_internal_errors_total",
           "Requests answered 500 (and streams cut) because of an unexpected failure; see the log "

@@ -14,8 +14,8 @@ namespace trail {
 
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,    0.1,    0.25,  0.5,    1,     5};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
   void Observe(double seconds);
   void Render(const std::string& name, const std::string& help, std::string* out) const;
 
@@ -27,7 +27,7 @@ class Histogram {
 
 struct Metrics {
   std::atomic<uint64_t> ingest_requests{0};
-  std::atomic<uint64_t> ingest_events{0};       // acknowledged (new or replayed)
+  std::atomic<uint64_t> ingest_events{0};  // acknowledged (new or replayed)
   std::atomic<uint64_t> ingest_replayed{0};
   std::atomic<uint64_t> ingest_invalid{0};      // 4xx refusals
   std::atomic<uint64_t> ingest_queue_full{0};   // 429

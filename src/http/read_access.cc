@@ -26,7 +26,8 @@ Status ScopeFor(const Principal& p, Query* query, std::shared_ptr<const TypeRegi
       return Status::Forbidden("this viewer holds no role on " + subject);
   }
   AccessFilter f;
-  for (const auto& subject : StandingSubjects(*p.viewer)) f.any_of_keys.push_back(SubjectKey(subject));
+  for (const auto& subject : StandingSubjects(*p.viewer))
+    f.any_of_keys.push_back(SubjectKey(subject));
   auto viewer = p.viewer;
   const bool ip_terms = !q.ips.empty();
   std::vector<std::string> not_ips = std::move(query->not_ips);

@@ -39,8 +39,8 @@ using tcp = net::ip::tcp;
 namespace {
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kMaxDiscard = 256ull * 1024 * 1024;  // oversize bodies read and dropped
-constexpr int kMaxStreams = 256;                          // live tails at once
-constexpr size_t kStreamSlice = 64 * 1024;                // a stream's unit of write progress
+constexpr int kMaxStreams = 256;                        // live tails at once
+constexpr size_t kStreamSlice = 64 * 1024;              // a stream's unit of write progress
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 std::chrono::steady_clock::duration Seconds(double s) {
@@ -276,10 +276,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadRestOfHeader() {
     Expire(srv_->opt.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -293,8 +292,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     parser_->body_limit(srv_->opt.max_body);
     Expire(srv_->opt.idle_timeout);  // the whole body, however slowly it comes
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   // Reads and drops an oversize body, then answers 413 (a client still sending would
@@ -337,9 +337,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     counted_ = true;
     auto self = this->shared_from_this();
     Respond respond = [self](HttpResponse res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        self->Send(std::move(res));
-      });
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->Send(std::move(res)); });
     };
     bool inline_ok = false;
     try {
@@ -434,7 +433,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       if (failed && !ec) ec = net::error::operation_aborted;
       if (!ec) guarded([&] { net::write(self->stream_, http::make_chunk_last(), ec); });
-      net::post(self->stream_.get_executor(), [self, ec, close] { self->AfterResponse(ec, close); });
+      net::post(self->stream_.get_executor(),
+                [self, ec, close] { self->AfterResponse(ec, close); });
     };
     // Streams run on threads of their own, not workers: a client that stops reading blocks
     // only its own thread, and Stop() can unblock it by shutting its socket down.
@@ -592,7 +592,8 @@ Status HttpServer::Start() {
     try {
       im.tls.emplace(ssl::context::tls_server);
       im.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1);
       im.tls->use_certificate_chain_file(im.opt.tls_cert);
       im.tls->use_private_key_file(im.opt.tls_key, ssl::context::pem);
       if (SSL_CTX_check_private_key(im.tls->native_handle()) != 1)
@@ -661,11 +662,13 @@ void HttpServer::Stop() {
   // seconds after the drain began (BeginDrain, usually long ago — the caller has waited for
   // in-flight requests since — so this costs nothing of SIGTERM's 10 s), then cut off streams
   // stuck on a client that stopped reading.
-  const auto noticed = im.drain_began.value_or(std::chrono::steady_clock::now()) + std::chrono::seconds(2);
+  const auto noticed =
+      im.drain_began.value_or(std::chrono::steady_clock::now()) + std::chrono::seconds(2);
   while (im.streams.load() > 0 && std::chrono::steady_clock::now() < noticed)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.ShutdownStreams();
-  for (int i = 0; i < 30 && im.streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 30 && im.streams.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   im.work.reset();
   im.ioc.stop();
   for (auto& t : im.threads) t.join();

@@ -25,7 +25,9 @@ std::string NewRequestId() {
   unsigned char raw[8];
   if (RAND_bytes(raw, sizeof raw) != 1) {
     static std::atomic<uint64_t> n{0};
-    uint64_t v = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^ (n++ << 48);
+    uint64_t v =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (n++ << 48);
     std::memcpy(raw, &v, sizeof raw);
   }
   static constexpr char kHex[] = "0123456789abcdef";

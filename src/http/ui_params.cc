@@ -15,7 +15,8 @@ std::string Param(const std::multimap<std::string, std::string>& params, const s
 UiListParams ParseUiListParams(std::string_view raw_query, const std::string* history_subject) {
   UiListParams p;
   auto raw = ParseUrlQuery(raw_query);
-  const std::multimap<std::string, std::string> params = raw ? *raw : std::multimap<std::string, std::string>{};
+  const std::multimap<std::string, std::string> params =
+      raw ? *raw : std::multimap<std::string, std::string>{};
   if (!history_subject) {
     p.q = Param(params, "q");
     p.subject = Param(params, "subject");
@@ -29,9 +30,13 @@ UiListParams ParseUiListParams(std::string_view raw_query, const std::string* hi
   if (p.chart != "hour" && p.chart != "week") p.chart = "day";
   if (history_subject) p.api.emplace_back("subject", *history_subject);
   p.error = raw ? "" : "The address's query string is not valid percent-encoded UTF-8.";
-  for (const auto& [name, value] : {std::pair<std::string, std::string*>{"q", &p.q}, {"subject", &p.subject},
-                                    {"actor", &p.actor}, {"ip", &p.ip}, {"tag", &p.tag},
-                                    {"since", &p.since}, {"until", &p.until}}) {
+  for (const auto& [name, value] : {std::pair<std::string, std::string*>{"q", &p.q},
+                                    {"subject", &p.subject},
+                                    {"actor", &p.actor},
+                                    {"ip", &p.ip},
+                                    {"tag", &p.tag},
+                                    {"since", &p.since},
+                                    {"until", &p.until}}) {
     if (value->empty()) continue;
     p.typed.emplace_back(name, *value);
     if (name == "since" || name == "until") {
@@ -46,7 +51,8 @@ UiListParams ParseUiListParams(std::string_view raw_query, const std::string* hi
   std::multimap<std::string, std::string> query_params(p.api.begin(), p.api.end());
   p.cursor = Param(params, "cursor");
   if (!p.cursor.empty()) query_params.emplace("cursor", p.cursor);
-  p.query = p.error.empty() ? ParseQuery(query_params) : Result<Query>(Status::Invalid("invalid_query", p.error));
+  p.query = p.error.empty() ? ParseQuery(query_params)
+                            : Result<Query>(Status::Invalid("invalid_query", p.error));
   return p;
 }
 

@@ -18,8 +18,8 @@ struct UiListParams {
   std::string q, subject, actor, ip, tag, since, until;
   std::string chart = "day";  // hour | day | week
   std::string cursor;
-  ui::Params typed;  // the filter as typed, for the page's own links (without embed's keep)
-  ui::Params api;    // the filter as the API takes it (times normalised), for export and stream
+  ui::Params typed;   // the filter as typed, for the page's own links (without embed's keep)
+  ui::Params api;     // the filter as the API takes it (times normalised), for export and stream
   std::string error;  // a parameter the page cannot use, said for a person; empty when none
   Result<Query> query = Status::Invalid("invalid_query", "not parsed");
 };

@@ -83,7 +83,8 @@ Result<TagMatch> ParseTagPattern(std::string_view s);
 
 // Opaque cursors: encode a seq and the order, so a cursor cannot be reused with the other
 // order. The next page continues strictly after that seq in the query's order: the last seq
-// returned, or, for a partial page (QueryPage::partial), the last seq the scan examined. Decode returns nullopt for anything that is not a cursor of ours.
+// returned, or, for a partial page (QueryPage::partial), the last seq the scan examined. Decode
+// returns nullopt for anything that is not a cursor of ours.
 std::string EncodeCursor(uint64_t last_seq, bool ascending);
 std::optional<uint64_t> DecodeCursor(std::string_view cursor, bool ascending);
 

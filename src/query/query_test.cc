@@ -551,8 +551,16 @@ TEST(ParseSearchTest, WordsAreBoundedInNumberAndLength) {
   st = SearchError("-\"" + std::string(300, 'y') + "\"");
   EXPECT_THAT(st.message(), HasSubstr("is 300 bytes long; at most 256"));
   // The excerpt never cuts a UTF-8 character in two.
-  st = SearchError("x" + [] { std::string s; for (int i = 0; i < 200; ++i) s += "\xc3\xa9"; return s; }());
-  EXPECT_THAT(st.message(), HasSubstr("'x" + [] { std::string s; for (int i = 0; i < 15; ++i) s += "\xc3\xa9"; return s; }() + "…'"));
+  st = SearchError("x" + [] {
+    std::string s;
+    for (int i = 0; i < 200; ++i) s += "\xc3\xa9";
+    return s;
+  }());
+  EXPECT_THAT(st.message(), HasSubstr("'x" + [] {
+                std::string s;
+                for (int i = 0; i < 15; ++i) s += "\xc3\xa9";
+                return s;
+              }() + "…'"));
 }
 
 TEST(ParseSearchTest, TermsAreBounded) {

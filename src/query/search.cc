@@ -173,7 +173,8 @@ Status ParseSearch(std::string_view q, Query* query) {
     // Every term is checked on every candidate row: their number and the words' length are
     // bounded (query.h), so that a row costs a bounded amount of matching.
     if (++terms > kMaxSearchTerms) {
-      return InvalidSearch("at most " + std::to_string(kMaxSearchTerms) + " terms (this one has more)");
+      return InvalidSearch("at most " + std::to_string(kMaxSearchTerms) +
+                           " terms (this one has more)");
     }
     size_t colon = term->text.find(':');
     if (colon != std::string::npos && colon < term->first_quote &&

@@ -33,7 +33,8 @@ class AppendQueue {
     if (closed_) return Status::Unavailable("the store is shutting down");
     size_t n = r.events.size();
     if (pending_ > 0 && pending_ + n > max_events_)
-      return Status::Exhausted("ingest queue is full (" + std::to_string(pending_) + " events pending)");
+      return Status::Exhausted("ingest queue is full (" + std::to_string(pending_) +
+                               " events pending)");
     pending_ += n;
     r.enqueued = std::chrono::steady_clock::now();
     q_.push_back(std::move(r));
@@ -70,7 +71,8 @@ class AppendQueue {
   // (at least one request if any wait), at most one maintenance task into *task and at most
   // one completion into *completion (merged into *task when null). Returns false when closed
   // and empty.
-  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out, Task* task, Task* completion = nullptr) {
+  bool PopBatch(size_t max_events, std::vector<AppendRequest>* out, Task* task,
+                Task* completion = nullptr) {
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait(l, [&] { return closed_ || !q_.empty() || !tasks_.empty() || !completions_.empty(); });
     if (!completions_.empty() && completion != nullptr) {
@@ -84,7 +86,8 @@ class AppendQueue {
       *task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    if (q_.empty()) return static_cast<bool>(*task) || (completion != nullptr && static_cast<bool>(*completion));
+    if (q_.empty())
+      return static_cast<bool>(*task) || (completion != nullptr && static_cast<bool>(*completion));
     size_t n = 0;
     while (!q_.empty() && (out->empty() || n + q_.front().events.size() <= max_events)) {
       n += q_.front().events.size();

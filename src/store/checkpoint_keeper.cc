@@ -9,15 +9,17 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/restarting_loop.h"
 #include "core/atomic_file.h"
+#include "core/restarting_loop.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
 
 namespace trail {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+Status Errno(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
 
 Status RemoveDurably(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("remove " + path);
@@ -35,17 +37,20 @@ Result<SignedCheckpoint> Parse(const std::string& note, const std::string& verif
 }  // namespace
 
 Status CheckExtends(const SignedCheckpoint& kept, uint64_t size, tlog::TileSource& tiles) {
-  const std::string sizes = "kept size " + std::to_string(kept.size) + ", store size " + std::to_string(size);
+  const std::string sizes =
+      "kept size " + std::to_string(kept.size) + ", store size " + std::to_string(size);
   if (size < kept.size)
-    return Status::Conflict("the store's tree is smaller than the newest checkpoint this node signed or saw (" +
-                            sizes + "): the store was restored from an older copy or is another log");
+    return Status::Conflict(
+        "the store's tree is smaller than the newest checkpoint this node signed or saw (" + sizes +
+        "): the store was restored from an older copy or is another log");
   if (kept.size == 0) return Status::Ok();
   auto root = tlog::RootAt(kept.size, tiles);
   if (!root.ok()) return root.status();
   if (*root != kept.root)
-    return Status::Conflict("the store's tree does not extend the newest checkpoint this node signed or saw (" +
-                            sizes + "; its root at size " + std::to_string(kept.size) +
-                            " differs): the store was restored from another history or is another log");
+    return Status::Conflict(
+        "the store's tree does not extend the newest checkpoint this node signed or saw (" + sizes +
+        "; its root at size " + std::to_string(kept.size) +
+        " differs): the store was restored from another history or is another log");
   return Status::Ok();
 }
 
@@ -53,7 +58,8 @@ CheckpointKeeper::CheckpointKeeper(std::string path, std::string verifier_key, L
     : path_(std::move(path)), verifier_key_(std::move(verifier_key)), log_(std::move(log)) {}
 
 Result<std::unique_ptr<CheckpointKeeper>> CheckpointKeeper::Open(const std::string& path,
-                                                                 const std::string& verifier_key, LogFn log) {
+                                                                 const std::string& verifier_key,
+                                                                 LogFn log) {
   std::unique_ptr<CheckpointKeeper> k(new CheckpointKeeper(path, verifier_key, std::move(log)));
   std::ifstream in(path, std::ios::binary);
   if (in) {
@@ -61,9 +67,10 @@ Result<std::unique_ptr<CheckpointKeeper>> CheckpointKeeper::Open(const std::stri
     text << in.rdbuf();
     auto cp = Parse(text.str(), verifier_key);
     if (!cp.ok())
-      return Status::Corruption(path + " is not a checkpoint signed by this log's key (" + cp.status().message() +
-                                "); it guards against signing a fork after a restore, so trail will not start "
-                                "without it: put back the file, or remove it if this node's log.key changed");
+      return Status::Corruption(
+          path + " is not a checkpoint signed by this log's key (" + cp.status().message() +
+          "); it guards against signing a fork after a restore, so trail will not start "
+          "without it: put back the file, or remove it if this node's log.key changed");
     k->kept_ = std::move(cp.value());
   } else if (errno != ENOENT) {
     return Errno("read " + path);
@@ -94,7 +101,8 @@ bool CheckpointKeeper::Keep(const SignedCheckpoint& cp) {
   }
   auto checked = Parse(cp.note, verifier_key_);  // outside the lock: a signature check
   if (!checked.ok() || checked->size != cp.size || checked->root != cp.root) {
-    LogOnce("not keeping a checkpoint of size " + std::to_string(cp.size) + " that this log's key did not sign");
+    LogOnce("not keeping a checkpoint of size " + std::to_string(cp.size) +
+            " that this log's key did not sign");
     return false;
   }
   {
@@ -155,7 +163,9 @@ Status CheckpointKeeper::Flush() {
   return WriteLocked(l);
 }
 
-void CheckpointKeeper::Refused(const Status& why) { LogOnce("refusing to sign a checkpoint: " + why.message()); }
+void CheckpointKeeper::Refused(const Status& why) {
+  LogOnce("refusing to sign a checkpoint: " + why.message());
+}
 
 void CheckpointKeeper::LogOnce(const std::string& msg) {
   {

@@ -41,8 +41,8 @@ class CheckpointKeeper;
 // tree only grows, so each is compared once); `make_tiles()` builds the tile source only when
 // a comparison is due.
 template <typename MakeTiles>
-Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size, std::optional<SignedCheckpoint>* checked,
-                         MakeTiles make_tiles);
+Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size,
+                         std::optional<SignedCheckpoint>* checked, MakeTiles make_tiles);
 
 class CheckpointKeeper {
  public:
@@ -50,7 +50,8 @@ class CheckpointKeeper {
 
   // Reads `path` when it exists (a note signed by `verifier_key`, the log's key; anything
   // else is Corruption: a damaged file must not silently disable the check).
-  static Result<std::unique_ptr<CheckpointKeeper>> Open(const std::string& path, const std::string& verifier_key,
+  static Result<std::unique_ptr<CheckpointKeeper>> Open(const std::string& path,
+                                                        const std::string& verifier_key,
                                                         LogFn log = nullptr);
   ~CheckpointKeeper();  // writes what is pending
 
@@ -87,11 +88,12 @@ class CheckpointKeeper {
 };
 
 template <typename MakeTiles>
-Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size, std::optional<SignedCheckpoint>* checked,
-                         MakeTiles make_tiles) {
+Status CheckKeptExtended(CheckpointKeeper* keeper, uint64_t size,
+                         std::optional<SignedCheckpoint>* checked, MakeTiles make_tiles) {
   if (!keeper) return Status::Ok();
   auto kept = keeper->Kept();
-  if (!kept || (*checked && (*checked)->size == kept->size && (*checked)->root == kept->root)) return Status::Ok();
+  if (!kept || (*checked && (*checked)->size == kept->size && (*checked)->root == kept->root))
+    return Status::Ok();
   auto tiles = make_tiles();
   Status s = CheckExtends(*kept, size, tiles);
   if (!s.ok()) {

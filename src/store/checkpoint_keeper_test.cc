@@ -44,11 +44,13 @@ class CheckpointKeeperTest : public ::testing::Test {
     return cp;
   }
   static const tlog::NoteSigner& Signer() {
-    static const tlog::NoteSigner s = tlog::NoteSigner::FromSeed(std::string(32, '\1'), kOrigin).value();
+    static const tlog::NoteSigner s =
+        tlog::NoteSigner::FromSeed(std::string(32, '\1'), kOrigin).value();
     return s;
   }
   std::unique_ptr<CheckpointKeeper> OpenKeeper() {
-    auto k = CheckpointKeeper::Open(path_, Signer().VerifierKey(), [this](const std::string& m) { logged_ += m + "\n"; });
+    auto k = CheckpointKeeper::Open(path_, Signer().VerifierKey(),
+                                    [this](const std::string& m) { logged_ += m + "\n"; });
     EXPECT_TRUE(k.ok()) << k.status().ToString();
     return k.ok() ? std::move(k).value() : nullptr;
   }

@@ -24,8 +24,8 @@ TEST(FoldedNeedleTest, FindsAsciiCaseInsensitiveSubstrings) {
   EXPECT_TRUE(FoldedNeedle("").FoundIn(""));
   EXPECT_FALSE(FoldedNeedle("bobby").FoundIn("bob"));
   EXPECT_FALSE(FoldedNeedle("carol").FoundIn("Alice added Bob"));
-  EXPECT_TRUE(FoldedNeedle("aab").FoundIn("aaab"));       // a border to fall back on
-  EXPECT_TRUE(FoldedNeedle("abab").FoundIn("abaabab"));   // partial match, then restart
+  EXPECT_TRUE(FoldedNeedle("aab").FoundIn("aaab"));            // a border to fall back on
+  EXPECT_TRUE(FoldedNeedle("abab").FoundIn("abaabab"));        // partial match, then restart
   EXPECT_FALSE(FoldedNeedle("\xc3\xa9").FoundIn("\xc3\x89"));  // é / É: ASCII folding only
 }
 
@@ -36,7 +36,8 @@ TEST(FoldedNeedleTest, AgreesWithTheNaiveSearchOnRandomInput) {
     std::string hay(rng() % 24, ' '), needle(rng() % 6, ' ');
     for (char& c : hay) c = alphabet[rng() % 4];
     for (char& c : needle) c = alphabet[rng() % 4];
-    EXPECT_EQ(FoldedNeedle(needle).FoundIn(hay), NaiveFolded(hay, needle)) << hay << " / " << needle;
+    EXPECT_EQ(FoldedNeedle(needle).FoundIn(hay), NaiveFolded(hay, needle))
+        << hay << " / " << needle;
   }
 }
 

@@ -31,7 +31,8 @@ TEST(HistogramCounter, CountsPerBucketAndPrefixInOrder) {
   EXPECT_TRUE(c.Add(3 * kHour + 1, "project:release:add"));
   EXPECT_TRUE(c.Add(3 * kHour, "account:login:success"));
   EXPECT_TRUE(c.Add(kHour + 7, "project:role:add", 4));
-  std::vector<HistogramBucket> want{{kHour, "project:", 4}, {3 * kHour, "account:", 1}, {3 * kHour, "project:", 2}};
+  std::vector<HistogramBucket> want{
+      {kHour, "project:", 4}, {3 * kHour, "account:", 1}, {3 * kHour, "project:", 2}};
   EXPECT_EQ(c.Finish(true), want);
 }
 
@@ -41,7 +42,8 @@ TEST(HistogramCounter, KeepsTheNewestBucketsAndSaysWhenToStop) {
   EXPECT_TRUE(c.Add(4 * kHour, "a:b"));
   EXPECT_TRUE(c.Add(4 * kHour + 1, "c:d"));
   EXPECT_FALSE(c.Add(3 * kHour, "a:b"));  // a third, older bucket: done
-  std::vector<HistogramBucket> want{{4 * kHour, "a:", 1}, {4 * kHour, "c:", 1}, {5 * kHour, "a:", 1}};
+  std::vector<HistogramBucket> want{
+      {4 * kHour, "a:", 1}, {4 * kHour, "c:", 1}, {5 * kHour, "a:", 1}};
   EXPECT_EQ(c.Finish(true), want);
 }
 

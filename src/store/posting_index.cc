@@ -36,7 +36,8 @@ void IndexKeysOf(std::string_view tag, std::string_view subject, std::string_vie
   if (!actor.empty()) put('a', actor);
   if (!ip.empty()) put('i', ip);
   put('t', tag);
-  for (size_t i = tag.find(':'); i != std::string_view::npos; i = tag.find(':', i + 1)) put('p', tag.substr(0, i + 1));
+  for (size_t i = tag.find(':'); i != std::string_view::npos; i = tag.find(':', i + 1))
+    put('p', tag.substr(0, i + 1));
   keys->resize(n);
 }
 
@@ -138,7 +139,8 @@ void PostingIndex::RemoveSeqs(const std::string& key, const std::vector<uint64_t
     if (it == lists.end()) continue;
     std::vector<uint64_t> kept;
     kept.reserve(it->second.size());
-    std::set_difference(it->second.begin(), it->second.end(), seqs.begin(), seqs.end(), std::back_inserter(kept));
+    std::set_difference(it->second.begin(), it->second.end(), seqs.begin(), seqs.end(),
+                        std::back_inserter(kept));
     entries_ -= it->second.size() - kept.size();
     if (kept.empty()) {
       lists.erase(it);

@@ -29,16 +29,16 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 TEST(IndexKeysTest, EveryKindOfKey) {
   std::vector<std::string> keys;
   IndexKeysOf("project:role:add", "project:requests", "alice", "203.0.113.7", &keys);
-  EXPECT_EQ(Sorted(keys), Sorted({"sproject:requests", "aalice", "i203.0.113.7", "tproject:role:add",
-                                  "pproject:", "pproject:role:"}));
+  EXPECT_EQ(Sorted(keys), Sorted({"sproject:requests", "aalice", "i203.0.113.7",
+                                  "tproject:role:add", "pproject:", "pproject:role:"}));
 }
 
 TEST(IndexKeysTest, TagPrefixesOfEveryLength) {
   std::vector<std::string> keys;
   IndexKeysOf("organization:team:project_role:add", "organization:psf", "", "", &keys);
-  EXPECT_EQ(Sorted(keys), Sorted({"sorganization:psf", "torganization:team:project_role:add",
-                                  "porganization:", "porganization:team:",
-                                  "porganization:team:project_role:"}));
+  EXPECT_EQ(Sorted(keys),
+            Sorted({"sorganization:psf", "torganization:team:project_role:add",
+                    "porganization:", "porganization:team:", "porganization:team:project_role:"}));
   IndexKeysOf("account:login", "user:a", "", "", &keys);
   EXPECT_EQ(Sorted(keys), Sorted({"suser:a", "taccount:login", "paccount:"}));
 }

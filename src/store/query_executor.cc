@@ -11,7 +11,8 @@ bool Equals(const std::optional<std::string>& field, const std::string& want) {
 
 void IntersectInto(std::vector<uint64_t>* acc, const std::vector<uint64_t>& other) {
   std::vector<uint64_t> out;
-  std::set_intersection(acc->begin(), acc->end(), other.begin(), other.end(), std::back_inserter(out));
+  std::set_intersection(acc->begin(), acc->end(), other.begin(), other.end(),
+                        std::back_inserter(out));
   acc->swap(out);
 }
 
@@ -102,7 +103,8 @@ Result<QueryPage> ExecuteQuery(const Query& q, const PostingIndex& index, EventS
   for (const auto& s : q.subjects) groups.push_back({SubjectKey(s)});
   for (const auto& a : q.actors) groups.push_back({ActorKey(a)});
   for (const auto& ip : q.ips) groups.push_back({IpKey(ip)});
-  for (const auto& t : q.tags) groups.push_back({t.prefix ? TagPrefixKey(t.value) : TagKey(t.value)});
+  for (const auto& t : q.tags)
+    groups.push_back({t.prefix ? TagPrefixKey(t.value) : TagKey(t.value)});
   if (access && !access->any_of_keys.empty()) groups.push_back(access->any_of_keys);
   std::vector<std::string> all_keys;
   for (const auto& g : groups) all_keys.insert(all_keys.end(), g.begin(), g.end());

@@ -32,7 +32,8 @@ class EventSource {
  public:
   virtual ~EventSource() = default;
   // Seqs of `key` within sealed segment `seg`, ascending (empty when absent).
-  virtual Status SealedPostings(uint64_t seg, const std::string& key, std::vector<uint64_t>* out) = 0;
+  virtual Status SealedPostings(uint64_t seg, const std::string& key,
+                                std::vector<uint64_t>* out) = 0;
   virtual Status Fetch(uint64_t seq, Event* e, bool* found) = 0;
   // Calls fn for events with lo <= seq < hi in order until fn returns false.
   virtual Status Scan(uint64_t lo, uint64_t hi, bool ascending,
@@ -64,12 +65,13 @@ bool EventMatches(const Query& q, const Event& e);
 // least one row or segment examined), so that every execution moves its cursor forward.
 class BudgetMeter {
  public:
-  explicit BudgetMeter(const QueryBudget& b) : budget_(b), start_(std::chrono::steady_clock::now()) {}
+  explicit BudgetMeter(const QueryBudget& b)
+      : budget_(b), start_(std::chrono::steady_clock::now()) {}
   bool Spent(uint64_t rows_examined, bool progressed) const {
     if (!progressed) return false;
     if (budget_.max_rows != 0 && rows_examined >= budget_.max_rows) return true;
-    return budget_.max_millis != 0 &&
-           std::chrono::steady_clock::now() - start_ >= std::chrono::milliseconds(budget_.max_millis);
+    return budget_.max_millis != 0 && std::chrono::steady_clock::now() - start_ >=
+                                          std::chrono::milliseconds(budget_.max_millis);
   }
 
  private:

@@ -3,11 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <random>
-#include <thread>
-#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace trail {
@@ -389,7 +389,8 @@ TEST_F(ExecuteQueryTest, NewestFirstByDefaultAndAscOnRequest) {
 TEST_F(ExecuteQueryTest, IndexTermsAcrossSealedAndOpenSegments) {
   const char* actors[] = {"alice", "bob", "carol"};
   for (int i = 0; i < 23; ++i)
-    Add(i % 2 ? "project:role:add" : "account:login", i % 2 ? "project:p" : "user:u", actors[i % 3], kT0 + i);
+    Add(i % 2 ? "project:role:add" : "account:login", i % 2 ? "project:p" : "user:u", actors[i % 3],
+        kT0 + i);
   Seal();
   ASSERT_EQ(index_.first_open_segment(), 5u);
   Query q;
@@ -406,7 +407,8 @@ TEST_F(ExecuteQueryTest, IndexTermsAcrossSealedAndOpenSegments) {
 }
 
 TEST_F(ExecuteQueryTest, PagingNeverRepeatsOrSkips) {
-  for (int i = 0; i < 30; ++i) Add(i % 3 ? "a:b" : "a:c", "user:x", i % 2 ? "odd" : "even", kT0 + i / 4);
+  for (int i = 0; i < 30; ++i)
+    Add(i % 3 ? "a:b" : "a:c", "user:x", i % 2 ? "odd" : "even", kT0 + i / 4);
   Seal();
   for (int limit : {1, 2, 3, 5, 50}) {
     for (bool asc : {false, true}) {
@@ -442,7 +444,8 @@ TEST_F(ExecuteQueryTest, LastPageHasNoCursor) {
 }
 
 TEST_F(ExecuteQueryTest, TimeWindow) {
-  for (int i = 0; i < 20; ++i) Add("a:b", "user:x", "alice", kT0 + (i / 2) * 10);  // pairs share a time
+  for (int i = 0; i < 20; ++i)
+    Add("a:b", "user:x", "alice", kT0 + (i / 2) * 10);  // pairs share a time
   Seal();
   Query q;
   q.ascending = true;
@@ -553,7 +556,7 @@ TEST_F(ExecuteQueryTest, RowBudgetAnswersAPartialPageAtTheLastRowExamined) {
     EXPECT_TRUE(page->partial);
     EXPECT_EQ(page->rows_examined, 7u);
     EXPECT_EQ(page->next_after, asc ? 6u : 33u);  // the 7th row examined
-    q.actors = {"alice"};                          // the same through the posting lists
+    q.actors = {"alice"};                         // the same through the posting lists
     page = ExecuteQuery(q, index_, src_);
     ASSERT_TRUE(page.ok());
     EXPECT_TRUE(page->partial);
@@ -573,7 +576,9 @@ TEST_F(ExecuteQueryTest, RowBudgetAnswersAPartialPageAtTheLastRowExamined) {
 TEST_F(ExecuteQueryTest, PartialPagesVisitEveryMatchOnceAcrossAppends) {
   // Matches are sparse ("needle" every 5th event); pages of 2 under a budget of 6 rows: some
   // pages are full, some partial with or without matches. Events are appended between pages.
-  auto add = [&](int i) { Add("a:b", "user:x", i % 2 ? "alice" : "bob", kT0 + i, i % 5 ? "hay" : "a NEEDLE"); };
+  auto add = [&](int i) {
+    Add("a:b", "user:x", i % 2 ? "alice" : "bob", kT0 + i, i % 5 ? "hay" : "a NEEDLE");
+  };
   for (bool asc : {false, true}) {
     for (bool indexed : {false, true}) {
       src_.events.clear();

@@ -5,7 +5,9 @@
 
 namespace trail {
 
-bool IsRetentionPattern(std::string_view key) { return key == "*" || key.find(':') != std::string_view::npos; }
+bool IsRetentionPattern(std::string_view key) {
+  return key == "*" || key.find(':') != std::string_view::npos;
+}
 
 Result<RetentionEntry> ParseRetentionEntry(std::string_view pattern, std::string_view value) {
   const std::string where = "retention.\"" + std::string(pattern) + "\"";
@@ -17,13 +19,17 @@ Result<RetentionEntry> ParseRetentionEntry(std::string_view pattern, std::string
     // A prefix names one or more whole tag parts; an exact entry a whole tag (two or more).
     bool ok = prefix ? (IsValidTagPart(head) || IsValidTag(head)) : IsValidTag(head);
     if (!ok)
-      return Status::Invalid("invalid_config", where + ": not a tag (\"account:login:success\"), a prefix "
-                                               "(\"account:*\", \"trail:*\") or \"*\"");
+      return Status::Invalid("invalid_config",
+                             where +
+                                 ": not a tag (\"account:login:success\"), a prefix "
+                                 "(\"account:*\", \"trail:*\") or \"*\"");
   }
   if (value != "forever") {
     auto d = ParseDuration(value);
-    if (!d) return Status::Invalid("invalid_config", where + ": \"" + std::string(value) +
-                                                         "\" is not \"forever\" or a duration (90d, 12w, 1y)");
+    if (!d)
+      return Status::Invalid("invalid_config",
+                             where + ": \"" + std::string(value) +
+                                 "\" is not \"forever\" or a duration (90d, 12w, 1y)");
     e.max_age = *d;
   }
   return e;
@@ -40,7 +46,8 @@ Retention RetentionOf(const EventType& type, const std::vector<RetentionEntry>& 
     } else if (e.pattern == "*") {
       rank = trail_type ? 0 : 1;  // a catch-all never reaches trail's own records
     } else if (e.pattern.size() > 2 && e.pattern.ends_with(":*")) {
-      const std::string_view prefix = std::string_view(e.pattern).substr(0, e.pattern.size() - 1);  // "x:"
+      const std::string_view prefix =
+          std::string_view(e.pattern).substr(0, e.pattern.size() - 1);  // "x:"
       if (type.tag.size() > prefix.size() && type.tag.starts_with(prefix)) rank = 2 + prefix.size();
     }
     if (rank > best_rank) {
@@ -51,7 +58,8 @@ Retention RetentionOf(const EventType& type, const std::vector<RetentionEntry>& 
   return best ? best->max_age : type.retention;
 }
 
-std::vector<RetentionRule> RetentionRules(const TypeRegistry& types, const std::vector<RetentionEntry>& entries) {
+std::vector<RetentionRule> RetentionRules(const TypeRegistry& types,
+                                          const std::vector<RetentionEntry>& entries) {
   std::vector<RetentionRule> rules;
   for (const EventType* t : types.All()) {
     if (Retention r = RetentionOf(*t, entries)) rules.push_back({t->tag, *r});

@@ -40,6 +40,7 @@ bool IsRetentionPattern(std::string_view key);
 Retention RetentionOf(const EventType& type, const std::vector<RetentionEntry>& entries);
 
 // The GC rules for every type of `types` that is not kept forever.
-std::vector<RetentionRule> RetentionRules(const TypeRegistry& types, const std::vector<RetentionEntry>& entries);
+std::vector<RetentionRule> RetentionRules(const TypeRegistry& types,
+                                          const std::vector<RetentionEntry>& entries);
 
 }  // namespace trail

@@ -55,8 +55,9 @@ TEST(RetentionPolicyTest, OnlyAnEntryNamingTrailReachesTrailRecords) {
 }
 
 TEST(RetentionPolicyTest, TheMostSpecificEntryWins) {
-  auto rules = Rules({Entry("*", "30d"), Entry("account:*", "60d"), Entry("account:login:success", "forever"),
-                      Entry("trail:*", "5y"), Entry("trail:gc", "forever")});
+  auto rules = Rules({Entry("*", "30d"), Entry("account:*", "60d"),
+                      Entry("account:login:success", "forever"), Entry("trail:*", "5y"),
+                      Entry("trail:gc", "forever")});
   EXPECT_EQ(rules.count("account:login:success"), 0u) << "the exact entry says forever";
   EXPECT_EQ(rules["account:delete"], 60 * kDay);
   EXPECT_EQ(rules["project:create"], 30 * kDay);
@@ -70,9 +71,15 @@ TEST(RetentionPolicyTest, APrefixMatchesWholeTagPartsOnly) {
 }
 
 TEST(RetentionPolicyTest, BadEntriesAreRefusedNamingThem) {
-  for (auto [pattern, value] : std::vector<std::pair<std::string, std::string>>{
-           {"Account:*", "30d"}, {"trail:", "30d"}, {"a::b", "30d"}, {"**", "30d"}, {"trail:*:x", "1d"},
-           {"trail:*", "soon"}, {"trail:*", ""}, {"*", "-1d"}}) {
+  for (auto [pattern, value] :
+       std::vector<std::pair<std::string, std::string>>{{"Account:*", "30d"},
+                                                        {"trail:", "30d"},
+                                                        {"a::b", "30d"},
+                                                        {"**", "30d"},
+                                                        {"trail:*:x", "1d"},
+                                                        {"trail:*", "soon"},
+                                                        {"trail:*", ""},
+                                                        {"*", "-1d"}}) {
     auto e = ParseRetentionEntry(pattern, value);
     ASSERT_FALSE(e.ok()) << pattern << " = " << value;
     EXPECT_EQ(e.status().error_code(), "invalid_config");

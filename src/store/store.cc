@@ -10,9 +10,12 @@ namespace trail {
 
 std::string_view KeyRoleName(KeyRole r) {
   switch (r) {
-    case KeyRole::kWriter: return "writer";
-    case KeyRole::kAuditor: return "auditor";
-    case KeyRole::kAdmin: return "admin";
+    case KeyRole::kWriter:
+      return "writer";
+    case KeyRole::kAuditor:
+      return "auditor";
+    case KeyRole::kAdmin:
+      return "admin";
     case KeyRole::kMetrics:
       return "metrics";
   }
@@ -28,13 +31,17 @@ std::optional<KeyRole> ParseKeyRole(std::string_view s) {
 }
 
 namespace {
-Status NoSharedSessions() { return Status::Unavailable("this store does not keep viewer sessions"); }
+Status NoSharedSessions() {
+  return Status::Unavailable("this store does not keep viewer sessions");
+}
 }  // namespace
 
 Status Store::PutSession(std::string_view, const StoredSession&, size_t) {
   return NoSharedSessions();
 }
-Result<std::optional<StoredSession>> Store::GetSession(std::string_view) { return NoSharedSessions(); }
+Result<std::optional<StoredSession>> Store::GetSession(std::string_view) {
+  return NoSharedSessions();
+}
 Status Store::TouchSession(std::string_view, Micros) { return NoSharedSessions(); }
 Status Store::DeleteSession(std::string_view) { return NoSharedSessions(); }
 Result<uint64_t> Store::DeleteIdleSessions(Micros) { return NoSharedSessions(); }
@@ -53,7 +60,8 @@ Result<std::vector<Ack>> Store::AppendSync(std::vector<PreparedEvent> events) {
 }
 
 // Correct for any engine, but it reads every matching row: engines override it.
-Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& query, const AccessFilter* access,
+Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& query,
+                                                        const AccessFilter* access,
                                                         Micros bucket_micros, size_t max_buckets) {
   if (bucket_micros <= 0 || max_buckets == 0)
     return Status::Invalid("invalid_query", "a histogram needs a positive bucket size and count");
@@ -62,16 +70,20 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
   q.limit = kMaxLimit;
   q.after_seq.reset();
   HistogramCounter counter(bucket_micros, max_buckets);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kHistogramMillisBudget);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kHistogramMillisBudget);
   uint64_t examined = 0;
   while (true) {
     // Each page gets what is left of the chart's budget (and no more than the caller's own),
     // so that one page of a query matching nothing cannot outrun it.
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     q.budget.max_rows = kHistogramRowBudget - examined;
-    if (query.budget.max_rows != 0) q.budget.max_rows = std::min(q.budget.max_rows, query.budget.max_rows);
+    if (query.budget.max_rows != 0)
+      q.budget.max_rows = std::min(q.budget.max_rows, query.budget.max_rows);
     q.budget.max_millis = std::max<int64_t>(1, left.count());
-    if (query.budget.max_millis != 0) q.budget.max_millis = std::min(q.budget.max_millis, query.budget.max_millis);
+    if (query.budget.max_millis != 0)
+      q.budget.max_millis = std::min(q.budget.max_millis, query.budget.max_millis);
     auto page = Query(q, access);
     if (!page.ok()) return page.status();
     examined += page->rows_examined;
@@ -79,7 +91,8 @@ Result<std::vector<HistogramBucket>> Store::CountByTime(const trail::Query& quer
       if (!counter.Add(e.recorded_at, e.tag)) return counter.Finish(true);
     }
     if (!page->next_after) return counter.Finish(true);
-    if (examined >= kHistogramRowBudget || std::chrono::steady_clock::now() >= deadline) return counter.Finish(false);
+    if (examined >= kHistogramRowBudget || std::chrono::steady_clock::now() >= deadline)
+      return counter.Finish(false);
     q.after_seq = page->next_after;
   }
 }

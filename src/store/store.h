@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "core/event.h"
-#include "tlog/tiles.h"
 #include "core/status.h"
 #include "query/query.h"
+#include "tlog/tiles.h"
 
 namespace trail {
 
@@ -70,8 +70,8 @@ struct ApiKeyRecord {
 };
 
 struct StoreStats {
-  uint64_t events = 0;          // next seq
-  uint64_t queue_depth = 0;     // events accepted, not yet durable
+  uint64_t events = 0;       // next seq
+  uint64_t queue_depth = 0;  // events accepted, not yet durable
   uint64_t commits = 0;
   uint64_t committed_events = 0;
   double last_commit_seconds = 0;
@@ -177,8 +177,10 @@ class Store {
   // (histogram.h): correct but slow, so when the budget runs out it leaves out the older
   // buckets and says so with a first, marker bucket {start, "", 0}: counted from `start` on.
   // Engines override it with something fast where they can.
-  virtual Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q, const AccessFilter* access,
-                                                           Micros bucket_micros, size_t max_buckets);
+  virtual Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q,
+                                                           const AccessFilter* access,
+                                                           Micros bucket_micros,
+                                                           size_t max_buckets);
 
   virtual Status PutKey(const ApiKeyRecord& key) = 0;
   virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;

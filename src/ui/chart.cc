@@ -12,7 +12,7 @@ namespace {
 constexpr int kWidth = 960, kHeight = 200;
 constexpr int kLeft = 44, kRight = 8, kTop = 10, kBottom = 24;
 constexpr size_t kMostBars = 4096;  // more than the plot has pixels for
-constexpr size_t kSeries = 8;  // colours; the smallest prefixes past the 7th share the last
+constexpr size_t kSeries = 8;       // colours; the smallest prefixes past the 7th share the last
 
 std::string Num(double v) {
   char buf[32];
@@ -54,7 +54,8 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
     all += c.count;
   }
   std::vector<std::pair<std::string, uint64_t>> order(totals.begin(), totals.end());
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   std::map<std::string, size_t> series;
   for (size_t i = 0; i < order.size(); ++i) series[order[i].first] = std::min(i, kSeries - 1);
 
@@ -66,7 +67,8 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
   }
   const Micros end = spec.start + spec.bucket * static_cast<Micros>(spec.buckets);
   std::string summary = std::to_string(all) + (all == 1 ? " event" : " events") + " from " +
-                        BucketLabel(spec.start, spec.bucket) + " to " + BucketLabel(end, spec.bucket) + " (UTC)";
+                        BucketLabel(spec.start, spec.bucket) + " to " +
+                        BucketLabel(end, spec.bucket) + " (UTC)";
   std::string out = "<figure class=\"chart\">";
   out += "<svg viewBox=\"0 0 " + std::to_string(kWidth) + " " + std::to_string(kHeight) +
          "\" role=\"img\" aria-label=\"";
@@ -84,26 +86,31 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
       const double h = plot_h * static_cast<double>(it->second) / static_cast<double>(peak);
       y -= h;
       out += "<rect class=\"s" + std::to_string(series[prefix]) + "\" x=\"" +
-             Num(kLeft + slot * static_cast<double>(i) + (slot - bar_w) / 2) + "\" y=\"" + Num(y) + "\" width=\"" +
-             Num(bar_w) + "\" height=\"" + Num(std::max(h, 0.5)) + "\"><title>";
-      AppendEscaped(BucketLabel(spec.start + spec.bucket * static_cast<Micros>(i), spec.bucket) + " · " + prefix +
-                        "* " + std::to_string(it->second),
+             Num(kLeft + slot * static_cast<double>(i) + (slot - bar_w) / 2) + "\" y=\"" + Num(y) +
+             "\" width=\"" + Num(bar_w) + "\" height=\"" + Num(std::max(h, 0.5)) + "\"><title>";
+      AppendEscaped(BucketLabel(spec.start + spec.bucket * static_cast<Micros>(i), spec.bucket) +
+                        " · " + prefix + "* " + std::to_string(it->second),
                     &out);
       out += "</title></rect>";
     }
   }
   // Axes and labels: the peak, zero, and the first, middle and last bucket.
-  out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + Num(kTop + plot_h) + "\" x2=\"" +
-         std::to_string(kWidth - kRight) + "\" y2=\"" + Num(kTop + plot_h) + "\"/>";
-  out += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(kTop + 8) + "\" text-anchor=\"end\">" +
-         std::to_string(peak) + "</text>";
-  out += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(kTop + plot_h) + "\" text-anchor=\"end\">0</text>";
+  out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + Num(kTop + plot_h) +
+         "\" x2=\"" + std::to_string(kWidth - kRight) + "\" y2=\"" + Num(kTop + plot_h) + "\"/>";
+  out += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(kTop + 8) +
+         "\" text-anchor=\"end\">" + std::to_string(peak) + "</text>";
+  out += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(kTop + plot_h) +
+         "\" text-anchor=\"end\">0</text>";
   if (spec.buckets > 0) {
     for (size_t i : {size_t{0}, spec.buckets / 2, spec.buckets - 1}) {
       const char* anchor = i == 0 ? "start" : i == spec.buckets - 1 ? "end" : "middle";
-      double x = i == 0 ? kLeft : i == spec.buckets - 1 ? kWidth - kRight : kLeft + slot * (static_cast<double>(i) + 0.5);
-      out += "<text x=\"" + Num(x) + "\" y=\"" + std::to_string(kHeight - 6) + "\" text-anchor=\"" + anchor + "\">";
-      AppendEscaped(BucketLabel(spec.start + spec.bucket * static_cast<Micros>(i), spec.bucket), &out);
+      double x = i == 0                  ? kLeft
+                 : i == spec.buckets - 1 ? kWidth - kRight
+                                         : kLeft + slot * (static_cast<double>(i) + 0.5);
+      out += "<text x=\"" + Num(x) + "\" y=\"" + std::to_string(kHeight - 6) + "\" text-anchor=\"" +
+             anchor + "\">";
+      AppendEscaped(BucketLabel(spec.start + spec.bucket * static_cast<Micros>(i), spec.bucket),
+                    &out);
       out += "</text>";
     }
   }
@@ -116,14 +123,17 @@ std::string RenderChart(const std::vector<HistogramBucket>& counts, const ChartS
     out += " <strong>Counted ";
     out += *counted_from >= end ? std::string("in no bucket")
                                 : "from " + BucketLabel(*counted_from, spec.bucket) + " on";
-    out += " only:</strong> this filter matches too many rows to count them all for a chart; narrow it "
-           "(time, subject, actor, a one-part tag prefix) for the whole period.";
+    out +=
+        " only:</strong> this filter matches too many rows to count them all for a chart; narrow "
+        "it "
+        "(time, subject, actor, a one-part tag prefix) for the whole period.";
   }
   out += "</figcaption>";
   if (!order.empty()) {
     out += "<ul class=\"legend\" aria-label=\"Tag prefixes\">";
     for (const auto& [prefix, total] : order) {
-      out += "<li><span class=\"swatch s" + std::to_string(series[prefix]) + "\" aria-hidden=\"true\"></span>";
+      out += "<li><span class=\"swatch s" + std::to_string(series[prefix]) +
+             "\" aria-hidden=\"true\"></span>";
       AppendEscaped(prefix + "* ", &out);
       out += std::to_string(total) + "</li>";
     }

@@ -13,10 +13,10 @@
 namespace trail::ui {
 
 struct ChartSpec {
-  Micros start = 0;      // the first bucket's start
-  Micros bucket = 0;     // its length
-  size_t buckets = 0;    // how many
-  std::string caption;   // e.g. "Events per day, by tag prefix"
+  Micros start = 0;     // the first bucket's start
+  Micros bucket = 0;    // its length
+  size_t buckets = 0;   // how many
+  std::string caption;  // e.g. "Events per day, by tag prefix"
 };
 
 // `counts` from Store::CountByTime; counts outside the spec's buckets are ignored. A marker

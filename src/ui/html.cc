@@ -9,11 +9,21 @@ void AppendEscaped(std::string_view s, std::string* out) {
   out->reserve(out->size() + s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out->append("&amp;"); break;
-      case '<': out->append("&lt;"); break;
-      case '>': out->append("&gt;"); break;
-      case '"': out->append("&quot;"); break;
-      case '\'': out->append("&#39;"); break;
+      case '&':
+        out->append("&amp;");
+        break;
+      case '<':
+        out->append("&lt;");
+        break;
+      case '>':
+        out->append("&gt;");
+        break;
+      case '"':
+        out->append("&quot;");
+        break;
+      case '\'':
+        out->append("&#39;");
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
           out->append("&#xFFFD;");
@@ -30,7 +40,9 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string UrlEncode(std::string_view s, bool keep_colon) { return UrlEncodeComponent(s, keep_colon); }
+std::string UrlEncode(std::string_view s, bool keep_colon) {
+  return UrlEncodeComponent(s, keep_colon);
+}
 
 std::string QueryString(const Params& params) {
   std::string out;

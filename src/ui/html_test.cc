@@ -6,8 +6,10 @@ namespace trail::ui {
 namespace {
 
 TEST(HtmlEscape, MakesMarkupInertInTextAndAttributes) {
-  EXPECT_EQ(HtmlEscape("<img src=x onerror=\"alert(1)\">"), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
-  EXPECT_EQ(HtmlEscape("</script><script>x</script>"), "&lt;/script&gt;&lt;script&gt;x&lt;/script&gt;");
+  EXPECT_EQ(HtmlEscape("<img src=x onerror=\"alert(1)\">"),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+  EXPECT_EQ(HtmlEscape("</script><script>x</script>"),
+            "&lt;/script&gt;&lt;script&gt;x&lt;/script&gt;");
   EXPECT_EQ(HtmlEscape("a & 'b'"), "a &amp; &#39;b&#39;");
   EXPECT_EQ(HtmlEscape("&lt;"), "&amp;lt;");  // no double meaning
   EXPECT_EQ(HtmlEscape(std::string("nul\0x", 5)), "nul&#xFFFD;x");

@@ -8,7 +8,8 @@
 namespace trail::ui {
 namespace {
 
-void Field(std::string_view name, std::string_view value, std::string* out, const std::string& href = "") {
+void Field(std::string_view name, std::string_view value, std::string* out,
+           const std::string& href = "") {
   *out += "<dt>";
   AppendEscaped(name, out);
   *out += "</dt><dd>";
@@ -32,7 +33,8 @@ void Metadata(const std::string& json, std::string* out) {
   *out += "<dl class=\"fields\">";
   for (const auto& [k, val] : v.as_object()) {
     Field(std::string_view(k.data(), k.size()),
-          val.is_string() ? std::string(val.as_string().c_str(), val.as_string().size()) : boost::json::serialize(val),
+          val.is_string() ? std::string(val.as_string().c_str(), val.as_string().size())
+                          : boost::json::serialize(val),
           out);
   }
   *out += "</dl><details><summary>Canonical JSON</summary><pre class=\"json\">";
@@ -66,7 +68,8 @@ std::string RenderEventPage(const EventPage& p) {
     m += "\">« Back to the events</a></p>";
   }
   m += "<h1>";
-  AppendEscaped(e.pruned ? e.tag + " (pruned)" : (e.description.empty() ? e.tag : e.description), &m);
+  AppendEscaped(e.pruned ? e.tag + " (pruned)" : (e.description.empty() ? e.tag : e.description),
+                &m);
   m += "</h1><dl class=\"fields\">";
   Field("Tag", e.tag, &m);
   if (e.subject) Field("Subject", *e.subject, &m, p.subject_href);
@@ -83,36 +86,44 @@ std::string RenderEventPage(const EventPage& p) {
     m += "<h2>Metadata</h2>";
     Metadata(e.metadata_json, &m);
   } else {
-    m += "<p class=\"muted\">Retention pruned this event's payload; its leaf hash stays in the log.</p>";
+    m += "<p class=\"muted\">Retention pruned this event's payload; its leaf hash stays in the "
+         "log.</p>";
   }
 
-  m += "<h2>Integrity</h2><dl class=\"fields\"><dt>Leaf hash</dt><dd><code>" + Base64Encode(e.leaf_hash) +
-       "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) + "</code></dd>";
+  m += "<h2>Integrity</h2><dl class=\"fields\"><dt>Leaf hash</dt><dd><code>" +
+       Base64Encode(e.leaf_hash) + "</code><br><code class=\"muted\">" + HexEncode(e.leaf_hash) +
+       "</code></dd>";
   // The layers of leaf format 2 (SPEC §5): with them a reader recomputes the leaf hash from
   // what it was shown. The salt only where the ip is shown (it would let guesses of the ip be
   // tested against the personal-data hash).
   m += "<dt>Body hash</dt><dd><code>" + Base64Encode(e.body_hash) + "</code></dd>";
   if (!e.personal_hash.empty())
     m += "<dt>Personal-data hash</dt><dd><code>" + Base64Encode(e.personal_hash) + "</code></dd>";
-  if (e.salt && !p.redact_network) m += "<dt>Salt</dt><dd><code>" + Base64Encode(*e.salt) + "</code></dd>";
+  if (e.salt && !p.redact_network)
+    m += "<dt>Salt</dt><dd><code>" + Base64Encode(*e.salt) + "</code></dd>";
   m += "<dt>Content</dt><dd>";
   // What the recomputation covered (SPEC §5, leaf format 2).
   std::string covered;
   if (e.pruned) {
     covered = "the kept body hash, id, tag and time (retention pruned the payload)";
   } else if (!e.salt) {
-    covered = "every field shown and the kept personal-data hash (retention scrubbed ip, user agent and location)";
+    covered =
+        "every field shown and the kept personal-data hash (retention scrubbed ip, user agent and "
+        "location)";
   } else if (p.redact_network) {
-    covered = "every field shown and the personal-data hash (ip and user agent are not shown to you)";
+    covered =
+        "every field shown and the personal-data hash (ip and user agent are not shown to you)";
   } else {
     covered = "every field shown, ip, user agent and location included";
   }
   if (!e.has_seq) {
     // A shared log's node answered before the sequencer gave the event its seq and leaf.
-    m += "<span class=\"muted\">pending</span>: the leaf hash is computed when the log sequences the event";
+    m += "<span class=\"muted\">pending</span>: the leaf hash is computed when the log sequences "
+         "the event";
   } else {
-    m += p.leaf_matches ? "<span class=\"ok\">verified</span>: "
-                        : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
+    m += p.leaf_matches
+             ? "<span class=\"ok\">verified</span>: "
+             : "<span class=\"bad\">does not match the leaf hash</span>: recomputed from ";
     AppendEscaped(covered, &m);
     if (p.leaf_matches) m += " hash to the leaf hash";
   }
@@ -122,9 +133,15 @@ std::string RenderEventPage(const EventPage& p) {
       m += "<span class=\"ok\">verified</span> against the signed checkpoint of tree size " +
            std::to_string(p.tree_size) + " (root <code>" + p.root_b64 + "</code>)";
       break;
-    case EventPage::Proof::kFailed: m += "<span class=\"bad\">failed</span> "; break;
-    case EventPage::Proof::kNotYet: m += "<span class=\"muted\">pending</span> "; break;
-    case EventPage::Proof::kUnavailable: m += "<span class=\"muted\">unavailable</span> "; break;
+    case EventPage::Proof::kFailed:
+      m += "<span class=\"bad\">failed</span> ";
+      break;
+    case EventPage::Proof::kNotYet:
+      m += "<span class=\"muted\">pending</span> ";
+      break;
+    case EventPage::Proof::kUnavailable:
+      m += "<span class=\"muted\">unavailable</span> ";
+      break;
   }
   AppendEscaped(p.proof_message, &m);
   m += "</dd></dl>";

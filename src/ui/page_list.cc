@@ -17,20 +17,22 @@ void Link(std::string_view text, const std::string& base, std::string_view id, s
   *out += "</a>";
 }
 
-void TextField(std::string_view id, std::string_view name, std::string_view label, const std::string& value,
-               std::string_view placeholder, std::string* out, std::string_view type = "text") {
-  *out += "<div class=\"field\"><label for=\"" + std::string(id) + "\">" + std::string(label) + "</label><input id=\"" +
-          std::string(id) + "\" name=\"" + std::string(name) + "\" type=\"" + std::string(type) + "\" value=\"";
+void TextField(std::string_view id, std::string_view name, std::string_view label,
+               const std::string& value, std::string_view placeholder, std::string* out,
+               std::string_view type = "text") {
+  *out += "<div class=\"field\"><label for=\"" + std::string(id) + "\">" + std::string(label) +
+          "</label><input id=\"" + std::string(id) + "\" name=\"" + std::string(name) +
+          "\" type=\"" + std::string(type) + "\" value=\"";
   AppendEscaped(value, out);
   *out += "\"";
   if (!placeholder.empty()) *out += " placeholder=\"" + std::string(placeholder) + "\"";
   *out += "></div>";
 }
 
-void Select(std::string_view id, std::string_view name, std::string_view label, const std::vector<Option>& options,
-            const std::string& value, std::string* out) {
-  *out += "<div class=\"field\"><label for=\"" + std::string(id) + "\">" + std::string(label) + "</label><select id=\"" +
-          std::string(id) + "\" name=\"" + std::string(name) + "\">";
+void Select(std::string_view id, std::string_view name, std::string_view label,
+            const std::vector<Option>& options, const std::string& value, std::string* out) {
+  *out += "<div class=\"field\"><label for=\"" + std::string(id) + "\">" + std::string(label) +
+          "</label><select id=\"" + std::string(id) + "\" name=\"" + std::string(name) + "\">";
   for (const auto& o : options) {
     *out += "<option value=\"";
     AppendEscaped(o.value, out);
@@ -42,7 +44,9 @@ void Select(std::string_view id, std::string_view name, std::string_view label, 
 }
 
 void Filters(const ListPage& p, std::string* m) {
-  *m += "<form class=\"filters\" method=\"get\" role=\"search\" aria-label=\"Filter events\" action=\"";
+  *m +=
+      "<form class=\"filters\" method=\"get\" role=\"search\" aria-label=\"Filter events\" "
+      "action=\"";
   AppendEscaped(p.form_action, m);
   *m += "\">";
   for (const auto& [k, v] : p.hidden) {
@@ -55,12 +59,17 @@ void Filters(const ListPage& p, std::string* m) {
   std::vector<Option> tags{{"", "All tags"}};
   tags.insert(tags.end(), p.tag_options.begin(), p.tag_options.end());
   if (p.console) {
-    *m += "<div class=\"field wide\"><label for=\"q\">Search</label><input id=\"q\" name=\"q\" type=\"search\" value=\"";
+    *m +=
+        "<div class=\"field wide\"><label for=\"q\">Search</label><input id=\"q\" name=\"q\" "
+        "type=\"search\" value=\"";
     AppendEscaped(p.q, m);
-    *m += "\" aria-describedby=\"q-help\"><p id=\"q-help\" class=\"hint\">Terms combine with AND: "
-          "<code>tag:project:role:*</code> <code>actor:alice</code> <code>subject:project:requests</code> "
-          "<code>ip:203.0.113.7</code> <code>created:&gt;=2026-01-01</code> <code>-tag:account:login:*</code> "
-          "and words or <code>\"quoted phrases\"</code> of the description.</p></div>";
+    *m +=
+        "\" aria-describedby=\"q-help\"><p id=\"q-help\" class=\"hint\">Terms combine with AND: "
+        "<code>tag:project:role:*</code> <code>actor:alice</code> "
+        "<code>subject:project:requests</code> "
+        "<code>ip:203.0.113.7</code> <code>created:&gt;=2026-01-01</code> "
+        "<code>-tag:account:login:*</code> "
+        "and words or <code>\"quoted phrases\"</code> of the description.</p></div>";
     TextField("f-subject", "subject", "Subject", p.subject, "project:requests", m);
     TextField("f-actor", "actor", "Actor", p.actor, "alice", m);
     TextField("f-ip", "ip", "IP address", p.ip, "", m);
@@ -70,7 +79,8 @@ void Filters(const ListPage& p, std::string* m) {
   }
   TextField("f-since", "since", "From (UTC)", p.since, "", m, "date");
   TextField("f-until", "until", "Before (UTC)", p.until, "", m, "date");
-  Select("f-chart", "chart", "Chart", {{"day", "Per day"}, {"hour", "Per hour"}, {"week", "Per week"}}, p.chart, m);
+  Select("f-chart", "chart", "Chart",
+         {{"day", "Per day"}, {"hour", "Per hour"}, {"week", "Per week"}}, p.chart, m);
   *m += "<div class=\"field\"><button type=\"submit\">";
   *m += p.console ? "Search" : "Filter";
   *m += "</button></div><div class=\"field\"><a href=\"";
@@ -84,8 +94,11 @@ void Filters(const ListPage& p, std::string* m) {
 }  // namespace
 
 std::string RenderEventsTable(const std::vector<EventRow>& rows, const TableSpec& spec) {
-  std::string out = "<div class=\"table-wrap\"><table class=\"events\" aria-label=\"Events, newest first\" data-columns=\"";
-  out += spec.subject_column ? "time tag subject actor ip description\"" : "time tag actor ip description\"";
+  std::string out =
+      "<div class=\"table-wrap\"><table class=\"events\" aria-label=\"Events, newest first\" "
+      "data-columns=\"";
+  out += spec.subject_column ? "time tag subject actor ip description\""
+                             : "time tag actor ip description\"";
   for (const auto& [attr, href] : {std::pair{"data-event-href", &spec.event_href},
                                    std::pair{"data-subject-href", &spec.subject_href},
                                    std::pair{"data-actor-href", &spec.actor_href},
@@ -97,7 +110,9 @@ std::string RenderEventsTable(const std::vector<EventRow>& rows, const TableSpec
   }
   out += "><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Tag</th>";
   if (spec.subject_column) out += "<th scope=\"col\">Subject</th>";
-  out += "<th scope=\"col\">Actor</th><th scope=\"col\">IP</th><th scope=\"col\">Description</th></tr></thead><tbody>";
+  out +=
+      "<th scope=\"col\">Actor</th><th scope=\"col\">IP</th><th "
+      "scope=\"col\">Description</th></tr></thead><tbody>";
   for (const EventRow& r : rows) {
     const Event& e = *r.event;
     out += "<tr><td class=\"time\"><time datetime=\"" + FormatRfc3339Micros(e.recorded_at) + "\">" +

@@ -50,10 +50,10 @@ struct ListPage {
   std::string intro;
   bool console = true;  // console: search box and free filters; history: tag group and time
   std::string form_action;
-  Params hidden;        // hidden form fields (the embed page's subject and style)
+  Params hidden;  // hidden form fields (the embed page's subject and style)
   std::string q, subject, actor, ip, tag, since, until, chart;  // echoed into the form
   std::vector<Option> tag_options;
-  std::string error;    // a filter that does not parse: shown instead of events
+  std::string error;  // a filter that does not parse: shown instead of events
   std::string chart_html;
   std::vector<std::pair<std::string, std::string>> exports;  // label, href
   std::string live_stream;  // the SSE URL of the live tail, "" for none
@@ -92,6 +92,7 @@ struct LoginPage {
 };
 std::string RenderLoginPage(const LoginPage& page);
 
-std::string RenderErrorPage(const Frame& frame, int status, std::string_view heading, std::string_view message);
+std::string RenderErrorPage(const Frame& frame, int status, std::string_view heading,
+                            std::string_view message);
 
 }  // namespace trail::ui

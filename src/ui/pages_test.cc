@@ -1,9 +1,10 @@
 // The pages escape every piece of event data (it is attacker-controlled) and render what the
 // view structs say, without JavaScript.
+#include "ui/pages.h"
+
 #include <gtest/gtest.h>
 
 #include "ui/chart.h"
-#include "ui/pages.h"
 
 namespace trail::ui {
 namespace {
@@ -51,9 +52,11 @@ TEST(Pages, ListPageEscapesEventDataAndFilterValues) {
   p.live_stream = "/v1/stream?q=x";
   std::string html = RenderListPage(p);
   ExpectInert(html);
-  EXPECT_NE(html.find("alice added &lt;img src=x onerror=&quot;alert(1)&quot;&gt;"), std::string::npos);
+  EXPECT_NE(html.find("alice added &lt;img src=x onerror=&quot;alert(1)&quot;&gt;"),
+            std::string::npos);
   EXPECT_NE(html.find("<td class=\"ip\">203.0.113.7</td>"), std::string::npos);
-  EXPECT_NE(html.find("href=\"/ui/events/0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"/ui/events/0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b\""),
+            std::string::npos);
   EXPECT_NE(html.find("href=\"/ui/history/project:%3Cimg"), std::string::npos);
   EXPECT_NE(html.find("rel=\"next\""), std::string::npos);
   EXPECT_NE(html.find("data-live-stream=\"/v1/stream?q=x\""), std::string::npos);
@@ -103,7 +106,8 @@ TEST(Pages, LoginFormPostsTheKeyInTheBody) {
   LoginPage p;
   p.next = "/ui/?q=\"><x";
   std::string html = RenderLoginPage(p);
-  EXPECT_NE(html.find("<form class=\"login\" method=\"post\" action=\"/ui/login\">"), std::string::npos);
+  EXPECT_NE(html.find("<form class=\"login\" method=\"post\" action=\"/ui/login\">"),
+            std::string::npos);
   EXPECT_NE(html.find("type=\"password\""), std::string::npos);
   EXPECT_NE(html.find("value=\"/ui/?q=&quot;&gt;&lt;x\""), std::string::npos);
 }
@@ -124,7 +128,9 @@ TEST(Pages, SignOutFormCarriesTheCsrfToken) {
 }
 
 TEST(Chart, StackedBarsPerBucketWithALegend) {
-  std::vector<HistogramBucket> counts{{kStart, "account:", 3}, {kStart, "project:", 1}, {kStart + 2 * kDay, "project:", 4},
+  std::vector<HistogramBucket> counts{{kStart, "account:", 3},
+                                      {kStart, "project:", 1},
+                                      {kStart + 2 * kDay, "project:", 4},
                                       {kStart + 9 * kDay, "project:", 9}};  // outside: ignored
   std::string svg = RenderChart(counts, {kStart, kDay, 3, "Events per day"});
   EXPECT_NE(svg.find("<svg"), std::string::npos);
@@ -132,16 +138,20 @@ TEST(Chart, StackedBarsPerBucketWithALegend) {
   EXPECT_NE(svg.find("8 events from 2026-01-01 to 2026-01-04"), std::string::npos);
   EXPECT_NE(svg.find("<title>2026-01-03 · project:* 4</title>"), std::string::npos);
   // project: (5) is the larger series: colour 0; account: colour 1.
-  EXPECT_NE(svg.find("class=\"swatch s0\" aria-hidden=\"true\"></span>project:* 5"), std::string::npos);
-  EXPECT_NE(svg.find("class=\"swatch s1\" aria-hidden=\"true\"></span>account:* 3"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"swatch s0\" aria-hidden=\"true\"></span>project:* 5"),
+            std::string::npos);
+  EXPECT_NE(svg.find("class=\"swatch s1\" aria-hidden=\"true\"></span>account:* 3"),
+            std::string::npos);
   EXPECT_EQ(svg.find("style="), std::string::npos);
 }
 
 TEST(Chart, SaysWhenTheStoreCountedOnlyTheNewestBuckets) {
-  std::string svg = RenderChart({{kStart + kDay, "", 0}, {kStart + kDay, "project:", 2}}, {kStart, kDay, 3, "c"});
+  std::string svg =
+      RenderChart({{kStart + kDay, "", 0}, {kStart + kDay, "project:", 2}}, {kStart, kDay, 3, "c"});
   EXPECT_NE(svg.find("Counted from 2026-01-02 on only"), std::string::npos);
   EXPECT_NE(svg.find("2 events"), std::string::npos);
-  EXPECT_EQ(RenderChart({{kStart, "project:", 2}}, {kStart, kDay, 3, "c"}).find("Counted"), std::string::npos);
+  EXPECT_EQ(RenderChart({{kStart, "project:", 2}}, {kStart, kDay, 3, "c"}).find("Counted"),
+            std::string::npos);
 }
 
 // Regression test: a spec with ~2^64 buckets (from an inverted time window) threw

@@ -7,8 +7,8 @@
 
 namespace trail::ui {
 
-SessionStore::SessionStore(Micros idle, size_t max_sessions, std::function<std::string(size_t)> random,
-                           Store* shared)
+SessionStore::SessionStore(Micros idle, size_t max_sessions,
+                           std::function<std::string(size_t)> random, Store* shared)
     : idle_(idle),
       max_sessions_(std::max<size_t>(1, max_sessions)),
       random_(std::move(random)),
@@ -48,7 +48,8 @@ Result<std::string> SessionStore::Create(std::string credential, SessionKind kin
   return id;
 }
 
-Result<std::optional<Session>> SessionStore::Find(std::string_view id, SessionKind kind, Micros now) {
+Result<std::optional<Session>> SessionStore::Find(std::string_view id, SessionKind kind,
+                                                  Micros now) {
   if (id.empty() || id.size() > 64) return std::optional<Session>();
   const std::string key = Sha256(id);
   if (shared_) {
@@ -97,9 +98,9 @@ void SessionStore::EvictLocked(Micros now) {
     it = next;
   }
   if (by_hash_.size() < max_sessions_) return;
-  auto oldest = std::min_element(by_hash_.begin(), by_hash_.end(), [](const auto& a, const auto& b) {
-    return a.second.last_used < b.second.last_used;
-  });
+  auto oldest = std::min_element(
+      by_hash_.begin(), by_hash_.end(),
+      [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
   EraseLocked(oldest);
 }
 

@@ -60,7 +60,8 @@ class SessionStore {
 
   // `shared`: keep the sessions in this store when it shares them (see above).
   explicit SessionStore(Micros idle = kDefaultIdle, size_t max_sessions = kDefaultMaxSessions,
-                        std::function<std::string(size_t)> random = nullptr, Store* shared = nullptr);
+                        std::function<std::string(size_t)> random = nullptr,
+                        Store* shared = nullptr);
 
   // Opens a session for `owner` (evicting its oldest beyond kMaxPerOwner; "" = no owner, no
   // cap); returns its id (43 characters of base64url).
@@ -85,8 +86,8 @@ class SessionStore {
   std::mutex mu_;
   std::unordered_map<std::string, Session> by_hash_;  // SHA-256(id) -> session
   std::unordered_map<std::string, std::deque<std::string>>
-      by_owner_;                                      // owner -> its keys, oldest first
-  Micros swept_at_ = 0;                               // shared: the last sweep of idle sessions
+      by_owner_;         // owner -> its keys, oldest first
+  Micros swept_at_ = 0;  // shared: the last sweep of idle sessions
 };
 
 // The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".

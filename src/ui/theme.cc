@@ -6,8 +6,8 @@
 namespace trail::ui {
 namespace {
 
-constexpr std::array<std::string_view, 10> kKeys = {"scheme", "bg",   "fg",   "muted", "accent",
-                                                    "border", "surface", "font", "size", ""};
+constexpr std::array<std::string_view, 10> kKeys = {"scheme", "bg",      "fg",   "muted", "accent",
+                                                    "border", "surface", "font", "size",  ""};
 
 bool IsHexColor(std::string_view v) {
   if (v.size() != 3 && v.size() != 6) return false;
@@ -74,13 +74,15 @@ std::string ThemeCss(std::string_view canonical) {
     if (key == "scheme") {
       scheme = std::string(value);
       if (value == "dark")
-        css += "--trail-bg:#0d1117;--trail-fg:#e6edf3;--trail-muted:#9da7b3;--trail-accent:#6cb6ff;"
-               "--trail-border:#3d444d;--trail-surface:#161b22;";
+        css +=
+            "--trail-bg:#0d1117;--trail-fg:#e6edf3;--trail-muted:#9da7b3;--trail-accent:#6cb6ff;"
+            "--trail-border:#3d444d;--trail-surface:#161b22;";
     } else if (key == "font") {
       css += "--trail-font:";
-      css += value == "serif"  ? "Georgia,'DejaVu Serif',serif;"
-             : value == "mono" ? "'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-                               : "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;";
+      css += value == "serif" ? "Georgia,'DejaVu Serif',serif;"
+             : value == "mono"
+                 ? "'DejaVu Sans Mono',Menlo,Consolas,monospace;"
+                 : "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;";
     } else if (key == "size") {
       css += "--trail-size:" + std::string(value) + "px;";
     } else {

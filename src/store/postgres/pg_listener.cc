@@ -47,8 +47,9 @@ void PostgresStore::SeeCheckpoint(PgConn& c, const std::string& note) {
     // been rolled back and grown again since this node kept its checkpoint).
     pg::PgTiles tiles(c);
     if (Status s = CheckExtends(*kept, body->size, tiles); !s.ok()) {
-      opt_.keeper->Refused(Status::Conflict("the database's checkpoint of size " + std::to_string(body->size) +
-                                            " does not extend this node's kept one: " + s.message()));
+      opt_.keeper->Refused(
+          Status::Conflict("the database's checkpoint of size " + std::to_string(body->size) +
+                           " does not extend this node's kept one: " + s.message()));
       return;
     }
   }

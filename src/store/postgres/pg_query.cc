@@ -200,14 +200,14 @@ Result<std::optional<Event>> PostgresStore::Get(std::string_view id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   // One statement, one snapshot: the sequencer moves a row from pending to events atomically.
-  auto r =
-      (*lease)->Prepared("get_event",
-                         std::string("SELECT ") + pg::kEventColumns +
-                             " FROM events WHERE id = $1::uuid UNION ALL "
-                             "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, "
-                             "subject, actor, ip, user_agent, metadata, NULL::bytea, false, "
-                             "location, salt, personal_hash, body_hash FROM pending WHERE id = $1::uuid",
-                         {std::string(id)});
+  auto r = (*lease)->Prepared(
+      "get_event",
+      std::string("SELECT ") + pg::kEventColumns +
+          " FROM events WHERE id = $1::uuid UNION ALL "
+          "SELECT NULL::bigint, id::text, received_at, occurred_at, tag, "
+          "subject, actor, ip, user_agent, metadata, NULL::bytea, false, "
+          "location, salt, personal_hash, body_hash FROM pending WHERE id = $1::uuid",
+      {std::string(id)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<Event>();
   Event e;
@@ -305,9 +305,10 @@ Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& 
 Result<std::optional<StoredSession>> PostgresStore::GetSession(std::string_view id_hash) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared(
-      "get_session", "SELECT credential, kind, csrf, created_at, last_used FROM viewer_sessions WHERE id_hash = $1::bytea",
-      {pg::ByteaHex(id_hash)});
+  auto r = (*lease)->Prepared("get_session",
+                              "SELECT credential, kind, csrf, created_at, last_used FROM "
+                              "viewer_sessions WHERE id_hash = $1::bytea",
+                              {pg::ByteaHex(id_hash)});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<StoredSession>();
   StoredSession s;
@@ -324,7 +325,8 @@ Status PostgresStore::TouchSession(std::string_view id_hash, Micros last_used) {
   if (!lease.ok()) return lease.status();
   return (*lease)
       ->Prepared("touch_session",
-                 "UPDATE viewer_sessions SET last_used = greatest(last_used, $2) WHERE id_hash = $1::bytea",
+                 "UPDATE viewer_sessions SET last_used = greatest(last_used, $2) WHERE id_hash = "
+                 "$1::bytea",
                  {pg::ByteaHex(id_hash), Num(last_used)})
       .status();
 }
@@ -333,14 +335,16 @@ Status PostgresStore::DeleteSession(std::string_view id_hash) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   return (*lease)
-      ->Prepared("delete_session", "DELETE FROM viewer_sessions WHERE id_hash = $1::bytea", {pg::ByteaHex(id_hash)})
+      ->Prepared("delete_session", "DELETE FROM viewer_sessions WHERE id_hash = $1::bytea",
+                 {pg::ByteaHex(id_hash)})
       .status();
 }
 
 Result<uint64_t> PostgresStore::DeleteIdleSessions(Micros before) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Prepared("delete_idle_sessions", "DELETE FROM viewer_sessions WHERE last_used < $1", {Num(before)});
+  auto r = (*lease)->Prepared("delete_idle_sessions",
+                              "DELETE FROM viewer_sessions WHERE last_used < $1", {Num(before)});
   if (!r.ok()) return r.status();
   return static_cast<uint64_t>(r->Affected());
 }

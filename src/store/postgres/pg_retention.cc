@@ -157,10 +157,10 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
       if (drained_.load()) return Status::Unavailable("the store is shutting down");
       const int64_t hi = std::min(scrub_end, lo + kScrubChunk);
       if (req.dry_run) {
-        auto r = c.Prepared(
-            "gc_scrub_scan",
-            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT pruned AND salt IS NOT NULL",
-            {Num(lo), Num(hi)});
+        auto r = c.Prepared("gc_scrub_scan",
+                            "SELECT seq, tag FROM events WHERE seq >= $1 AND seq < $2 AND NOT "
+                            "pruned AND salt IS NOT NULL",
+                            {Num(lo), Num(hi)});
         if (!r.ok()) return r.status();
         for (int i = 0; i < r->rows(); ++i) {
           auto cut = cutoff.find(std::string(r->Text(i, 1)));
@@ -173,7 +173,8 @@ Result<GcResult> PostgresStore::CollectGarbage(const GcRequest& req) {
         auto r = c.Prepared(
             "gc_scrub",
             // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
-            "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = true "
+            "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, "
+            "scrubbed = true "
             "WHERE seq >= $1 AND seq < $2 AND NOT pruned AND salt IS NOT NULL",
             {Num(lo), Num(hi)});
         Status s = r.status();
@@ -229,7 +230,8 @@ Result<RedactResult> PostgresStore::Redact(const RedactRequest& req) {
     }
     TRAIL_RETURN_IF_ERROR(PruneBatches(c, where, {value}, false, {}, &result.pruned));
   }
-  auto kept = c.Query("SELECT count(*) FROM events WHERE " + col + " = $1 AND left(tag, 6) = 'trail:'", {value});
+  auto kept = c.Query(
+      "SELECT count(*) FROM events WHERE " + col + " = $1 AND left(tag, 6) = 'trail:'", {value});
   if (!kept.ok()) return kept.status();
   result.skipped = static_cast<uint64_t>(kept->Int(0, 0));
   // The old row versions still hold the erased data until vacuumed: vacuum now.

@@ -17,8 +17,8 @@
 // Each batch, in one transaction: DELETE … RETURNING up to max_sequence_events pending rows
 // (oldest arrival first), give them seq next_seq…, recorded_at = max(clock, previous), compute
 // leaf hashes (core/leaf.h: the body when the node could not, then the leaf), COPY them into
-// `events`, store the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range, sign a
-// checkpoint when the backlog is drained or a second has passed, NOTIFY "<end> <checkpoint
+// `events`, store the tree nodes completed at levels 8, 16, …, bump tag_counts, save the range,
+// sign a checkpoint when the backlog is drained or a second has passed, NOTIFY "<end> <checkpoint
 // size> <last arrival>" to every node, and COMMIT. A failed batch is rolled back in memory too.
 #include <map>
 #include <numeric>
@@ -266,8 +266,10 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
       "DELETE FROM pending WHERE arrival = ANY(ARRAY(SELECT arrival FROM pending ORDER BY "
       "arrival LIMIT $1)) "
       // Columns 3..11 go into `events` as they came (bytea in its hex text form).
-      "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, location, metadata, "
-      "salt, personal_hash, body_hash, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - received_at",
+      "RETURNING arrival, id::text, occurred_at, tag, subject, actor, ip, user_agent, location, "
+      "metadata, "
+      "salt, personal_hash, body_hash, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - "
+      "received_at",
       {Num(static_cast<uint64_t>(opt_.max_sequence_events))});
   if (!rows.ok()) return fail(rows.status());
   const int n = rows->rows();
@@ -299,14 +301,24 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
   for (int k : order) {
     // Leaf format 2 (core/leaf.h): the node hashed the personal layer, and the body too when
     // the client gave occurred_at; otherwise the body holds recorded_at, known only now.
-    enum { kId = 1, kOccurred = 2, kTag = 3, kSubject = 4, kActor = 5, kMetadata = 9, kPersonalHash = 11,
-           kBodyHash = 12, kDelay = 13 };
+    enum {
+      kId = 1,
+      kOccurred = 2,
+      kTag = 3,
+      kSubject = 4,
+      kActor = 5,
+      kMetadata = 9,
+      kPersonalHash = 11,
+      kBodyHash = 12,
+      kDelay = 13
+    };
     const std::string id(rows->Text(k, kId));
     const std::string tag(rows->Text(k, kTag));
     std::string body_hash = rows->Bytes(k, kBodyHash);
     if (rows->IsNull(k, kBodyHash)) {
       auto actor = rows->OptText(k, kActor);
-      std::string metadata = rows->IsNull(k, kMetadata) ? "{}" : std::string(rows->Text(k, kMetadata));
+      std::string metadata =
+          rows->IsNull(k, kMetadata) ? "{}" : std::string(rows->Text(k, kMetadata));
       body_hash = BodyHash(rows->Text(k, kSubject), actor ? OptView(*actor) : std::nullopt,
                            rows->IsNull(k, kOccurred) ? now : rows->Int(k, kOccurred), metadata,
                            rows->Bytes(k, kPersonalHash));
@@ -401,10 +413,11 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     // How far sequencing has reached, for every node's backlog figure (pg_listener.cc): the
     // arrival sequence's last value also counts arrivals still being committed, which are
     // invisible in `pending` and not yet sequenced.
-    auto m = c.Prepared("s_seq_arrival",
-                        "INSERT INTO meta(key, value) VALUES('sequenced_arrival', $1) ON CONFLICT (key) DO UPDATE "
-                        "SET value = GREATEST(meta.value::bigint, excluded.value::bigint)::text",
-                        {Num(max_arrival)});
+    auto m = c.Prepared(
+        "s_seq_arrival",
+        "INSERT INTO meta(key, value) VALUES('sequenced_arrival', $1) ON CONFLICT (key) DO UPDATE "
+        "SET value = GREATEST(meta.value::bigint, excluded.value::bigint)::text",
+        {Num(max_arrival)});
     if (!m.ok()) return fail(m.status());
   }
   const uint64_t cp_size = cp ? cp->size : (have_signed_ ? signed_size_ : 0);
@@ -433,7 +446,8 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
 
 Status PostgresStore::CheckKept() {
   // Inside the sequencing transaction when signing: the tiles include this batch's nodes.
-  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_, [this] { return pg::PgTiles(*seq_conn_); });
+  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_,
+                           [this] { return pg::PgTiles(*seq_conn_); });
 }
 
 Status PostgresStore::PublishSequenced(uint64_t end, const std::optional<SignedCheckpoint>& cp,

@@ -159,9 +159,8 @@ StoreStats PostgresStore::Stats() {
   out.sequencer = leader_.load();
   // Arrivals are numbered by a sequence: those past the sequencer's progress are committed
   // and waiting (or, briefly, still being committed, or lost to a rolled-back transaction).
-  out.pending_events = static_cast<uint64_t>(
-      std::max<int64_t>(0, std::max(last_arrival_.load(), acked_arrival_.load()) -
-                               sequenced_arrival_.load()));
+  out.pending_events = static_cast<uint64_t>(std::max<int64_t>(
+      0, std::max(last_arrival_.load(), acked_arrival_.load()) - sequenced_arrival_.load()));
   const IntegrationDelay d = Delay();
   out.integration_events = d.events;
   out.integration_p50_seconds = d.p50_ms / 1e3;

@@ -196,8 +196,8 @@ class PostgresStore final : public Store {
   std::atomic<int64_t> acked_arrival_{0};      // highest arrival this node acknowledged
   std::atomic<int64_t> caught_up_arrival_{0};  // every arrival up to here is sequenced
   std::atomic<int64_t> sequenced_arrival_{0};  // the sequencer's progress (approximate)
-  std::atomic<int64_t> last_arrival_{0};  // the highest arrival numbered, by any node (as of
-                                          // the last refresh, or this node's own commit)
+  std::atomic<int64_t> last_arrival_{0};       // the highest arrival numbered, by any node (as of
+                                               // the last refresh, or this node's own commit)
   std::mutex end_mu_;
   std::condition_variable end_cv_;
   std::mutex cp_mu_;

@@ -435,11 +435,14 @@ TEST_F(PostgresStoreTest, RetentionPrunesScrubsAndRedacts) {
   // SPEC §7: no table (pending, caches, counters…) keeps the pruned subject or the scrubbed ip
   // (alice is still the actor of the live releases).
   for (const std::string needle : {"user:alice", "user:bob", "203.0.113.7"})
-    EXPECT_EQ(Sql(url_, "SELECT string_agg(relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                        "c.relnamespace WHERE relkind = 'r' AND nspname = current_schema() AND (xpath('/row/n/"
-                        "text()', query_to_xml(format('SELECT count(*) AS n FROM %I t WHERE t::text LIKE %L', "
-                        "relname, '%" + needle + "%'), false, true, '')))[1]::text::int > 0"),
-              "")
+    EXPECT_EQ(
+        Sql(url_,
+            "SELECT string_agg(relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = "
+            "c.relnamespace WHERE relkind = 'r' AND nspname = current_schema() AND (xpath('/row/n/"
+            "text()', query_to_xml(format('SELECT count(*) AS n FROM %I t WHERE t::text LIKE %L', "
+            "relname, '%" +
+                needle + "%'), false, true, '')))[1]::text::int > 0"),
+        "")
         << "tables still holding " << needle;
 
   ASSERT_TRUE(store_->AppendSync({Login("mallory"), Login("mallory")}).ok());
@@ -458,18 +461,24 @@ TEST_F(PostgresStoreTest, RetentionPrunesScrubsAndRedacts) {
 // must not erase trail's record of what admins did.
 TEST_F(PostgresStoreTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
   const std::string admin = "key:k_admin1";
-  auto trail_event = [&](const std::string& tag, const std::string& subject, const boost::json::object& meta) {
+  auto trail_event = [&](const std::string& tag, const std::string& subject,
+                         const boost::json::object& meta) {
     return PrepareEvent(tag, subject, admin, meta, *types_, ids_).value();
   };
-  ASSERT_TRUE(store_
-                  ->AppendSync({trail_event("trail:key:created", "key:k_w1", {{"role", "writer"}, {"name", "w"}}),
-                                trail_event("trail:export", "trail:export", {{"format", "csv"}, {"filter", ""}}),
-                                Login("x"), Login("x"),
-                                trail_event("trail:redact", "trail:redact", {{"pruned", 1}, {"skipped", 0}})})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->AppendSync(
+              {trail_event("trail:key:created", "key:k_w1", {{"role", "writer"}, {"name", "w"}}),
+               trail_event("trail:export", "trail:export", {{"format", "csv"}, {"filter", ""}}),
+               Login("x"), Login("x"),
+               trail_event("trail:redact", "trail:redact", {{"pruned", 1}, {"skipped", 0}})})
+          .ok());
   // The logins' actor is "x": make two events of the admin actor that are not trail records.
   boost::json::object o{{"tag", "account:login:success"}, {"subject", "user:y"}, {"actor", admin}};
-  ASSERT_TRUE(store_->AppendSync({PrepareEvent(o, *types_, ids_).value(), PrepareEvent(o, *types_, ids_).value()}).ok());
+  ASSERT_TRUE(store_
+                  ->AppendSync({PrepareEvent(o, *types_, ids_).value(),
+                                PrepareEvent(o, *types_, ids_).value()})
+                  .ok());
   RedactRequest r;
   r.actor = admin;
   auto n = store_->Redact(r);
@@ -493,13 +502,15 @@ TEST_F(PostgresStoreTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
 }
 
 TEST_F(PostgresStoreTest, TrailRecordsAreKeptForeverUnlessAnEntryNamesThem) {
-  ASSERT_TRUE(store_
-                  ->AppendSync({PrepareEvent("trail:gc", "trail:gc", std::string("trail"),
-                                             {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}},
-                                             *types_, ids_)
-                                    .value(),
-                                Login("alice")})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->AppendSync(
+              {PrepareEvent("trail:gc", "trail:gc", std::string("trail"),
+                            {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}},
+                            *types_, ids_)
+                   .value(),
+               Login("alice")})
+          .ok());
   auto run = [&](const std::vector<RetentionEntry>& entries) -> uint64_t {
     GcRequest gc;
     gc.as_of = SystemClock::Get().NowMicros() + 3600LL * 1000000;
@@ -601,7 +612,8 @@ TEST_F(PostgresStoreTest, ViewerSessionsAreSharedByNodes) {
   StoredSession s{"key:00ff", 0, "csrf-token", 100, 100, "key:00ff"};
   ASSERT_TRUE(store_->PutSession(a, s).ok());
   EXPECT_FALSE(store_->PutSession(a, s).ok());  // ids are unique
-  ASSERT_TRUE(store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
+  ASSERT_TRUE(
+      store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
   // The other node finds it, touches it, and the first sees the touch.
   auto got = second->GetSession(a);
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();

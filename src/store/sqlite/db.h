@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"

@@ -16,7 +16,9 @@ namespace {
 
 bool OnHour(const std::optional<Micros>& t) { return !t || *t % kMicrosPerHour == 0; }
 
-bool OnePartPrefix(const TagMatch& t) { return t.prefix && t.value.find(':') == t.value.size() - 1; }
+bool OnePartPrefix(const TagMatch& t) {
+  return t.prefix && t.value.find(':') == t.value.size() - 1;
+}
 
 // True when hour_counts answers `q` exactly.
 bool PreAggregated(const trail::Query& q, const AccessFilter* access, Micros bucket) {
@@ -60,8 +62,10 @@ Status SqliteStore::InitHourCounts() {
   return s;
 }
 
-Result<std::vector<HistogramBucket>> SqliteStore::CountByTime(const trail::Query& q, const AccessFilter* access,
-                                                              Micros bucket_micros, size_t max_buckets) {
+Result<std::vector<HistogramBucket>> SqliteStore::CountByTime(const trail::Query& q,
+                                                              const AccessFilter* access,
+                                                              Micros bucket_micros,
+                                                              size_t max_buckets) {
   if (bucket_micros <= 0 || max_buckets == 0 || !PreAggregated(q, access, bucket_micros))
     return Store::CountByTime(q, access, bucket_micros, max_buckets);
   Status s;
@@ -70,15 +74,17 @@ Result<std::vector<HistogramBucket>> SqliteStore::CountByTime(const trail::Query
   HistogramCounter counter(bucket_micros, max_buckets);
   {
     sqlite::Stmt st;
-    s = st.Prepare(r->db, "SELECT hour, prefix, n FROM hour_counts WHERE hour >= ? AND hour < ? AND n > 0 "
-                          "ORDER BY hour DESC");
+    s = st.Prepare(r->db,
+                   "SELECT hour, prefix, n FROM hour_counts WHERE hour >= ? AND hour < ? AND n > 0 "
+                   "ORDER BY hour DESC");
     if (s.ok()) {
       st.Bind(1, q.since ? *q.since / kMicrosPerHour : INT64_MIN);
       st.Bind(2, q.until ? *q.until / kMicrosPerHour : INT64_MAX);
       while (st.Step(&s)) {
         std::string_view prefix = st.Text(1);
         if (!PrefixWanted(q, prefix)) continue;
-        if (!counter.Add(st.Int(0) * kMicrosPerHour, prefix, static_cast<uint64_t>(st.Int(2)))) break;
+        if (!counter.Add(st.Int(0) * kMicrosPerHour, prefix, static_cast<uint64_t>(st.Int(2))))
+          break;
       }
     }
   }

@@ -34,7 +34,8 @@ class SqliteHistogramTest : public ::testing::Test {
   }
 
   // Appends `n` events of `tag` on `subject` at clock time t.
-  void Record(Micros t, const std::string& tag, const std::string& subject, int n, const std::string& actor = "al") {
+  void Record(Micros t, const std::string& tag, const std::string& subject, int n,
+              const std::string& actor = "al") {
     clock_.Set(t);
     std::vector<PreparedEvent> batch;
     for (int i = 0; i < n; ++i) {
@@ -77,7 +78,8 @@ class SqliteHistogramTest : public ::testing::Test {
     queries[5].tags.push_back({"project:role:", true});
     for (size_t i = 0; i < queries.size(); ++i) {
       for (Micros bucket : {kHour, kDay, 7 * kDay}) {
-        EXPECT_EQ(Fast(queries[i], bucket), Slow(queries[i], bucket)) << what << ": query " << i << " bucket " << bucket;
+        EXPECT_EQ(Fast(queries[i], bucket), Slow(queries[i], bucket))
+            << what << ": query " << i << " bucket " << bucket;
       }
     }
   }
@@ -169,8 +171,8 @@ TEST_F(SqliteHistogramTest, SurvivesReopenAndIsBuiltForAnOlderStore) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(options_.path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM hour_counts; DELETE FROM meta WHERE key = 'hour_counts'", nullptr, nullptr,
-                         nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM hour_counts; DELETE FROM meta WHERE key = 'hour_counts'",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   Open();

@@ -45,7 +45,6 @@ inline void ReadEvent(const sqlite::Stmt& st, Event* e) {
   e->body_hash = std::string(st.Blob(15));
 }
 
-
 // The writer's connection and statements; used by the writer thread only.
 struct SqliteStore::Writer {
   sqlite::Db db;
@@ -53,8 +52,9 @@ struct SqliteStore::Writer {
   bool gc_ready = false;
   sqlite::Stmt prune, prune_range, prune_subject, prune_actor, is_live, scrub_scan, scrub, meta_set,
       delete_key, delete_ip_keys, vacuum, get_posting, set_posting, drop_posting, range_keys;
-  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag, count_hour,
-      uncount_hour, insert_posting, insert_segment, insert_node, put_meta, archive_checkpoint;
+  sqlite::Stmt begin, commit, rollback, insert, find_idem, insert_idem, find_id, count_tag,
+      count_hour, uncount_hour, insert_posting, insert_segment, insert_node, put_meta,
+      archive_checkpoint;
 };
 
 // A reader's connection and statements; one query at a time.
@@ -82,7 +82,8 @@ class SqliteStore::Source final : public EventSource {
     st.BindBlob(2, key);
     Status s;
     if (st.Step(&s)) {
-      if (!DecodePostings(st.Blob(0), out)) s = Status::Corruption("posting list of segment " + std::to_string(seg));
+      if (!DecodePostings(st.Blob(0), out))
+        s = Status::Corruption("posting list of segment " + std::to_string(seg));
     }
     st.Reset();
     return s;
@@ -143,6 +144,5 @@ class SqliteStore::Source final : public EventSource {
   std::shared_ptr<const TypeRegistry> types_;
   bool open_ = false;
 };
-
 
 }  // namespace trail

@@ -4,16 +4,15 @@
 // them — so ingest never waits more than one batch (a few milliseconds, under load less than
 // one) and reads never wait at all. Watermarks in `meta` remember how far
 // each rule has pruned, so a run touches only what is new since the last.
+#include <algorithm>
 #include <chrono>
 #include <future>
-#include <thread>
-#include <algorithm>
 #include <iterator>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "store/histogram.h"
-
 #include "store/sqlite/sqlite_internal.h"
 
 namespace trail {
@@ -30,7 +29,8 @@ constexpr uint64_t kScrubChunk = 1024;
 constexpr uint64_t kDenseSpan = 8;
 
 constexpr std::string_view kPruneSet =
-    "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = NULL, "
+    "UPDATE events SET subject = NULL, actor = NULL, ip = NULL, user_agent = NULL, location = "
+    "NULL, "
     "metadata = NULL, occurred_at = NULL, salt = NULL, personal_hash = NULL, pruned = 1 "
     "WHERE seq = ? AND pruned = 0";
 constexpr std::string_view kNotTrail = " AND substr(tag, 1, 6) <> 'trail:'";
@@ -47,34 +47,48 @@ using KeySeqs = std::map<std::string, std::vector<uint64_t>>;
 struct SqliteStoreGcAccess {
   static Status Prepare(SqliteStore::Writer& w) {
     if (w.gc_ready) return Status::Ok();
-    TRAIL_RETURN_IF_ERROR(w.prune.Prepare(w.db, std::string(kPruneSet) + std::string(kPruneReturning)));
-    TRAIL_RETURN_IF_ERROR(w.prune_range.Prepare(
-        w.db, std::string(kPruneSet).replace(std::string(kPruneSet).find("seq = ?"), 7, "seq >= ? AND seq <= ? AND tag = ?") +
-                  std::string(kPruneReturning)));
-    // Erasure never prunes trail's own records (SPEC §6); Redact skips them before, this holds anyway.
-    TRAIL_RETURN_IF_ERROR(w.prune_subject.Prepare(
-        w.db, std::string(kPruneSet) + " AND subject = ?" + std::string(kNotTrail) + std::string(kPruneReturning)));
-    TRAIL_RETURN_IF_ERROR(w.prune_actor.Prepare(
-        w.db, std::string(kPruneSet) + " AND actor = ?" + std::string(kNotTrail) + std::string(kPruneReturning)));
     TRAIL_RETURN_IF_ERROR(
-        w.is_live.Prepare(w.db, "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0"));
-    TRAIL_RETURN_IF_ERROR(w.get_posting.Prepare(w.db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
-    TRAIL_RETURN_IF_ERROR(w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
-    TRAIL_RETURN_IF_ERROR(w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
-    TRAIL_RETURN_IF_ERROR(w.range_keys.Prepare(
-        w.db, "SELECT subject, actor, ip, seq FROM events WHERE seq >= ? AND seq <= ? AND tag = ? AND pruned = 0"));
-    TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(
-        w.db, "SELECT seq, tag, ip FROM events WHERE seq >= ? AND seq < ? AND pruned = 0 AND salt IS NOT NULL"));
+        w.prune.Prepare(w.db, std::string(kPruneSet) + std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(w.prune_range.Prepare(
+        w.db, std::string(kPruneSet).replace(std::string(kPruneSet).find("seq = ?"), 7,
+                                             "seq >= ? AND seq <= ? AND tag = ?") +
+                  std::string(kPruneReturning)));
+    // Erasure never prunes trail's own records (SPEC §6); Redact skips them before, this holds
+    // anyway.
+    TRAIL_RETURN_IF_ERROR(
+        w.prune_subject.Prepare(w.db, std::string(kPruneSet) + " AND subject = ?" +
+                                          std::string(kNotTrail) + std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(w.prune_actor.Prepare(w.db, std::string(kPruneSet) + " AND actor = ?" +
+                                                          std::string(kNotTrail) +
+                                                          std::string(kPruneReturning)));
+    TRAIL_RETURN_IF_ERROR(w.is_live.Prepare(
+        w.db, "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0"));
+    TRAIL_RETURN_IF_ERROR(
+        w.get_posting.Prepare(w.db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(
+        w.set_posting.Prepare(w.db, "UPDATE postings SET seqs = ? WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(
+        w.drop_posting.Prepare(w.db, "DELETE FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(w.range_keys.Prepare(w.db,
+                                               "SELECT subject, actor, ip, seq FROM events WHERE "
+                                               "seq >= ? AND seq <= ? AND tag = ? AND pruned = 0"));
+    TRAIL_RETURN_IF_ERROR(w.scrub_scan.Prepare(w.db,
+                                               "SELECT seq, tag, ip FROM events WHERE seq >= ? AND "
+                                               "seq < ? AND pruned = 0 AND salt IS NOT NULL"));
     // The whole personal layer goes, salt included; personal_hash stays (SPEC §5, §7).
-    TRAIL_RETURN_IF_ERROR(w.scrub.Prepare(
-        w.db, "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = NULL, scrubbed = 1 WHERE seq = ?"));
-    TRAIL_RETURN_IF_ERROR(w.meta_set.Prepare(
-        w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    TRAIL_RETURN_IF_ERROR(
+        w.scrub.Prepare(w.db,
+                        "UPDATE events SET ip = NULL, user_agent = NULL, location = NULL, salt = "
+                        "NULL, scrubbed = 1 WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(w.meta_set.Prepare(w.db,
+                                             "INSERT INTO meta(key, value) VALUES(?, ?) ON "
+                                             "CONFLICT(key) DO UPDATE SET value = excluded.value"));
     TRAIL_RETURN_IF_ERROR(w.delete_key.Prepare(w.db, "DELETE FROM postings WHERE key = ?"));
     TRAIL_RETURN_IF_ERROR(w.delete_ip_keys.Prepare(
         w.db, "DELETE FROM postings WHERE seg < ? AND key >= x'69' AND key < x'6a'"));
     TRAIL_RETURN_IF_ERROR(w.vacuum.Prepare(w.db, "PRAGMA incremental_vacuum(2000)"));
-    TRAIL_RETURN_IF_ERROR(w.uncount_hour.Prepare(w.db, "UPDATE hour_counts SET n = n - ? WHERE hour = ? AND prefix = ?"));
+    TRAIL_RETURN_IF_ERROR(w.uncount_hour.Prepare(
+        w.db, "UPDATE hour_counts SET n = n - ? WHERE hour = ? AND prefix = ?"));
     w.gc_ready = true;
     return Status::Ok();
   }
@@ -112,12 +126,14 @@ struct SqliteStoreGcAccess {
   // The posting keys of a row (subject, actor, ip: columns 0-2) that an erasure matching it
   // leaves behind, to be removed with it.
   // True when a row (subject, actor: columns 0-1) is one an erasure of subject/actor names.
-  static bool Matches(const sqlite::Stmt& st, const std::string* subject, const std::string* actor) {
+  static bool Matches(const sqlite::Stmt& st, const std::string* subject,
+                      const std::string* actor) {
     if (subject && (st.IsNull(0) || st.Text(0) != *subject)) return false;
     if (actor && (st.IsNull(1) || st.Text(1) != *actor)) return false;
     return true;
   }
-  static void CollectKeys(const sqlite::Stmt& st, const std::string* subject, const std::string* actor, uint64_t seq,
+  static void CollectKeys(const sqlite::Stmt& st, const std::string* subject,
+                          const std::string* actor, uint64_t seq,
                           std::map<std::string, std::vector<uint64_t>>* out) {
     if (!Matches(st, subject, actor)) return;
     if (!st.IsNull(0)) (*out)[SubjectKey(st.Text(0))].push_back(seq);
@@ -125,8 +141,8 @@ struct SqliteStoreGcAccess {
     if (!st.IsNull(2)) (*out)[IpKey(st.Text(2))].push_back(seq);
   }
   // Removes `seqs` (ascending, unique) from key's sealed posting rows; a row left empty goes.
-  static Status RemoveSealedPostings(SqliteStore::Writer& w, const PostingIndex& index, const std::string& key,
-                                     const std::vector<uint64_t>& seqs) {
+  static Status RemoveSealedPostings(SqliteStore::Writer& w, const PostingIndex& index,
+                                     const std::string& key, const std::vector<uint64_t>& seqs) {
     for (size_t i = 0; i < seqs.size();) {
       const uint64_t seg = index.SegmentOf(seqs[i]);
       size_t j = i;
@@ -138,7 +154,8 @@ struct SqliteStoreGcAccess {
       bool found = false;
       if (w.get_posting.Step(&s)) {
         found = true;
-        if (!DecodePostings(w.get_posting.Blob(0), &have)) s = Status::Corruption("posting list of segment " + std::to_string(seg));
+        if (!DecodePostings(w.get_posting.Blob(0), &have))
+          s = Status::Corruption("posting list of segment " + std::to_string(seg));
       }
       w.get_posting.Reset();
       TRAIL_RETURN_IF_ERROR(s);
@@ -176,7 +193,6 @@ struct SqliteStoreGcAccess {
 namespace {
 using Gc = SqliteStoreGcAccess;
 }  // namespace
-
 
 Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
   struct Outcome {
@@ -217,7 +233,8 @@ Status SqliteStore::OnWriter(const std::function<Status()>& fn) {
 Status SqliteStore::ForEachGcBatch(const std::vector<uint64_t>& seqs,
                                    const std::function<Status(const std::vector<uint64_t>&)>& fn) {
   for (size_t i = 0, n = 0; i < seqs.size(); i += n) {
-    n = std::min(seqs.size() - i, gc_contended_.load(std::memory_order_relaxed) ? kBatchUnderLoad : kBatch);
+    n = std::min(seqs.size() - i,
+                 gc_contended_.load(std::memory_order_relaxed) ? kBatchUnderLoad : kBatch);
     TRAIL_RETURN_IF_ERROR(fn(std::vector<uint64_t>(seqs.begin() + static_cast<long>(i),
                                                    seqs.begin() + static_cast<long>(i + n))));
   }
@@ -226,8 +243,9 @@ Status SqliteStore::ForEachGcBatch(const std::vector<uint64_t>& seqs,
 
 // Prunes (or, dry, counts) the live events among `seqs` in one transaction on the writer.
 // With subject/actor set, only rows that still match them are pruned (erasure).
-Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, const std::string* subject,
-                              const std::string* actor, const std::string* tag, uint64_t* count) {
+Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run,
+                              const std::string* subject, const std::string* actor,
+                              const std::string* tag, uint64_t* count) {
   return OnWriter([&]() -> Status {
     auto& w = *writer_;
     TRAIL_RETURN_IF_ERROR(Gc::Prepare(w));
@@ -237,7 +255,8 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
         w.is_live.Bind(1, static_cast<int64_t>(seq));
         Status s;
         if (w.is_live.Step(&s)) {
-          bool match = (!subject || w.is_live.Text(0) == *subject) && (!actor || w.is_live.Text(1) == *actor);
+          bool match = (!subject || w.is_live.Text(0) == *subject) &&
+                       (!actor || w.is_live.Text(1) == *actor);
           n += match ? 1 : 0;
         }
         w.is_live.Reset();
@@ -262,7 +281,8 @@ Status SqliteStore::PruneSeqs(const std::vector<uint64_t>& seqs, bool dry_run, c
         k.Bind(1, static_cast<int64_t>(seqs.front()));
         k.Bind(2, static_cast<int64_t>(seqs.back()));
         k.BindStatic(3, *tag);
-        while (k.Step(&s)) Gc::CollectKeys(k, nullptr, nullptr, static_cast<uint64_t>(k.Int(3)), &gone);
+        while (k.Step(&s))
+          Gc::CollectKeys(k, nullptr, nullptr, static_cast<uint64_t>(k.Int(3)), &gone);
         k.Reset();
         if (!s.ok()) return Gc::Finish(w, s);
       }
@@ -311,13 +331,15 @@ void SqliteStore::ForgetInMemory(const std::map<std::string, std::vector<uint64_
   bool touches_seal = false;
   for (const auto& [k, ks] : gone) {
     for (uint64_t q : ks) touches_seal |= seal_ && index_.SegmentOf(q) == seal_->seg;
-    if (!ks.empty() && index_.SegmentOf(ks.back()) >= index_.first_open_segment()) index_.RemoveSeqs(k, ks);
+    if (!ks.empty() && index_.SegmentOf(ks.back()) >= index_.first_open_segment())
+      index_.RemoveSeqs(k, ks);
   }
   if (touches_seal) seal_.reset();
 }
 
 // Every seq in [lo, hi) listed under `key`, from sealed segments and the open ones.
-Result<std::vector<uint64_t>> SqliteStore::SeqsOfKey(const std::string& key, uint64_t lo, uint64_t hi) {
+Result<std::vector<uint64_t>> SqliteStore::SeqsOfKey(const std::string& key, uint64_t lo,
+                                                     uint64_t hi) {
   std::vector<uint64_t> out;
   if (lo >= hi) return out;
   PostingIndex::View view = index_.Snapshot({key});
@@ -361,10 +383,12 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
         if (!s.ok()) break;
         cutoff[rule.tag] = c;
       }
-      if (s.ok() && req.personal_data) s = FirstSeqAtOrAfter(src, end, req.as_of - *req.personal_data, &scrub_end);
+      if (s.ok() && req.personal_data)
+        s = FirstSeqAtOrAfter(src, end, req.as_of - *req.personal_data, &scrub_end);
       sqlite::Stmt m;
       if (s.ok()) s = m.Prepare(r->db, "SELECT key, value FROM meta WHERE key LIKE 'gc:%'");
-      while (s.ok() && m.Step(&s)) marks[std::string(m.Text(0))] = std::stoull(std::string(m.Text(1)));
+      while (s.ok() && m.Step(&s))
+        marks[std::string(m.Text(0))] = std::stoull(std::string(m.Text(1)));
     }
     ReleaseReader(std::move(r));
     if (!s.ok()) return s;
@@ -468,7 +492,8 @@ Result<GcResult> SqliteStore::CollectGarbage(const GcRequest& req) {
 }
 
 Result<RedactResult> SqliteStore::Redact(const RedactRequest& req) {
-  if (!!req.subject == !!req.actor) return Status::Invalid("invalid_request", "redact takes a subject or an actor");
+  if (!!req.subject == !!req.actor)
+    return Status::Invalid("invalid_request", "redact takes a subject or an actor");
   const std::string key = req.subject ? SubjectKey(*req.subject) : ActorKey(*req.actor);
   const std::string* subject = req.subject ? &*req.subject : nullptr;
   const std::string* actor = req.actor ? &*req.actor : nullptr;
@@ -487,7 +512,8 @@ Result<RedactResult> SqliteStore::Redact(const RedactRequest& req) {
     if (!r) return rs;
     {
       sqlite::Stmt st;
-      rs = st.Prepare(r->db, "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0");
+      rs = st.Prepare(r->db,
+                      "SELECT subject, actor, ip, tag FROM events WHERE seq = ? AND pruned = 0");
       for (size_t i = 0; rs.ok() && i < seqs->size(); ++i) {
         const uint64_t seq = (*seqs)[i];
         st.Bind(1, static_cast<int64_t>(seq));

@@ -36,11 +36,11 @@ class RetentionTest : public ::testing::Test {
     store_ = std::move(s.value());
   }
   // Records one event at time `at` (the store's recorded_at).
-  uint64_t Record(Micros at, const std::string& tag, const std::string& subject, const std::string& actor,
-                  const std::string& ip = "203.0.113.9") {
+  uint64_t Record(Micros at, const std::string& tag, const std::string& subject,
+                  const std::string& actor, const std::string& ip = "203.0.113.9") {
     clock_.Set(at);
-    boost::json::object ev{{"tag", tag}, {"subject", subject}, {"actor", actor}, {"ip", ip},
-                           {"user_agent", "test/1"}};
+    boost::json::object ev{
+        {"tag", tag}, {"subject", subject}, {"actor", actor}, {"ip", ip}, {"user_agent", "test/1"}};
     auto e = PrepareEvent(boost::json::value(ev), *types_, ids_);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     std::vector<PreparedEvent> batch;
@@ -50,8 +50,8 @@ class RetentionTest : public ::testing::Test {
     return *acks.value()[0].seq;
   }
   // Records one of trail's own events (as Api::RecordSelfAudit does) at time `at`.
-  uint64_t RecordTrail(Micros at, const std::string& tag, const std::string& subject, const std::string& actor,
-                       const boost::json::object& meta) {
+  uint64_t RecordTrail(Micros at, const std::string& tag, const std::string& subject,
+                       const std::string& actor, const boost::json::object& meta) {
     clock_.Set(at);
     auto e = PrepareEvent(tag, subject, actor, meta, *types_, ids_);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
@@ -112,9 +112,10 @@ TEST_F(RetentionTest, GcUnderConcurrentIngestPrunesExactlyTheOldEvents) {
   constexpr int kOld = 5000;
   std::vector<PreparedEvent> batch;
   for (int i = 0; i < kOld; ++i) {
-    boost::json::object ev{{"tag", i % 5 == 0 ? "project:create" : "account:login:success"},
-                           {"subject", i % 5 == 0 ? "project:p" + std::to_string(i) : "user:u" + std::to_string(i)},
-                           {"actor", "u" + std::to_string(i)}};
+    boost::json::object ev{
+        {"tag", i % 5 == 0 ? "project:create" : "account:login:success"},
+        {"subject", i % 5 == 0 ? "project:p" + std::to_string(i) : "user:u" + std::to_string(i)},
+        {"actor", "u" + std::to_string(i)}};
     batch.push_back(PrepareEvent(boost::json::value(ev), *types_, ids_).value());
     if (batch.size() == 500) {
       ASSERT_TRUE(store_->AppendSync(std::exchange(batch, {})).ok());
@@ -192,10 +193,12 @@ TEST_F(RetentionTest, ADryRunDoesNotCountAsScrubbedWhatItWouldPrune) {
 }
 
 TEST_F(RetentionTest, WatermarksSurviveAReopenAndNewEventsArePrunedLater) {
-  for (int i = 0; i < 40; ++i) Record(kT0 + i, "account:login:success", "user:u" + std::to_string(i % 3), "x");
+  for (int i = 0; i < 40; ++i)
+    Record(kT0 + i, "account:login:success", "user:u" + std::to_string(i % 3), "x");
   EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 40u);
   Open();  // a restart between runs
-  for (int i = 0; i < 25; ++i) Record(kT0 + 100 * kDay + i, "account:login:success", "user:u1", "x");
+  for (int i = 0; i < 25; ++i)
+    Record(kT0 + 100 * kDay + i, "account:login:success", "user:u1", "x");
   EXPECT_EQ(Gc(kT0 + 91 * kDay).pruned, 0u) << "nothing new is old enough";
   EXPECT_EQ(Gc(kT0 + 191 * kDay).pruned, 25u);
   Open();
@@ -206,7 +209,8 @@ TEST_F(RetentionTest, RedactPrunesExactlyTheSubjectAndForgetsIt) {
   std::vector<uint64_t> alice, others;
   for (int i = 0; i < 30; ++i) {
     (i % 3 == 0 ? alice : others)
-        .push_back(Record(kT0 + i, "account:login:success", i % 3 == 0 ? "user:alice" : "user:bob", "someone"));
+        .push_back(Record(kT0 + i, "account:login:success", i % 3 == 0 ? "user:alice" : "user:bob",
+                          "someone"));
   }
   RedactRequest r;
   r.subject = "user:alice";
@@ -233,17 +237,21 @@ TEST_F(RetentionTest, RedactPrunesExactlyTheSubjectAndForgetsIt) {
 }
 
 // Every seq listed under `key`: sealed rows read from the file, open segments from memory.
-std::set<uint64_t> PostedSeqs(SqliteStore& store, const std::string& db_path, const std::string& key) {
+std::set<uint64_t> PostedSeqs(SqliteStore& store, const std::string& db_path,
+                              const std::string& key) {
   std::set<uint64_t> out;
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT seqs FROM postings WHERE key = ?", -1, &st, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT seqs FROM postings WHERE key = ?", -1, &st, nullptr),
+            SQLITE_OK);
   sqlite3_bind_blob(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
   while (sqlite3_step(st) == SQLITE_ROW) {
     std::vector<uint64_t> seqs;
-    EXPECT_TRUE(DecodePostings(std::string_view(static_cast<const char*>(sqlite3_column_blob(st, 0)),
-                                                 static_cast<size_t>(sqlite3_column_bytes(st, 0))), &seqs));
+    EXPECT_TRUE(
+        DecodePostings(std::string_view(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                                        static_cast<size_t>(sqlite3_column_bytes(st, 0))),
+                       &seqs));
     out.insert(seqs.begin(), seqs.end());
   }
   sqlite3_finalize(st);
@@ -260,7 +268,8 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
     if (i % 4 == 0) {
       Record(kT0 + i, "account:login:success", "user:alice", "alice", alice_ip);
     } else {
-      uint64_t s = Record(kT0 + i, "account:login:success", "user:bob", "bob", i % 4 == 1 ? alice_ip : "203.0.113.9");
+      uint64_t s = Record(kT0 + i, "account:login:success", "user:bob", "bob",
+                          i % 4 == 1 ? alice_ip : "203.0.113.9");
       bob.insert(s);
       if (i % 4 == 1) bob_on_shared_ip.insert(s);
     }
@@ -273,22 +282,25 @@ TEST_F(RetentionTest, RedactionLeavesNoPostingOfTheErasedEventsButTheirTags) {
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(n->pruned, 10u);
   EXPECT_TRUE(PostedSeqs(*store_, db, SubjectKey("user:alice")).empty());
-  EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty()) << "the erased person's actor key stayed";
-  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip) << "the erased events' ip stayed posted";
+  EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty())
+      << "the erased person's actor key stayed";
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip)
+      << "the erased events' ip stayed posted";
   EXPECT_EQ(PostedSeqs(*store_, db, ActorKey("bob")), bob);
-  EXPECT_EQ(PostedSeqs(*store_, db, TagKey("account:login:success")).size(), 40u) << "tags are not personal";
+  EXPECT_EQ(PostedSeqs(*store_, db, TagKey("account:login:success")).size(), 40u)
+      << "tags are not personal";
   Open();  // open segments are rebuilt from the rows: the same picture
   EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
   EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip);
 }
-
 
 // Rows of the postings table under `key`, whatever they hold.
 int KeyRows(const std::string& db_path, const std::string& key) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM postings WHERE key = ?", -1, &st, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM postings WHERE key = ?", -1, &st, nullptr),
+            SQLITE_OK);
   sqlite3_bind_blob(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
   int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
   sqlite3_finalize(st);
@@ -307,7 +319,8 @@ TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
       Record(kT0 + i, "account:login:success", "user:alice", "alice", alice_ip);
     } else {
       // Kept forever: the same ip stays posted for these.
-      uint64_t s = Record(kT0 + i, "project:create", "project:p", "bob", i % 4 == 1 ? alice_ip : "203.0.113.9");
+      uint64_t s = Record(kT0 + i, "project:create", "project:p", "bob",
+                          i % 4 == 1 ? alice_ip : "203.0.113.9");
       bob.insert(s);
       if (i % 4 == 1) bob_on_shared_ip.insert(s);
     }
@@ -319,9 +332,11 @@ TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
     EXPECT_TRUE(PostedSeqs(*store_, db, key).empty()) << key << " stayed posted";
     EXPECT_EQ(KeyRows(db, key), 0) << key << " stayed in the postings table";
   }
-  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip) << "the pruned events' ip stayed posted";
+  EXPECT_EQ(PostedSeqs(*store_, db, IpKey(alice_ip)), bob_on_shared_ip)
+      << "the pruned events' ip stayed posted";
   EXPECT_EQ(PostedSeqs(*store_, db, ActorKey("bob")), bob);
-  EXPECT_EQ(PostedSeqs(*store_, db, TagKey("account:login:success")).size(), 10u) << "tags are not personal";
+  EXPECT_EQ(PostedSeqs(*store_, db, TagKey("account:login:success")).size(), 10u)
+      << "tags are not personal";
   Open();  // open segments are rebuilt from the rows: the same picture
   EXPECT_TRUE(PostedSeqs(*store_, db, ActorKey("alice")).empty());
   EXPECT_EQ(KeyRows(db, SubjectKey("user:alice")), 0);
@@ -330,7 +345,8 @@ TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
   std::set<uint64_t> carol;
   for (int i = 0; i < 20; ++i) {
     uint64_t s = Record(kT0 + 100 + i, i % 10 == 0 ? "account:login:success" : "project:create",
-                        i % 10 == 0 ? "user:carol" : "project:q", i % 10 == 0 ? "carol" : "dave", "192.0.2.44");
+                        i % 10 == 0 ? "user:carol" : "project:q", i % 10 == 0 ? "carol" : "dave",
+                        "192.0.2.44");
     if (i % 10 != 0) carol.insert(s);
   }
   EXPECT_EQ(Gc(kT0 + 92 * kDay).pruned, 2u);
@@ -343,14 +359,17 @@ TEST_F(RetentionTest, PruningLeavesNoPostingOfThePrunedEventsButTheirTags) {
 // in the segment holding the scrub line and in the open segments (in memory until sealed).
 TEST_F(RetentionTest, ScrubbingLeavesNoIpPostingOfTheScrubbedEvents) {
   for (int i = 0; i < 40; ++i)
-    Record(kT0 + i * kDay / 10, "project:create", "project:p", "bob", "198.51.100." + std::to_string(i));
-  const uint64_t late = Record(kT0 + 30 * kDay, "project:create", "project:p", "bob", "198.51.100.99");
+    Record(kT0 + i * kDay / 10, "project:create", "project:p", "bob",
+           "198.51.100." + std::to_string(i));
+  const uint64_t late =
+      Record(kT0 + 30 * kDay, "project:create", "project:p", "bob", "198.51.100.99");
   const std::string db = dir_.File("trail.db");
   auto r = Gc(kT0 + 30 * kDay, false, 10 * kDay);  // every event but `late` is scrubbed
   EXPECT_EQ(r.scrubbed, 40u);
   for (int i = 0; i < 40; ++i) {
     const std::string key = IpKey("198.51.100." + std::to_string(i));
-    EXPECT_TRUE(PostedSeqs(*store_, db, key).empty()) << "scrubbed event " << i << "'s ip stayed posted";
+    EXPECT_TRUE(PostedSeqs(*store_, db, key).empty())
+        << "scrubbed event " << i << "'s ip stayed posted";
     EXPECT_EQ(KeyRows(db, key), 0);
   }
   EXPECT_EQ(PostedSeqs(*store_, db, IpKey("198.51.100.99")), std::set<uint64_t>{late});
@@ -363,11 +382,14 @@ TEST_F(RetentionTest, ScrubbingLeavesNoIpPostingOfTheScrubbedEvents) {
 TEST_F(RetentionTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
   const std::string admin = "key:k_admin1";
   std::vector<uint64_t> own;
-  own.push_back(RecordTrail(kT0, "trail:key:created", "key:k_w1", admin, {{"role", "writer"}, {"name", "w"}}));
-  own.push_back(RecordTrail(kT0 + 1, "trail:export", "trail:export", admin, {{"format", "csv"}, {"filter", ""}}));
+  own.push_back(RecordTrail(kT0, "trail:key:created", "key:k_w1", admin,
+                            {{"role", "writer"}, {"name", "w"}}));
+  own.push_back(RecordTrail(kT0 + 1, "trail:export", "trail:export", admin,
+                            {{"format", "csv"}, {"filter", ""}}));
   // Enough events to seal segments (16 per segment here): sealed and open postings both.
   std::vector<uint64_t> user;
-  for (int i = 0; i < 20; ++i) user.push_back(Record(kT0 + 2 + i, "account:login:success", "user:x", admin));
+  for (int i = 0; i < 20; ++i)
+    user.push_back(Record(kT0 + 2 + i, "account:login:success", "user:x", admin));
   own.push_back(RecordTrail(kT0 + 30, "trail:gc", "trail:gc", admin,
                             {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}}));
   RedactRequest r;
@@ -411,8 +433,9 @@ TEST_F(RetentionTest, RedactionNeverTouchesTrailRecordsAndCountsThem) {
 }
 
 TEST_F(RetentionTest, TrailRecordsAreKeptForeverUnlessAnEntryNamesThem) {
-  const uint64_t gc = RecordTrail(kT0, "trail:gc", "trail:gc", "trail",
-                                  {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}});
+  const uint64_t gc =
+      RecordTrail(kT0, "trail:gc", "trail:gc", "trail",
+                  {{"pruned", 0}, {"scrubbed", 0}, {"as_of", "x"}, {"dry_run", false}});
   const uint64_t login = Record(kT0, "account:login:success", "user:alice", "alice");
   auto run = [&](const std::vector<RetentionEntry>& entries) {
     GcRequest r;

@@ -59,7 +59,6 @@ CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, rol
   hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )sql";
 
-
 void BindOpt(sqlite::Stmt& st, int i, const std::optional<std::string>& v) {
   if (v) {
     st.BindStatic(i, *v);
@@ -123,9 +122,11 @@ Status SqliteStore::Init() {
     if (v.Step(&s)) {
       const std::string have(v.Text(0));
       if (have == "1")
-        return Status::Corruption(opt_.path + " was written in leaf format 1 (schema 1), which this trail does "
-                                  "not read: its events were hashed without salt, personal_hash and body_hash (SPEC "
-                                  "\u00a75). Start from an empty data directory.");
+        return Status::Corruption(
+            opt_.path +
+            " was written in leaf format 1 (schema 1), which this trail does "
+            "not read: its events were hashed without salt, personal_hash and body_hash (SPEC "
+            "\u00a75). Start from an empty data directory.");
       if (have != std::to_string(kSchemaVersion))
         return Status::Corruption("schema version " + have + " is not supported");
     } else {
@@ -151,22 +152,30 @@ Status SqliteStore::Init() {
   TRAIL_RETURN_IF_ERROR(w.commit.Prepare(w.db, "COMMIT"));
   TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
   TRAIL_RETURN_IF_ERROR(w.insert.Prepare(
-      w.db, "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-            "location, metadata, salt, personal_hash, body_hash, leaf_hash) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      w.db,
+      "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
+      "location, metadata, salt, personal_hash, body_hash, leaf_hash) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.find_idem.Prepare(
-      w.db, "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
-  TRAIL_RETURN_IF_ERROR(w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
+      w.db,
+      "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
+  TRAIL_RETURN_IF_ERROR(
+      w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
   TRAIL_RETURN_IF_ERROR(w.find_id.Prepare(w.db, "SELECT 1 FROM events WHERE id = ?"));
-  TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(
-      w.db, "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
-  TRAIL_RETURN_IF_ERROR(w.count_hour.Prepare(
-      w.db, "INSERT INTO hour_counts(hour, prefix, n) VALUES(?, ?, ?) "
-            "ON CONFLICT(hour, prefix) DO UPDATE SET n = n + excluded.n"));
-  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(w.db, "INSERT OR REPLACE INTO postings(seg, key, seqs) VALUES(?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(
-      w.db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(w.db,
+                                            "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON "
+                                            "CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
+  TRAIL_RETURN_IF_ERROR(
+      w.count_hour.Prepare(w.db,
+                           "INSERT INTO hour_counts(hour, prefix, n) VALUES(?, ?, ?) "
+                           "ON CONFLICT(hour, prefix) DO UPDATE SET n = n + excluded.n"));
+  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(
+      w.db, "INSERT OR REPLACE INTO postings(seg, key, seqs) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(
+      w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(w.db,
+                                           "INSERT INTO meta(key, value) VALUES(?, ?) ON "
+                                           "CONFLICT(key) DO UPDATE SET value = excluded.value"));
   TRAIL_RETURN_IF_ERROR(w.archive_checkpoint.Prepare(
       w.db, "INSERT OR IGNORE INTO checkpoints(size, note, signed_at) VALUES(?,?,?)"));
   TRAIL_RETURN_IF_ERROR(w.insert_segment.Prepare(
@@ -178,7 +187,8 @@ Status SqliteStore::Init() {
   // Where the log stands.
   sqlite::Stmt q;
   Status s;
-  TRAIL_RETURN_IF_ERROR(q.Prepare(w.db, "SELECT seq, recorded_at FROM events ORDER BY seq DESC LIMIT 1"));
+  TRAIL_RETURN_IF_ERROR(
+      q.Prepare(w.db, "SELECT seq, recorded_at FROM events ORDER BY seq DESC LIMIT 1"));
   if (q.Step(&s)) {
     next_seq_ = static_cast<uint64_t>(q.Int(0)) + 1;
     last_recorded_ = q.Int(1);
@@ -218,7 +228,8 @@ Status SqliteStore::RecoverIndex() {
     end = seq + 1;
   }
   TRAIL_RETURN_IF_ERROR(s);
-  if (end != next_seq_) return Status::Corruption("events table has a gap before seq " + std::to_string(next_seq_));
+  if (end != next_seq_)
+    return Status::Corruption("events table has a gap before seq " + std::to_string(next_seq_));
   index_.Publish(end);
   return SealSegments(/*all=*/true);
 }
@@ -235,7 +246,8 @@ Status SqliteStore::SealSegments(bool all) {
       seal_->seg = index_.first_open_segment();
       seal_->rows.reserve(lists->size());
       for (const auto& kv : *lists) seal_->rows.push_back(&kv);
-      std::sort(seal_->rows.begin(), seal_->rows.end(), [](auto* x, auto* y) { return x->first < y->first; });
+      std::sort(seal_->rows.begin(), seal_->rows.end(),
+                [](auto* x, auto* y) { return x->first < y->first; });
     }
     const uint64_t seg = seal_->seg;
     const size_t end = std::min(seal_->rows.size(), seal_->next + kSealChunk);
@@ -299,7 +311,7 @@ void SqliteStore::WriterLoop() {
 }
 
 void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vector<Status>& results,
-                                 std::vector<std::vector<Ack>>& acks) {
+                                   std::vector<std::vector<Ack>>& acks) {
   auto t0 = std::chrono::steady_clock::now();
   Publication pub;
   Status s = CommitGroup(group, &results, &acks, &pub);
@@ -370,7 +382,8 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     for (size_t i = 0; i < events.size() && s.ok() && (*results)[r].ok(); ++i) {
       const PreparedEvent& e = events[i];
       if (e.idempotency_key) {
-        if (idem_in_group.count(*e.idempotency_key) || !keys_in_request.insert(*e.idempotency_key).second) {
+        if (idem_in_group.count(*e.idempotency_key) ||
+            !keys_in_request.insert(*e.idempotency_key).second) {
           replay[i] = 1;
           continue;
         }
@@ -384,7 +397,8 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
         bool exists = w.find_id.Step(&s);
         w.find_id.Reset();
         if (exists || ids_in_group.count(e.id) || !ids_in_request.insert(e.id).second)
-          (*results)[r] = Status::Conflict("id " + e.id + " is already stored").WithIndex(static_cast<int>(i));
+          (*results)[r] =
+              Status::Conflict("id " + e.id + " is already stored").WithIndex(static_cast<int>(i));
       }
     }
     if (!s.ok()) break;
@@ -471,9 +485,10 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
     s = w.count_hour.Run();
   }
   // Sign when no request is waiting (the load has paused) or a second has passed.
-  const bool sign = !added.empty() &&
-                    (!queue_.waiting() || std::chrono::steady_clock::now() - last_signed_ >=
-                                              std::chrono::duration<double>(opt_.checkpoint_interval_seconds));
+  const bool sign =
+      !added.empty() &&
+      (!queue_.waiting() || std::chrono::steady_clock::now() - last_signed_ >=
+                                std::chrono::duration<double>(opt_.checkpoint_interval_seconds));
   if (s.ok() && !added.empty() && opt_.maintain_tree) s = SaveTree(sign);
   if (s.ok()) s = w.commit.Run();
   if (!s.ok()) {
@@ -496,7 +511,8 @@ Status SqliteStore::CommitGroup(std::vector<AppendRequest>& group, std::vector<S
 }
 
 void SqliteStore::Publish(Publication& pub) {
-  if (pub.checkpoint && opt_.keeper) opt_.keeper->Keep(*pub.checkpoint);  // durable now; written soon
+  if (pub.checkpoint && opt_.keeper)
+    opt_.keeper->Keep(*pub.checkpoint);  // durable now; written soon
   if (pub.checkpoint) {
     std::lock_guard<std::mutex> l(cp_mu_);
     latest_ = std::move(pub.checkpoint);
@@ -531,10 +547,13 @@ std::unique_ptr<SqliteStore::ReadConn> SqliteStore::AcquireReader(Status* s) {
     TRAIL_RETURN_IF_ERROR(r->begin.Prepare(r->db, "BEGIN"));
     TRAIL_RETURN_IF_ERROR(r->end.Prepare(r->db, "COMMIT"));
     std::string cols(kEventColumns);
-    TRAIL_RETURN_IF_ERROR(r->by_seq.Prepare(r->db, "SELECT " + cols + " FROM events WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(
+        r->by_seq.Prepare(r->db, "SELECT " + cols + " FROM events WHERE seq = ?"));
     TRAIL_RETURN_IF_ERROR(r->by_id.Prepare(r->db, "SELECT " + cols + " FROM events WHERE id = ?"));
-    TRAIL_RETURN_IF_ERROR(r->recorded_at.Prepare(r->db, "SELECT recorded_at FROM events WHERE seq = ?"));
-    TRAIL_RETURN_IF_ERROR(r->postings.Prepare(r->db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
+    TRAIL_RETURN_IF_ERROR(
+        r->recorded_at.Prepare(r->db, "SELECT recorded_at FROM events WHERE seq = ?"));
+    TRAIL_RETURN_IF_ERROR(
+        r->postings.Prepare(r->db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
     TRAIL_RETURN_IF_ERROR(r->scan_asc.Prepare(
         r->db, "SELECT " + cols + " FROM events WHERE seq >= ? AND seq < ? ORDER BY seq ASC"));
     TRAIL_RETURN_IF_ERROR(r->scan_desc.Prepare(
@@ -590,7 +609,8 @@ Result<std::vector<std::pair<std::string, uint64_t>>> SqliteStore::TagCounts() {
 Status SqliteStore::PutKey(const ApiKeyRecord& key) {
   std::lock_guard<std::mutex> l(keys_mu_);
   sqlite::Stmt st;
-  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES(?,?,?,?,?)"));
+  TRAIL_RETURN_IF_ERROR(st.Prepare(
+      *keys_db_, "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES(?,?,?,?,?)"));
   st.Bind(1, key.id);
   st.Bind(2, key.name);
   st.Bind(3, KeyRoleName(key.role));
@@ -602,7 +622,9 @@ Status SqliteStore::PutKey(const ApiKeyRecord& key) {
 Result<std::vector<ApiKeyRecord>> SqliteStore::ListKeys() {
   std::lock_guard<std::mutex> l(keys_mu_);
   sqlite::Stmt st;
-  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id"));
+  TRAIL_RETURN_IF_ERROR(st.Prepare(
+      *keys_db_,
+      "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id"));
   std::vector<ApiKeyRecord> out;
   Status s;
   while (st.Step(&s)) {
@@ -622,11 +644,13 @@ Result<std::vector<ApiKeyRecord>> SqliteStore::ListKeys() {
 Status SqliteStore::RevokeKey(std::string_view id, Micros when) {
   std::lock_guard<std::mutex> l(keys_mu_);
   sqlite::Stmt st;
-  TRAIL_RETURN_IF_ERROR(st.Prepare(*keys_db_, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"));
+  TRAIL_RETURN_IF_ERROR(st.Prepare(
+      *keys_db_, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"));
   st.Bind(1, when);
   st.Bind(2, id);
   TRAIL_RETURN_IF_ERROR(st.Run());
-  if (sqlite3_changes(keys_db_->get()) == 0) return Status::NotFound("no active key " + std::string(id));
+  if (sqlite3_changes(keys_db_->get()) == 0)
+    return Status::NotFound("no active key " + std::string(id));
   return Status::Ok();
 }
 
@@ -645,7 +669,8 @@ uint64_t SqliteStore::ReadableEnd() { return index_.Snapshot({}).end; }
 
 uint64_t SqliteStore::WaitForEvents(uint64_t end, int timeout_ms) {
   std::unique_lock<std::mutex> l(commit_mu_);
-  commit_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] { return ReadableEnd() > end; });
+  commit_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                      [&] { return ReadableEnd() > end; });
   return ReadableEnd();
 }
 

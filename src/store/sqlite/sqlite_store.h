@@ -28,15 +28,15 @@
 #include "store/sqlite/db.h"
 #include "store/store.h"
 #include "tlog/note.h"
-#include "tlog/tree.h"
 #include "tlog/tile_cache.h"
+#include "tlog/tree.h"
 
 namespace trail {
 
 struct SqliteOptions {
   std::string path;
-  int segment_bits = 16;          // 65,536 events per posting segment
-  size_t queue_limit = 100000;    // events accepted but not yet durable
+  int segment_bits = 16;        // 65,536 events per posting segment
+  size_t queue_limit = 100000;  // events accepted but not yet durable
   size_t max_commit_events = 20000;
   const Clock* clock = &SystemClock::Get();
   // Checkpoints (SPEC §5): signed with this key, origin = the log's name. Without a signer
@@ -71,8 +71,9 @@ class SqliteStore final : public Store {
   Result<std::optional<Event>> Get(std::string_view id) override;
   Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() override;
   // Fast path from hour_counts, pre-aggregated at commit (sqlite_histogram.cc).
-  Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q, const AccessFilter* access,
-                                                   Micros bucket_micros, size_t max_buckets) override;
+  Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q,
+                                                   const AccessFilter* access, Micros bucket_micros,
+                                                   size_t max_buckets) override;
   Status PutKey(const ApiKeyRecord& key) override;
   Result<std::vector<ApiKeyRecord>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
@@ -173,8 +174,8 @@ class SqliteStore final : public Store {
   std::mutex stats_mu_;
   std::map<std::string, uint64_t> tag_counts_;
   StoreStats stats_;
-  uint64_t next_seq_ = 0;       // writer thread only
-  Micros last_recorded_ = 0;    // writer thread only
+  uint64_t next_seq_ = 0;     // writer thread only
+  Micros last_recorded_ = 0;  // writer thread only
   std::atomic<bool> healthy_{true};
 
   tlog::CompactRange tree_;  // writer thread only
@@ -183,7 +184,7 @@ class SqliteStore final : public Store {
     std::vector<const std::pair<const std::string, std::vector<uint64_t>>*> rows;  // sorted by key
     size_t next = 0;
   };
-  std::optional<SealInProgress> seal_;  // writer thread only
+  std::optional<SealInProgress> seal_;              // writer thread only
   std::optional<SignedCheckpoint> signed_pending_;  // signed in the open transaction
   std::optional<SignedCheckpoint> kept_checked_;    // a kept checkpoint the tree extends (writer)
   std::chrono::steady_clock::time_point last_signed_{};

@@ -7,7 +7,6 @@ namespace {
 
 using namespace sqlite_testing;  // NOLINT: the shared fixture
 
-
 struct Model {
   uint64_t seq;
   std::string id, tag, subject, description;
@@ -17,12 +16,12 @@ struct Model {
 
 class SqliteStorePropertyTest : public SqliteStoreTest {
  protected:
-  static constexpr const char* kTags[] = {"account:login:success", "account:login:failure", "project:role:add",
-                                          "project:role:remove", "project:release:add",
-                                          "organization:team:role:add"};
-  static constexpr const char* kPrefixes[] = {"account:", "account:login:", "project:", "project:role:",
-                                              "organization:", "organization:team:",
-                                              "organization:team:role:", "nothing:"};
+  static constexpr const char* kTags[] = {"account:login:success", "account:login:failure",
+                                          "project:role:add",      "project:role:remove",
+                                          "project:release:add",   "organization:team:role:add"};
+  static constexpr const char* kPrefixes[] = {
+      "account:",           "account:login:",          "project:", "project:role:", "organization:",
+      "organization:team:", "organization:team:role:", "nothing:"};
   static constexpr const char* kActors[] = {"alice", "bob", "carol"};
   static constexpr const char* kIps[] = {"10.0.0.1", "10.0.0.2", "2001:db8::1"};
 
@@ -46,7 +45,8 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
         s.subject = subjects[rng() % subjects.size()];
         if (rng() % 5) s.actor = kActors[rng() % std::size(kActors)];
         if (rng() % 4) s.ip = kIps[rng() % std::size(kIps)];
-        if (s.tag == "project:role:add") s.metadata = {{"target_user", "dave"}, {"role_name", "Owner"}};
+        if (s.tag == "project:role:add")
+          s.metadata = {{"target_user", "dave"}, {"role_name", "Owner"}};
         if (s.tag == "project:release:add") s.metadata = {{"version", "2.32.0"}};
         batch.push_back(Make(s));
       }
@@ -56,13 +56,14 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
       for (size_t i = 0; i < batch.size(); ++i) {
         ASSERT_EQ(acks[i].seq, model_.size());
         const PreparedEvent& e = batch[i];
-        Event ev;  // the description as its template renders it (DescribeEvent, independently of the store)
+        Event ev;  // the description as its template renders it (DescribeEvent, independently of
+                   // the store)
         ev.tag = e.tag;
         ev.subject = e.subject;
         ev.actor = e.actor;
         ev.metadata_json = e.metadata_json;
-        model_.push_back({*acks[i].seq, e.id, e.tag, e.subject, DescribeEvent(*types_, ev), e.actor, e.ip,
-                          clock_.NowMicros()});
+        model_.push_back({*acks[i].seq, e.id, e.tag, e.subject, DescribeEvent(*types_, ev), e.actor,
+                          e.ip, clock_.NowMicros()});
       }
       done += size;
     }
@@ -117,7 +118,8 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
     const Micros first = model_.front().recorded_at, last = model_.back().recorded_at;
     auto some_time = [&] {
       // Often exactly an event's time (boundaries), sometimes between or outside.
-      if (chance(70)) return model_[rng() % model_.size()].recorded_at + static_cast<Micros>(rng() % 3) - 1;
+      if (chance(70))
+        return model_[rng() % model_.size()].recorded_at + static_cast<Micros>(rng() % 3) - 1;
       return first - 10 + static_cast<Micros>(rng() % static_cast<uint64_t>(last - first + 20));
     };
     if (chance(30)) q.since = some_time();
@@ -138,7 +140,8 @@ class SqliteStorePropertyTest : public SqliteStoreTest {
       if (Matches(q, m)) want.push_back(m.seq);
     if (!q.ascending) std::reverse(want.begin(), want.end());
     // Keep the page count reasonable: tiny limits on big results make many round trips.
-    if (want.size() / static_cast<size_t>(q.limit) > 150) q.limit = static_cast<int>(want.size() / 150) + 1;
+    if (want.size() / static_cast<size_t>(q.limit) > 150)
+      q.limit = static_cast<int>(want.size() / 150) + 1;
 
     std::vector<uint64_t> got;
     int pages = 0;
@@ -190,7 +193,7 @@ TEST_F(SqliteStorePropertyTest, QueriesMatchBruteForceAcrossSealedAndOpenSegment
   std::mt19937 rng(20261127);
   AppendRandom(1000, rng);
   if (HasFatalFailure()) return;
-  Reopen();  // index recovered from the events table
+  Reopen();                     // index recovered from the events table
   AppendRandom(1000 + 7, rng);  // ends inside an open segment
   if (HasFatalFailure()) return;
   ASSERT_EQ(model_.size(), 2007u);

@@ -8,14 +8,24 @@ using namespace sqlite_testing;  // NOLINT: the fixture of this test file
 // --- Append and read back ---
 
 TEST_F(SqliteStoreTest, AppendThenReadBackEveryField) {
-  boost::json::object md{{"target_user", "bob"}, {"role_name", "Maintainer"}, {"extra", boost::json::array{1, "x"}}};
-  boost::json::object full{{"tag", "project:role:add"}, {"subject", "project:requests"}, {"actor", "alice"},
-                           {"ip", "203.0.113.7"}, {"user_agent", "warehouse/1.0 \"q\" \xc3\xbc"},
-                           {"metadata", md}, {"occurred_at", "2025-12-31T23:59:59.5Z"}};
+  boost::json::object md{
+      {"target_user", "bob"}, {"role_name", "Maintainer"}, {"extra", boost::json::array{1, "x"}}};
+  boost::json::object full{{"tag", "project:role:add"},
+                           {"subject", "project:requests"},
+                           {"actor", "alice"},
+                           {"ip", "203.0.113.7"},
+                           {"user_agent", "warehouse/1.0 \"q\" \xc3\xbc"},
+                           {"metadata", md},
+                           {"occurred_at", "2025-12-31T23:59:59.5Z"}};
   auto a = PrepareEvent(full, *types_, ids_);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  PreparedEvent bare = Make({"account:login:success", "user:bob", std::nullopt, std::nullopt, std::nullopt,
-                             "0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B", {}});
+  PreparedEvent bare = Make({"account:login:success",
+                             "user:bob",
+                             std::nullopt,
+                             std::nullopt,
+                             std::nullopt,
+                             "0193A2B4-C5D6-7E8F-9A0B-1C2D3E4F5A6B",
+                             {}});
   std::vector<PreparedEvent> batch{a.value(), bare};
   std::vector<Ack> acks = AppendOk(batch);
   ASSERT_EQ(acks.size(), 2u);
@@ -74,7 +84,13 @@ TEST_F(SqliteStoreTest, AppendThenReadBackEveryField) {
 // SPEC §5: a store written in leaf format 1 is refused with a message naming the format,
 // never read or extended in a mix of formats.
 TEST_F(SqliteStoreTest, AStoreInLeafFormat1IsRefusedByName) {
-  AppendOk({Make({"account:login:success", "user:a", std::nullopt, std::nullopt, std::nullopt, std::nullopt, {}})});
+  AppendOk({Make({"account:login:success",
+                  "user:a",
+                  std::nullopt,
+                  std::nullopt,
+                  std::nullopt,
+                  std::nullopt,
+                  {}})});
   store_->Drain();
   store_.reset();
   {
@@ -273,7 +289,8 @@ TEST_F(SqliteStoreTest, IdempotentReplayAfterReopen) {
   EXPECT_EQ(Count(), 2u);
   auto counts = store_->TagCounts();
   ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts.value(), (std::vector<std::pair<std::string, uint64_t>>{{"account:login:success", 2}}));
+  EXPECT_EQ(counts.value(),
+            (std::vector<std::pair<std::string, uint64_t>>{{"account:login:success", 2}}));
 }
 
 TEST_F(SqliteStoreTest, ReplayedClientIdIsNotAConflict) {
@@ -307,7 +324,8 @@ TEST_F(SqliteStoreTest, ExistingClientIdIsAConflictForThatRequestOnly) {
   for (uint64_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].seq, i);
   auto counts = store_->TagCounts();
   ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts.value(), (std::vector<std::pair<std::string, uint64_t>>{{"account:login:success", 3}}));
+  EXPECT_EQ(counts.value(),
+            (std::vector<std::pair<std::string, uint64_t>>{{"account:login:success", 3}}));
 }
 
 TEST_F(SqliteStoreTest, ClientIdOfAnEarlierRequestInTheGroupIsAConflict) {
@@ -324,7 +342,8 @@ TEST_F(SqliteStoreTest, ClientIdOfAnEarlierRequestInTheGroupIsAConflict) {
 TEST_F(SqliteStoreTest, ClientIdRepeatedInOneRequestIsAConflictForThatRequestOnly) {
   const std::string id = "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b";
   PreparedEvent neighbour = Login("neighbour");
-  auto results = CommitAsOneGroup({{Login("a", std::nullopt, id), Login("b", std::nullopt, id)}, {neighbour}});
+  auto results =
+      CommitAsOneGroup({{Login("a", std::nullopt, id), Login("b", std::nullopt, id)}, {neighbour}});
   EXPECT_EQ(results[0].first.code(), Code::kConflict);
   EXPECT_EQ(results[0].first.index(), 1);
   ASSERT_TRUE(results[1].first.ok()) << results[1].first.ToString();
@@ -370,7 +389,8 @@ TEST_F(SqliteStoreTest, QueueCountsWaitingRequestsToo) {
     WriteLockHolder lock(options_.path);
     accepted.push_back(AppendAsync({Login("a"), Login("a")}));
     WaitUntilWriterHolds(2);
-    for (int i = 0; i < 4; ++i) accepted.push_back(AppendAsync({Login("b"), Login("b")}));  // 10 now
+    for (int i = 0; i < 4; ++i)
+      accepted.push_back(AppendAsync({Login("b"), Login("b")}));  // 10 now
     auto refused = AppendAsync({Login("c")});
     ASSERT_TRUE(refused->done.load());
     EXPECT_EQ(refused->future.get().first.code(), Code::kResourceExhausted);
@@ -436,17 +456,27 @@ TEST_F(SqliteStoreTest, TagCountsAreExactAcrossReopen) {
   };
   EXPECT_TRUE(counts().empty());
   AppendOk({Login("a"), Login("b", "k1"),
-            Make({"project:role:remove", "project:p", "alice", std::nullopt, std::nullopt, std::nullopt, {}})});
+            Make({"project:role:remove",
+                  "project:p",
+                  "alice",
+                  std::nullopt,
+                  std::nullopt,
+                  std::nullopt,
+                  {}})});
   AppendOk({Login("b", "k1")});  // replay: not counted
   EXPECT_EQ(counts(), (Counts{{"account:login:success", 2}, {"project:role:remove", 1}}));
   Reopen();
   EXPECT_EQ(counts(), (Counts{{"account:login:success", 2}, {"project:role:remove", 1}}));
-  AppendOk({Make({"account:login:failure", "user:a", "a", std::nullopt, std::nullopt, std::nullopt, {}}), Login("c")});
+  AppendOk(
+      {Make({"account:login:failure", "user:a", "a", std::nullopt, std::nullopt, std::nullopt, {}}),
+       Login("c")});
   // A request refused for an existing client id counts nothing.
   auto conflict = store_->AppendSync({Login("d"), Login("e", std::nullopt, All()[0].id)});
   EXPECT_EQ(conflict.status().code(), Code::kConflict);
   Reopen();
-  EXPECT_EQ(counts(), (Counts{{"account:login:failure", 1}, {"account:login:success", 3}, {"project:role:remove", 1}}));
+  EXPECT_EQ(counts(), (Counts{{"account:login:failure", 1},
+                              {"account:login:success", 3},
+                              {"project:role:remove", 1}}));
   // Counts agree with the events.
   std::map<std::string, uint64_t> truth;
   for (const Event& e : All()) truth[e.tag]++;
@@ -457,8 +487,10 @@ TEST_F(SqliteStoreTest, TagCountsAreExactAcrossReopen) {
 
 TEST_F(SqliteStoreTest, KeysPutListRevoke) {
   ApiKeyRecord a{"key-a", "ci", KeyRole::kWriter, std::string(32, '\x01'), kStart, std::nullopt};
-  ApiKeyRecord b{"key-b", "ops", KeyRole::kAdmin, std::string(32, '\x02'), kStart + 10, std::nullopt};
-  ApiKeyRecord c{"key-c", "audit", KeyRole::kAuditor, std::string("\x00\xff\x00", 3), kStart + 5, std::nullopt};
+  ApiKeyRecord b{"key-b",     "ops",       KeyRole::kAdmin, std::string(32, '\x02'),
+                 kStart + 10, std::nullopt};
+  ApiKeyRecord c{"key-c",    "audit",     KeyRole::kAuditor, std::string("\x00\xff\x00", 3),
+                 kStart + 5, std::nullopt};
   ASSERT_TRUE(store_->PutKey(b).ok());
   ASSERT_TRUE(store_->PutKey(a).ok());
   ASSERT_TRUE(store_->PutKey(c).ok());
@@ -555,7 +587,8 @@ TEST_F(SqliteStoreTest, PagingIsStableUnderConcurrentAppends) {
     }
     // No skips: every "a" event between the first and last seen is there.
     std::set<uint64_t> got(seen.begin(), seen.end());
-    const uint64_t lo = std::min(seen.front(), seen.back()), hi = std::max(seen.front(), seen.back());
+    const uint64_t lo = std::min(seen.front(), seen.back()),
+                   hi = std::max(seen.front(), seen.back());
     for (uint64_t s = lo; s <= hi; ++s) {
       bool is_a = s >= 100 || s % 3 != 0;
       EXPECT_EQ(got.count(s) == 1, is_a) << "seq " << s;

@@ -116,7 +116,13 @@ class SqliteStoreTest : public ::testing::Test {
 
   PreparedEvent Login(std::string user, std::optional<std::string> key = std::nullopt,
                       std::optional<std::string> id = std::nullopt) {
-    return Make({"account:login:success", "user:" + user, user, std::nullopt, std::move(key), std::move(id), {}});
+    return Make({"account:login:success",
+                 "user:" + user,
+                 user,
+                 std::nullopt,
+                 std::move(key),
+                 std::move(id),
+                 {}});
   }
 
   std::vector<Ack> AppendOk(std::vector<PreparedEvent> events) {

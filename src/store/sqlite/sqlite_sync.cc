@@ -27,7 +27,8 @@ Status SqliteStore::SyncWal() {
   // SQLite keeps one WAL file while any connection is open (journal_size_limit truncates it in
   // place); should it ever be replaced, follow it by inode.
   struct stat sb;
-  if (stat(wal.c_str(), &sb) != 0) return Status::IoError("stat " + wal + ": " + std::strerror(errno));
+  if (stat(wal.c_str(), &sb) != 0)
+    return Status::IoError("stat " + wal + ": " + std::strerror(errno));
   if (wal_fd_ < 0 || wal_ino_ != static_cast<uint64_t>(sb.st_ino)) {
     if (wal_fd_ >= 0) close(wal_fd_);
     wal_fd_ = open(wal.c_str(), O_RDONLY | O_CLOEXEC);
@@ -35,7 +36,8 @@ Status SqliteStore::SyncWal() {
     wal_ino_ = static_cast<uint64_t>(sb.st_ino);
   }
   if (opt_.before_wal_sync) opt_.before_wal_sync();
-  if (fdatasync(wal_fd_) != 0) return Status::IoError("fdatasync " + wal + ": " + std::strerror(errno));
+  if (fdatasync(wal_fd_) != 0)
+    return Status::IoError("fdatasync " + wal + ": " + std::strerror(errno));
   return Status::Ok();
 }
 
@@ -84,9 +86,11 @@ void SqliteStore::CompleteSynced() {
     queue_.Release(u.events);
     for (size_t i = 0; i < u.group.size(); ++i) {
       if (!error.ok()) {
-        u.group[i].done(Status::Unavailable("the write could not be made durable: " + error.message()), {});
+        u.group[i].done(
+            Status::Unavailable("the write could not be made durable: " + error.message()), {});
       } else {
-        u.group[i].done(u.results[i], u.results[i].ok() ? std::move(u.acks[i]) : std::vector<Ack>{});
+        u.group[i].done(u.results[i],
+                        u.results[i].ok() ? std::move(u.acks[i]) : std::vector<Ack>{});
       }
     }
   }
@@ -97,7 +101,7 @@ void SqliteStore::CompleteSynced() {
 }
 
 namespace {
-constexpr int kCheckpointPages = 4000;       // 16 MB of WAL: the checkpointer copies it
+constexpr int kCheckpointPages = 4000;         // 16 MB of WAL: the checkpointer copies it
 constexpr int kWriterCheckpointPages = 16000;  // 64 MB: the writer finishes the job itself
 }  // namespace
 

@@ -78,7 +78,8 @@ TEST_F(SqliteSyncTest, NothingIsAcknowledgedVisibleOrCheckpointedBeforeTheSync) 
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_FALSE(out->done.load()) << "acknowledged before the WAL was synced";
   EXPECT_EQ(Count(), 1u) << "a query saw an event that is not yet durable";
-  EXPECT_EQ(store_->LatestCheckpoint()->size, 1u) << "a checkpoint over a non-durable event was served";
+  EXPECT_EQ(store_->LatestCheckpoint()->size, 1u)
+      << "a checkpoint over a non-durable event was served";
 
   gate_.Release();
   auto r = out->future.get();

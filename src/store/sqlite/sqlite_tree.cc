@@ -29,7 +29,8 @@ Status ReadMeta(sqlite::Db& db, const char* key, std::optional<std::string>* out
   return s;
 }
 
-constexpr const char* kTileLeavesSql = "SELECT seq, leaf_hash FROM events WHERE seq >= ? AND seq < ? ORDER BY seq";
+constexpr const char* kTileLeavesSql =
+    "SELECT seq, leaf_hash FROM events WHERE seq >= ? AND seq < ? ORDER BY seq";
 constexpr const char* kTileNodesSql =
     "SELECT idx, hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx";
 
@@ -38,7 +39,8 @@ constexpr const char* kTileNodesSql =
 class DbTiles final : public tlog::TileSource {
  public:
   explicit DbTiles(sqlite::Db& db) : db_(db), leaves_(&own_leaves_), nodes_(&own_nodes_) {}
-  DbTiles(sqlite::Db& db, sqlite::Stmt* leaves, sqlite::Stmt* nodes) : db_(db), leaves_(leaves), nodes_(nodes) {}
+  DbTiles(sqlite::Db& db, sqlite::Stmt* leaves, sqlite::Stmt* nodes)
+      : db_(db), leaves_(leaves), nodes_(nodes) {}
   Status ReadTile(int level, uint64_t index, int width, std::string* hashes) override {
     if (!leaves_->prepared()) TRAIL_RETURN_IF_ERROR(leaves_->Prepare(db_, kTileLeavesSql));
     if (!nodes_->prepared()) TRAIL_RETURN_IF_ERROR(nodes_->Prepare(db_, kTileNodesSql));
@@ -72,7 +74,8 @@ class DbTiles final : public tlog::TileSource {
       ++expect;
     }
     st.Reset();
-    if (s.ok() && expect != hi) s = Status::NotFound("tile " + tlog::TilePath(level, index, width) + " is not complete");
+    if (s.ok() && expect != hi)
+      s = Status::NotFound("tile " + tlog::TilePath(level, index, width) + " is not complete");
     return s;
   }
 
@@ -89,7 +92,9 @@ class DbTiles final : public tlog::TileSource {
 class SqliteStore::TileReader final : public tlog::TileSource {
  public:
   TileReader(SqliteStore* store, std::unique_ptr<ReadConn> conn)
-      : store_(store), conn_(std::move(conn)), tiles_(conn_->db, &conn_->tile_leaves, &conn_->tile_nodes) {}
+      : store_(store),
+        conn_(std::move(conn)),
+        tiles_(conn_->db, &conn_->tile_leaves, &conn_->tile_nodes) {}
   ~TileReader() override {
     if (open_) conn_->end.Run();
     store_->ReleaseReader(std::move(conn_));
@@ -138,12 +143,13 @@ Status SqliteStore::InitTree() {
     return Status::Corruption("the store holds events but no Merkle tree state");
   }
   if (tree_.size() != next_seq_)
-    return Status::Corruption("the Merkle tree covers " + std::to_string(tree_.size()) + " events, the log holds " +
-                              std::to_string(next_seq_));
+    return Status::Corruption("the Merkle tree covers " + std::to_string(tree_.size()) +
+                              " events, the log holds " + std::to_string(next_seq_));
   if (!opt_.origin.empty()) {
     if (origin && *origin != opt_.origin)
-      return Status::Invalid("invalid_config", "this log's name is '" + *origin + "'; it cannot become '" +
-                                                   opt_.origin + "' (verifiers know it by its name)");
+      return Status::Invalid("invalid_config", "this log's name is '" + *origin +
+                                                   "'; it cannot become '" + opt_.origin +
+                                                   "' (verifiers know it by its name)");
     if (!origin) {
       w.put_meta.Bind(1, std::string_view("origin"));
       w.put_meta.Bind(2, opt_.origin);
@@ -155,10 +161,12 @@ Status SqliteStore::InitTree() {
     // contain the last checkpoint's tree.
     auto sep = cp->find("\n\n");
     auto body = tlog::ParseCheckpoint(sep == std::string::npos ? *cp : cp->substr(0, sep + 1));
-    if (!body.ok()) return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
+    if (!body.ok())
+      return Status::Corruption("the last checkpoint cannot be parsed: " + body.status().message());
     if (body->size > tree_.size())
       return Status::Corruption("the store's tree (" + std::to_string(tree_.size()) +
-                                " leaves) is older than its last signed checkpoint (" + std::to_string(body->size) +
+                                " leaves) is older than its last signed checkpoint (" +
+                                std::to_string(body->size) +
                                 "): refusing to start rather than sign an inconsistent checkpoint");
     DbTiles tiles(w.db);
     auto root = tlog::RootAt(body->size, tiles);
@@ -209,7 +217,8 @@ Result<SignedCheckpoint> SqliteStore::SignCheckpoint() {
 
 Status SqliteStore::CheckKept() {
   // The tree only grows on this thread: once it extends a kept checkpoint, it always will.
-  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_, [this] { return DbTiles(writer_->db); });
+  return CheckKeptExtended(opt_.keeper, tree_.size(), &kept_checked_,
+                           [this] { return DbTiles(writer_->db); });
 }
 
 Status SqliteStore::SaveTree(bool sign) {
