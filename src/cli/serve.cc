@@ -18,8 +18,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "store/checkpoint_keeper.h"
-#include "store/postgres/postgres_store.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 #include "tlog/note.h"
 
 namespace trail {
@@ -30,37 +29,20 @@ void Log(const std::string& msg) {
   std::fflush(stderr);
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const ServeConfig& cfg, const tlog::NoteSigner* signer,
-                                         CheckpointKeeper* keeper) {
-  std::string url = cfg.store.empty() ? "sqlite:" + cfg.data_dir + "/trail.db" : cfg.store;
-  if (url.rfind("sqlite:", 0) == 0) {
-    SqliteOptions o;
-    o.signer = signer;
-    o.keeper = keeper;
-    o.origin = cfg.log_name;
-    o.path = url.substr(7);
-    if (o.path.empty()) return Status::Invalid("invalid_config", "store: sqlite:PATH needs a path");
-    o.queue_limit = cfg.queue;
-    o.segment_bits = cfg.segment_bits;
-    o.gc_writer_share = cfg.gc_writer_share;
-    auto s = SqliteStore::Open(o);
-    if (!s.ok()) return s.status();
-    return std::unique_ptr<Store>(std::move(s.value()));
-  }
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    PostgresOptions o;
-    o.url = url;
-    o.signer = signer;
-    o.keeper = keeper;
-    o.origin = cfg.log_name;
-    o.queue_limit = cfg.queue;
-    o.log = Log;
-    auto s = PostgresStore::Open(o);
-    if (!s.ok()) return s.status();
-    return std::unique_ptr<Store>(std::move(s.value()));
-  }
-  return Status::Invalid("invalid_config",
-                         "store: '" + url + "' is not sqlite:PATH or postgresql://…");
+// The store of --store (default sqlite:DATA/trail.db) with the configuration's settings.
+Result<std::unique_ptr<Store>> OpenConfiguredStore(const ServeConfig& cfg,
+                                                   const tlog::NoteSigner* signer,
+                                                   CheckpointKeeper* keeper) {
+  StoreOpenOptions o;
+  o.url = cfg.store.empty() ? "sqlite:" + cfg.data_dir + "/trail.db" : cfg.store;
+  o.signer = signer;
+  o.keeper = keeper;
+  o.origin = cfg.log_name;
+  o.queue_limit = cfg.queue;
+  o.segment_bits = cfg.segment_bits;
+  o.gc_writer_share = cfg.gc_writer_share;
+  o.log = Log;
+  return OpenStore(o);
 }
 
 // SPEC §5: the store's tree must extend the newest checkpoint this node signed or saw (kept
@@ -183,7 +165,7 @@ int Serve(ServeFlags& f) {
     Log(keeper.status().message());
     return 2;
   }
-  auto store = OpenStore(cfg, &*signer, keeper->get());
+  auto store = OpenConfiguredStore(cfg, &*signer, keeper->get());
   if (!store.ok()) {
     Log("cannot open the store: " + store.status().ToString());
     return 2;
