@@ -12,6 +12,26 @@ namespace {
 constexpr auto kMissReload = std::chrono::seconds(1);
 constexpr auto kMaxAge = std::chrono::seconds(5);
 constexpr size_t kMaxNameBytes = 200;
+
+KeyRow ToRow(const ApiKeyRecord& k) {
+  return KeyRow{k.id, k.name, std::string(KeyRoleName(k.role)), k.hash, k.created_at, k.revoked_at};
+}
+
+// A role name this build does not know reads as writer.
+ApiKeyRecord FromRow(KeyRow r) {
+  return ApiKeyRecord{
+      std::move(r.id),   std::move(r.name), ParseKeyRole(r.role).value_or(KeyRole::kWriter),
+      std::move(r.hash), r.created_at,      r.revoked_at};
+}
+
+Result<std::vector<ApiKeyRecord>> ListRecords(KeyTable& table) {
+  auto rows = table.ListKeys();
+  if (!rows.ok()) return rows.status();
+  std::vector<ApiKeyRecord> out;
+  out.reserve(rows->size());
+  for (KeyRow& r : *rows) out.push_back(FromRow(std::move(r)));
+  return out;
+}
 }  // namespace
 
 std::string KeyRing::HashSecret(std::string_view secret) { return Sha256(secret); }
@@ -20,8 +40,8 @@ Status KeyRing::Load() { return Reload(); }
 
 Status KeyRing::Reload() {
   // Read first: a change notified while the list is read makes the next call read again.
-  const uint64_t generation = store_->KeysGeneration();
-  auto keys = store_->ListKeys();
+  const uint64_t generation = table_->KeysGeneration();
+  auto keys = ListRecords(*table_);
   if (!keys.ok()) return keys.status();
   std::unordered_map<std::string, ApiKeyRecord> m;
   for (auto& k : *keys) {
@@ -40,7 +60,7 @@ Result<Principal> KeyRing::Authenticate(std::string_view secret) {
 
 Result<Principal> KeyRing::AuthenticateHash(const std::string& h) {
   // Another node created or revoked a key: forget what we know before answering.
-  if (store_->KeysGeneration() != loaded_generation_.load()) TRAIL_RETURN_IF_ERROR(Reload());
+  if (table_->KeysGeneration() != loaded_generation_.load()) TRAIL_RETURN_IF_ERROR(Reload());
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool stale = false;
     {
@@ -77,17 +97,17 @@ Result<NewKey> KeyRing::Create(KeyRole role, std::string name) {
   k.record.role = role;
   k.record.hash = HashSecret(k.secret);
   k.record.created_at = clock_->NowMicros();
-  TRAIL_RETURN_IF_ERROR(store_->PutKey(k.record));
+  TRAIL_RETURN_IF_ERROR(table_->PutKey(ToRow(k.record)));
   TRAIL_RETURN_IF_ERROR(Reload());
   return k;
 }
 
 Status KeyRing::Revoke(std::string_view id) {
-  TRAIL_RETURN_IF_ERROR(store_->RevokeKey(id, clock_->NowMicros()));
+  TRAIL_RETURN_IF_ERROR(table_->RevokeKey(id, clock_->NowMicros()));
   return Reload();
 }
 
-Result<std::vector<ApiKeyRecord>> KeyRing::List() { return store_->ListKeys(); }
+Result<std::vector<ApiKeyRecord>> KeyRing::List() { return ListRecords(*table_); }
 
 Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::string& path,
                                                                 bool replace_revoked) {
@@ -103,7 +123,7 @@ Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::strin
     r.role = KeyRole::kAdmin;
     r.hash = HashSecret(secret);
     r.created_at = clock_->NowMicros();
-    auto keys = store_->ListKeys();
+    auto keys = table_->ListKeys();
     if (!keys.ok()) return keys.status();
     bool revoked = false;
     for (const auto& k : *keys) revoked = revoked || k.hash == r.hash;
@@ -116,7 +136,7 @@ Result<std::optional<ApiKeyRecord>> KeyRing::EnsureAdminKeyFile(const std::strin
       TRAIL_RETURN_IF_ERROR(WriteSecretFile(path, k->secret + "\n"));
       return std::optional<ApiKeyRecord>(k->record);
     }
-    TRAIL_RETURN_IF_ERROR(store_->PutKey(r));
+    TRAIL_RETURN_IF_ERROR(table_->PutKey(ToRow(r)));
     TRAIL_RETURN_IF_ERROR(Reload());
     return std::optional<ApiKeyRecord>(r);
   }

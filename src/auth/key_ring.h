@@ -1,9 +1,10 @@
 // KeyRing: API keys (SPEC §6). Keys are random 256-bit secrets shown once; the store keeps
-// only their SHA-256. Authenticate() answers from an in-memory map of hashes, refreshed from
-// the store when it changes here, when the store says another node changed them
-// (Store::KeysGeneration: PostgreSQL's LISTEN/NOTIFY, so a revocation on one node is seen by
-// every node within a fraction of a second), at most once a second on a miss, and every few
-// seconds in any case. Thread-safe.
+// only their SHA-256, as rows of its KeyTable (store/key_table.h), which is all of the store
+// the ring sees. Authenticate() answers from an in-memory map of hashes, refreshed from the
+// table when it changes here, when the table says another node changed it
+// (KeyTable::KeysGeneration: PostgreSQL's LISTEN/NOTIFY, so a revocation on one node is seen
+// by every node within a fraction of a second), at most once a second on a miss, and every
+// few seconds in any case. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -16,9 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/api_key.h"
 #include "auth/viewer_token.h"
 #include "core/clock.h"
-#include "store/store.h"
+#include "store/key_table.h"
 
 namespace trail {
 
@@ -51,7 +53,8 @@ struct NewKey {
 
 class KeyRing {
  public:
-  KeyRing(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
+  // `table` (a store's Keys()) must outlive the ring.
+  KeyRing(KeyTable* table, const Clock* clock) : table_(table), clock_(clock) {}
 
   Status Load();
   // API key -> Principal, or kUnauthenticated.
@@ -72,12 +75,12 @@ class KeyRing {
 
  private:
   Status Reload();
-  Store* store_;
+  KeyTable* table_;
   const Clock* clock_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, ApiKeyRecord> by_hash_;  // active keys only
   std::chrono::steady_clock::time_point loaded_at_{};
-  std::atomic<uint64_t> loaded_generation_{0};  // Store::KeysGeneration() when last loaded
+  std::atomic<uint64_t> loaded_generation_{0};  // KeyTable::KeysGeneration() when last loaded
 };
 
 }  // namespace trail

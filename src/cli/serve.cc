@@ -177,7 +177,7 @@ int Serve(ServeFlags& f) {
     return 2;
   }
   const Clock& clock = SystemClock::Get();
-  KeyRing keys(store->get(), &clock);
+  KeyRing keys(&(*store)->Keys(), &clock);
   if (Status s = keys.Load(); !s.ok()) {
     Log(s.ToString());
     return 2;

@@ -64,9 +64,9 @@ class Api {
  public:
   explicit Api(ApiServices s)
       : s_(std::move(s)),
-        sessions_(std::make_shared<ui::SessionStore>(ui::SessionStore::kDefaultIdle,
-                                                     ui::SessionStore::kDefaultMaxSessions, nullptr,
-                                                     s_.store)),
+        sessions_(std::make_shared<ui::SessionStore>(
+            ui::SessionStore::kDefaultIdle, ui::SessionStore::kDefaultMaxSessions, nullptr,
+            s_.store ? s_.store->SharedSessions() : nullptr)),
         stream_slots_(std::make_shared<StreamSlots>(s_.max_streams_per_principal)) {
     if (!s_.viewer_tokens)
       s_.viewer_tokens =

@@ -29,7 +29,7 @@ class ApiUiTest : public ::testing::Test {
     o.path = dir_.File("trail.db");
     store_ = SqliteStore::Open(o).value();
     store_->SetTypes(&types_);
-    keys_ = std::make_unique<KeyRing>(store_.get(), &clock_);
+    keys_ = std::make_unique<KeyRing>(&store_->Keys(), &clock_);
     EXPECT_TRUE(keys_->Load().ok());
     admin_ = keys_->Create(KeyRole::kAdmin, "admin").value().secret;
     writer_ = keys_->Create(KeyRole::kWriter, "w").value().secret;

@@ -12,9 +12,18 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "store/store.h"
 
 namespace trail {
+
+// One bar segment of the web viewer's chart (SPEC §9): how many events matching a query were
+// recorded in [start, start + bucket) whose tag begins with `prefix` (the tag's first part and
+// ':', e.g. "project:").
+struct HistogramBucket {
+  Micros start = 0;
+  std::string prefix;
+  uint64_t count = 0;
+  bool operator==(const HistogramBucket&) const = default;
+};
 
 // What the default (paged) CountByTime reads at most before it gives up on the older
 // buckets: rows examined, and time (milliseconds).

@@ -8,44 +8,6 @@
 
 namespace trail {
 
-std::string_view KeyRoleName(KeyRole r) {
-  switch (r) {
-    case KeyRole::kWriter:
-      return "writer";
-    case KeyRole::kAuditor:
-      return "auditor";
-    case KeyRole::kAdmin:
-      return "admin";
-    case KeyRole::kMetrics:
-      return "metrics";
-  }
-  return "writer";
-}
-
-std::optional<KeyRole> ParseKeyRole(std::string_view s) {
-  if (s == "writer") return KeyRole::kWriter;
-  if (s == "auditor") return KeyRole::kAuditor;
-  if (s == "admin") return KeyRole::kAdmin;
-  if (s == "metrics") return KeyRole::kMetrics;
-  return std::nullopt;
-}
-
-namespace {
-Status NoSharedSessions() {
-  return Status::Unavailable("this store does not keep viewer sessions");
-}
-}  // namespace
-
-Status Store::PutSession(std::string_view, const StoredSession&, size_t) {
-  return NoSharedSessions();
-}
-Result<std::optional<StoredSession>> Store::GetSession(std::string_view) {
-  return NoSharedSessions();
-}
-Status Store::TouchSession(std::string_view, Micros) { return NoSharedSessions(); }
-Status Store::DeleteSession(std::string_view) { return NoSharedSessions(); }
-Result<uint64_t> Store::DeleteIdleSessions(Micros) { return NoSharedSessions(); }
-
 Result<std::vector<Ack>> Store::AppendSync(std::vector<PreparedEvent> events) {
   std::promise<Result<std::vector<Ack>>> p;
   auto f = p.get_future();

@@ -28,11 +28,14 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "query/query.h"
+#include "store/histogram.h"
 #include "tlog/tiles.h"
 
 namespace trail {
 
 struct AccessFilter;  // query_executor.h
+class KeyTable;       // key_table.h
+class SessionTable;   // session_table.h
 
 struct Ack {
   std::string id;
@@ -53,20 +56,6 @@ struct QueryPage {
   // page resumes exactly where this scan stopped. Always makes progress: a partial page has
   // examined at least one row or one posting-list segment.
   bool partial = false;
-};
-
-// kMetrics: scrapes GET /metrics and nothing else.
-enum class KeyRole { kWriter, kAuditor, kAdmin, kMetrics };
-std::string_view KeyRoleName(KeyRole r);
-std::optional<KeyRole> ParseKeyRole(std::string_view s);
-
-struct ApiKeyRecord {
-  std::string id;
-  std::string name;
-  KeyRole role = KeyRole::kWriter;
-  std::string hash;  // SHA-256 of the key text; the key itself is never stored
-  Micros created_at = 0;
-  std::optional<Micros> revoked_at;
 };
 
 struct StoreStats {
@@ -129,28 +118,6 @@ struct SignedCheckpoint {
   std::string note;  // the signed note text, as GET /checkpoint serves it
 };
 
-// One bar segment of the web viewer's chart (SPEC §9): how many events matching a query were
-// recorded in [start, start + bucket) whose tag begins with `prefix` (the tag's first part and
-// ':', e.g. "project:").
-struct HistogramBucket {
-  Micros start = 0;
-  std::string prefix;
-  uint64_t count = 0;
-  bool operator==(const HistogramBucket&) const = default;
-};
-
-// A web-viewer session as a store keeps it for every node on it (SPEC §9), found by the
-// SHA-256 of its id. `credential` names what the session was opened with, never an API key's
-// text: "key:" + the hex SHA-256 of the key, or the embedding host's viewer token.
-struct StoredSession {
-  std::string credential;
-  int kind = 0;  // ui::SessionKind
-  std::string csrf;
-  Micros created = 0;
-  Micros last_used = 0;
-  std::string owner;  // the key's hash or "viewer:<sub>": whose sessions are counted together
-};
-
 class Store {
  public:
   virtual ~Store() = default;
@@ -182,12 +149,8 @@ class Store {
                                                            Micros bucket_micros,
                                                            size_t max_buckets);
 
-  virtual Status PutKey(const ApiKeyRecord& key) = 0;
-  virtual Result<std::vector<ApiKeyRecord>> ListKeys() = 0;
-  virtual Status RevokeKey(std::string_view id, Micros when) = 0;
-  // Changes whenever another node (or another process) may have created or revoked a key,
-  // so that key caches reload at once. A store with one node answers a constant.
-  virtual uint64_t KeysGeneration() { return 0; }
+  // The API keys (key_table.h), which auth's KeyRing keeps here.
+  virtual KeyTable& Keys() = 0;
 
   // Both work in bounded batches that interleave with ingest; both are idempotent.
   virtual Result<GcResult> CollectGarbage(const GcRequest& r) = 0;
@@ -207,19 +170,11 @@ class Store {
   // One past the newest readable seq.
   virtual uint64_t ReadableEnd() = 0;
 
-  // Web-viewer sessions shared by every node on the store: the PostgreSQL store keeps them in
-  // a table, so a session opened on one node works on all of them and signing out on one ends
-  // it everywhere. A store that does not share them (the embedded one: one node) answers false
-  // and the viewer keeps its sessions in memory; the other calls then answer Unavailable.
-  virtual bool SharesSessions() { return false; }
-  // With `max_per_owner` > 0, also drops the owner's oldest sessions beyond that many.
-  virtual Status PutSession(std::string_view id_hash, const StoredSession& s,
-                            size_t max_per_owner = 0);
-  virtual Result<std::optional<StoredSession>> GetSession(std::string_view id_hash);
-  virtual Status TouchSession(std::string_view id_hash, Micros last_used);
-  virtual Status DeleteSession(std::string_view id_hash);
-  // Drops the sessions not used since `before`; returns how many.
-  virtual Result<uint64_t> DeleteIdleSessions(Micros before);
+  // Web-viewer sessions shared by every node on the store (session_table.h): the PostgreSQL
+  // store keeps them in a table, so a session opened on one node works on all of them and
+  // signing out on one ends it everywhere. A store that does not share them (the embedded one:
+  // one node) answers null, and the viewer keeps its sessions in memory.
+  virtual SessionTable* SharedSessions() { return nullptr; }
 
   virtual StoreStats Stats() = 0;
   virtual bool Healthy() = 0;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "store/store.h"
+#include "store/histogram.h"
 
 namespace trail::ui {
 

@@ -3,16 +3,15 @@
 #include <algorithm>
 
 #include "core/codec.h"
-#include "store/store.h"
 
 namespace trail::ui {
 
 SessionStore::SessionStore(Micros idle, size_t max_sessions,
-                           std::function<std::string(size_t)> random, Store* shared)
+                           std::function<std::string(size_t)> random, SessionTable* shared)
     : idle_(idle),
       max_sessions_(std::max<size_t>(1, max_sessions)),
       random_(std::move(random)),
-      shared_(shared && shared->SharesSessions() ? shared : nullptr) {
+      shared_(shared) {
   if (!random_) random_ = [](size_t n) { return RandomBytes(n); };
 }
 
@@ -31,7 +30,7 @@ Result<std::string> SessionStore::Create(std::string credential, SessionKind kin
     }
     // A failed sweep is retried at the next one; the session itself must be stored.
     if (sweep) (void)shared_->DeleteIdleSessions(now - idle_);
-    StoredSession stored{s.credential, static_cast<int>(kind), s.csrf, now, now, s.owner};
+    SessionRow stored{s.credential, static_cast<int>(kind), s.csrf, now, now, s.owner};
     TRAIL_RETURN_IF_ERROR(
         shared_->PutSession(Sha256(id), stored, s.owner.empty() ? 0 : kMaxPerOwner));
     return id;
@@ -56,7 +55,7 @@ Result<std::optional<Session>> SessionStore::Find(std::string_view id, SessionKi
     auto got = shared_->GetSession(key);
     if (!got.ok()) return got.status();
     if (!got->has_value()) return std::optional<Session>();
-    const StoredSession& st = **got;
+    const SessionRow& st = **got;
     if (now - st.last_used > idle_) {
       TRAIL_RETURN_IF_ERROR(shared_->DeleteSession(key));
       return std::optional<Session>();

@@ -7,8 +7,9 @@
 // is checked again on every request, so a revoked key or an expired viewer token ends its
 // sessions at once. Ids are looked up by their SHA-256.
 //
-// Where they live: on a store that shares sessions between nodes (Store::SharesSessions, the
-// PostgreSQL store), in its table, so that a session opened on one node is served by every
+// Where they live: on a store that shares sessions between nodes (Store::SharedSessions, the
+// PostgreSQL store), in its table (store/session_table.h; a session's kind is stored as the
+// number of its SessionKind), so that a session opened on one node is served by every
 // node behind a load balancer and a sign-out on one ends it on all; the last use is written
 // back at most once a minute, and idle sessions are swept at most every ten minutes.
 // Otherwise (the embedded store: one node) in this process's memory, bounded (the least
@@ -31,14 +32,12 @@
 
 #include "core/clock.h"
 #include "core/status.h"
-
-namespace trail {
-class Store;
-}  // namespace trail
+#include "store/session_table.h"
 
 namespace trail::ui {
 
-enum class SessionKind { kConsole, kEmbed };
+// Stored by number in a shared store: never renumber.
+enum class SessionKind { kConsole = 0, kEmbed = 1 };
 
 struct Session {
   std::string credential;
@@ -58,10 +57,11 @@ class SessionStore {
   static constexpr Micros kTouchEvery = 60LL * 1000000;
   static constexpr Micros kSweepEvery = 600LL * 1000000;
 
-  // `shared`: keep the sessions in this store when it shares them (see above).
+  // `shared` (a store's SharedSessions(), may be null): keep the sessions there (see above).
+  // It must outlive this.
   explicit SessionStore(Micros idle = kDefaultIdle, size_t max_sessions = kDefaultMaxSessions,
                         std::function<std::string(size_t)> random = nullptr,
-                        Store* shared = nullptr);
+                        SessionTable* shared = nullptr);
 
   // Opens a session for `owner` (evicting its oldest beyond kMaxPerOwner; "" = no owner, no
   // cap); returns its id (43 characters of base64url).
@@ -82,7 +82,7 @@ class SessionStore {
   const Micros idle_;
   const size_t max_sessions_;
   std::function<std::string(size_t)> random_;
-  Store* const shared_;
+  SessionTable* const shared_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> by_hash_;  // SHA-256(id) -> session
   std::unordered_map<std::string, std::deque<std::string>>

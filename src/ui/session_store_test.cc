@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace trail::ui {
@@ -90,6 +92,64 @@ TEST(SessionStore, BoundedLeastRecentlyUsedGoesFirst) {
   EXPECT_FALSE(Find(s, b, SessionKind::kConsole, 6));
   EXPECT_TRUE(Find(s, c, SessionKind::kConsole, 6));
   EXPECT_TRUE(Find(s, d, SessionKind::kConsole, 6));
+}
+
+// A store's shared session table, in memory (what PostgresStore keeps in viewer_sessions).
+class MemorySessionTable final : public SessionTable {
+ public:
+  Status PutSession(std::string_view id_hash, const SessionRow& s, size_t) override {
+    if (!rows.emplace(std::string(id_hash), s).second) return Status::Conflict("exists");
+    return Status::Ok();
+  }
+  Result<std::optional<SessionRow>> GetSession(std::string_view id_hash) override {
+    if (down) return Status::Unavailable("down");
+    auto it = rows.find(std::string(id_hash));
+    if (it == rows.end()) return std::optional<SessionRow>();
+    return std::optional<SessionRow>(it->second);
+  }
+  Status TouchSession(std::string_view id_hash, Micros last_used) override {
+    ++touches;
+    auto& r = rows.at(std::string(id_hash));
+    r.last_used = std::max(r.last_used, last_used);
+    return Status::Ok();
+  }
+  Status DeleteSession(std::string_view id_hash) override {
+    rows.erase(std::string(id_hash));
+    return Status::Ok();
+  }
+  Result<uint64_t> DeleteIdleSessions(Micros before) override {
+    return static_cast<uint64_t>(
+        std::erase_if(rows, [&](const auto& r) { return r.second.last_used < before; }));
+  }
+  std::map<std::string, SessionRow> rows;
+  int touches = 0;
+  bool down = false;
+};
+
+TEST(SessionStore, ASharedTableKeepsTheSessionsAndTheirKind) {
+  MemorySessionTable table;
+  SessionStore s(12 * kHour, SessionStore::kDefaultMaxSessions, nullptr, &table);
+  std::string id = Create(s, "key:00ff", SessionKind::kEmbed, 0);
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(s.size(), 0u);  // nothing in memory
+  const SessionRow& row = table.rows.begin()->second;
+  EXPECT_EQ(row.credential, "key:00ff");
+  EXPECT_EQ(row.kind, static_cast<int>(SessionKind::kEmbed));
+  EXPECT_EQ(table.rows.begin()->first.size(), 32u);  // found by SHA-256, never by the id
+  // Another SessionStore on the same table (another node) finds it, of its kind only.
+  SessionStore other(12 * kHour, SessionStore::kDefaultMaxSessions, nullptr, &table);
+  EXPECT_TRUE(Find(other, id, SessionKind::kEmbed, kHour));
+  EXPECT_FALSE(Find(other, id, SessionKind::kConsole, kHour));
+  EXPECT_EQ(table.touches, 1);  // the last use is written back at most once a minute
+  EXPECT_TRUE(Find(other, id, SessionKind::kEmbed, kHour + 1));
+  EXPECT_EQ(table.touches, 1);
+  // An unreachable table is an error, not "signed out".
+  table.down = true;
+  EXPECT_EQ(other.Find(id, SessionKind::kEmbed, kHour).status().code(), Code::kUnavailable);
+  table.down = false;
+  // Signing out on one ends it on the other.
+  ASSERT_TRUE(s.Remove(id).ok());
+  EXPECT_FALSE(Find(other, id, SessionKind::kEmbed, kHour));
 }
 
 TEST(CookieValue, FindsOneCookieAmongMany) {

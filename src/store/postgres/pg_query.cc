@@ -228,22 +228,22 @@ Result<std::vector<std::pair<std::string, uint64_t>>> PostgresStore::TagCounts()
   return out;
 }
 
-Status PostgresStore::PutKey(const ApiKeyRecord& key) {
+Status PostgresStore::PutKey(const KeyRow& key) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   // Nodes of one deployment share admin.key and each registers it at start: a key whose
   // hash is already stored is already registered, which is what the caller wants.
-  auto r = (*lease)->Prepared("put_key",
-                              "WITH k AS (INSERT INTO api_keys(id, name, role, hash, created_at) "
-                              "VALUES($1, $2, $3, $4::bytea, $5) "
-                              "ON CONFLICT DO NOTHING RETURNING id) SELECT pg_notify('" +
-                                  std::string(pg::kKeysChannel) + "', id) FROM k",
-                              {key.id, key.name, std::string(KeyRoleName(key.role)),
-                               pg::ByteaHex(key.hash), Num(key.created_at)});
+  auto r =
+      (*lease)->Prepared("put_key",
+                         "WITH k AS (INSERT INTO api_keys(id, name, role, hash, created_at) "
+                         "VALUES($1, $2, $3, $4::bytea, $5) "
+                         "ON CONFLICT DO NOTHING RETURNING id) SELECT pg_notify('" +
+                             std::string(pg::kKeysChannel) + "', id) FROM k",
+                         {key.id, key.name, key.role, pg::ByteaHex(key.hash), Num(key.created_at)});
   return r.status();
 }
 
-Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
+Result<std::vector<KeyRow>> PostgresStore::ListKeys() {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   auto r = (*lease)->Prepared(
@@ -251,12 +251,12 @@ Result<std::vector<ApiKeyRecord>> PostgresStore::ListKeys() {
       "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
       {});
   if (!r.ok()) return r.status();
-  std::vector<ApiKeyRecord> out;
+  std::vector<KeyRow> out;
   for (int row = 0; row < r->rows(); ++row) {
-    ApiKeyRecord k;
+    KeyRow k;
     k.id = std::string(r->Text(row, 0));
     k.name = std::string(r->Text(row, 1));
-    k.role = ParseKeyRole(r->Text(row, 2)).value_or(KeyRole::kWriter);
+    k.role = std::string(r->Text(row, 2));
     k.hash = r->Bytes(row, 3);
     k.created_at = r->Int(row, 4);
     if (!r->IsNull(row, 5)) k.revoked_at = r->Int(row, 5);
@@ -279,9 +279,9 @@ Status PostgresStore::RevokeKey(std::string_view id, Micros when) {
   return Status::Ok();
 }
 
-// Web-viewer sessions (store.h). One indexed statement each; the viewer reads a session on
+// Web-viewer sessions (session_table.h). One indexed statement each; the viewer reads a session on
 // every page it serves and touches it at most once a minute.
-Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& s,
+Status PostgresStore::PutSession(std::string_view id_hash, const SessionRow& s,
                                  size_t max_per_owner) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
@@ -302,7 +302,7 @@ Status PostgresStore::PutSession(std::string_view id_hash, const StoredSession& 
       .status();
 }
 
-Result<std::optional<StoredSession>> PostgresStore::GetSession(std::string_view id_hash) {
+Result<std::optional<SessionRow>> PostgresStore::GetSession(std::string_view id_hash) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   auto r = (*lease)->Prepared("get_session",
@@ -310,14 +310,14 @@ Result<std::optional<StoredSession>> PostgresStore::GetSession(std::string_view 
                               "viewer_sessions WHERE id_hash = $1::bytea",
                               {pg::ByteaHex(id_hash)});
   if (!r.ok()) return r.status();
-  if (r->rows() == 0) return std::optional<StoredSession>();
-  StoredSession s;
+  if (r->rows() == 0) return std::optional<SessionRow>();
+  SessionRow s;
   s.credential = std::string(r->Text(0, 0));
   s.kind = static_cast<int>(r->Int(0, 1));
   s.csrf = std::string(r->Text(0, 2));
   s.created = r->Int(0, 3);
   s.last_used = r->Int(0, 4);
-  return std::optional<StoredSession>(std::move(s));
+  return std::optional<SessionRow>(std::move(s));
 }
 
 Status PostgresStore::TouchSession(std::string_view id_hash, Micros last_used) {

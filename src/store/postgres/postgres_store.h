@@ -26,6 +26,8 @@
 //
 // Failures. A lost connection is kUnavailable (503) and is re-opened with backoff; Healthy()
 // is false while the database cannot be reached. Thread-safe; see Store for the contract.
+// API keys (KeyTable) and viewer sessions (SessionTable, shared by every node) live in tables
+// of the same database (pg_query.cc).
 #pragma once
 
 #include <atomic>
@@ -41,6 +43,8 @@
 #include "core/clock.h"
 #include "store/append_queue.h"
 #include "store/checkpoint_keeper.h"
+#include "store/key_table.h"
+#include "store/session_table.h"
 #include "store/store.h"
 #include "tlog/note.h"
 #include "tlog/tree.h"
@@ -83,7 +87,7 @@ struct IntegrationDelay {
   double sum_ms = 0;
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, public KeyTable, public SessionTable {
  public:
   static Result<std::unique_ptr<PostgresStore>> Open(const PostgresOptions& options);
   ~PostgresStore() override;
@@ -92,8 +96,9 @@ class PostgresStore final : public Store {
   Result<QueryPage> Query(const trail::Query& q, const AccessFilter* access) override;
   Result<std::optional<Event>> Get(std::string_view id) override;
   Result<std::vector<std::pair<std::string, uint64_t>>> TagCounts() override;
-  Status PutKey(const ApiKeyRecord& key) override;
-  Result<std::vector<ApiKeyRecord>> ListKeys() override;
+  KeyTable& Keys() override { return *this; }
+  Status PutKey(const KeyRow& key) override;
+  Result<std::vector<KeyRow>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
   uint64_t KeysGeneration() override { return keys_generation_.load(); }
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
@@ -103,10 +108,10 @@ class PostgresStore final : public Store {
   std::unique_ptr<tlog::TileSource> Tiles() override;
   uint64_t WaitForEvents(uint64_t end, int timeout_ms) override;
   uint64_t ReadableEnd() override;
-  bool SharesSessions() override { return true; }
-  Status PutSession(std::string_view id_hash, const StoredSession& s,
+  SessionTable* SharedSessions() override { return this; }
+  Status PutSession(std::string_view id_hash, const SessionRow& s,
                     size_t max_per_owner = 0) override;
-  Result<std::optional<StoredSession>> GetSession(std::string_view id_hash) override;
+  Result<std::optional<SessionRow>> GetSession(std::string_view id_hash) override;
   Status TouchSession(std::string_view id_hash, Micros last_used) override;
   Status DeleteSession(std::string_view id_hash) override;
   Result<uint64_t> DeleteIdleSessions(Micros before) override;

@@ -579,7 +579,7 @@ TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
   auto second = Open();  // a second node migrates nothing
   ASSERT_TRUE(second);
   EXPECT_EQ(Sql(url_, "SELECT count(*) FROM schema_version"), migrations);
-  ApiKeyRecord k{"k_1", "admin", KeyRole::kAdmin, std::string(32, 'h'), 1, std::nullopt};
+  KeyRow k{"k_1", "admin", "admin", std::string(32, 'h'), 1, std::nullopt};
   ASSERT_TRUE(store_->PutKey(k).ok());
   k.id = "k_2";  // the same admin.key registered by another node
   ASSERT_TRUE(second->PutKey(k).ok());
@@ -607,13 +607,12 @@ TEST_F(PostgresStoreTest, SchemaIsVersionedAndKeysAreSharedByNodes) {
 TEST_F(PostgresStoreTest, ViewerSessionsAreSharedByNodes) {
   auto second = Open(false);
   ASSERT_TRUE(second);
-  EXPECT_TRUE(store_->SharesSessions());
+  EXPECT_EQ(store_->SharedSessions(), static_cast<SessionTable*>(store_.get()));
   const std::string a(32, 'a'), b(32, 'b');
-  StoredSession s{"key:00ff", 0, "csrf-token", 100, 100, "key:00ff"};
+  SessionRow s{"key:00ff", 0, "csrf-token", 100, 100, "key:00ff"};
   ASSERT_TRUE(store_->PutSession(a, s).ok());
   EXPECT_FALSE(store_->PutSession(a, s).ok());  // ids are unique
-  ASSERT_TRUE(
-      store_->PutSession(b, StoredSession{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
+  ASSERT_TRUE(store_->PutSession(b, SessionRow{"eyJ.token", 1, "c2", 200, 200, "viewer:u"}).ok());
   // The other node finds it, touches it, and the first sees the touch.
   auto got = second->GetSession(a);
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();

@@ -606,32 +606,32 @@ Result<std::vector<std::pair<std::string, uint64_t>>> SqliteStore::TagCounts() {
   return std::vector<std::pair<std::string, uint64_t>>(tag_counts_.begin(), tag_counts_.end());
 }
 
-Status SqliteStore::PutKey(const ApiKeyRecord& key) {
+Status SqliteStore::PutKey(const KeyRow& key) {
   std::lock_guard<std::mutex> l(keys_mu_);
   sqlite::Stmt st;
   TRAIL_RETURN_IF_ERROR(st.Prepare(
       *keys_db_, "INSERT INTO api_keys(id, name, role, hash, created_at) VALUES(?,?,?,?,?)"));
   st.Bind(1, key.id);
   st.Bind(2, key.name);
-  st.Bind(3, KeyRoleName(key.role));
+  st.Bind(3, key.role);
   st.BindBlob(4, key.hash);
   st.Bind(5, key.created_at);
   return st.Run();
 }
 
-Result<std::vector<ApiKeyRecord>> SqliteStore::ListKeys() {
+Result<std::vector<KeyRow>> SqliteStore::ListKeys() {
   std::lock_guard<std::mutex> l(keys_mu_);
   sqlite::Stmt st;
   TRAIL_RETURN_IF_ERROR(st.Prepare(
       *keys_db_,
       "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id"));
-  std::vector<ApiKeyRecord> out;
+  std::vector<KeyRow> out;
   Status s;
   while (st.Step(&s)) {
-    ApiKeyRecord k;
+    KeyRow k;
     k.id = std::string(st.Text(0));
     k.name = std::string(st.Text(1));
-    k.role = ParseKeyRole(st.Text(2)).value_or(KeyRole::kWriter);
+    k.role = std::string(st.Text(2));
     k.hash = std::string(st.Blob(3));
     k.created_at = st.Int(4);
     if (!st.IsNull(5)) k.revoked_at = st.Int(5);

@@ -7,7 +7,8 @@
 // separate read-only connections and never wait for the writer (WAL snapshots).
 // Secondary indexes are PostingIndex segments (see posting_index.h); the events table is the
 // truth and the open segments are rebuilt from it at Open().
-// Thread-safe; see Store for the contract.
+// Thread-safe; see Store for the contract. Keeps API keys (KeyTable) in its `api_keys` table;
+// viewer sessions are not shared (one node), so SharedSessions() is null.
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "core/clock.h"
 #include "store/append_queue.h"
 #include "store/checkpoint_keeper.h"
+#include "store/key_table.h"
 #include "store/posting_index.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -59,7 +61,7 @@ struct SqliteOptions {
   std::function<void()> before_wal_sync;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public KeyTable {
  public:
   static constexpr size_t kTileCacheTiles = 2048;  // full tiles kept in memory: at most 16 MiB
 
@@ -74,8 +76,9 @@ class SqliteStore final : public Store {
   Result<std::vector<HistogramBucket>> CountByTime(const trail::Query& q,
                                                    const AccessFilter* access, Micros bucket_micros,
                                                    size_t max_buckets) override;
-  Status PutKey(const ApiKeyRecord& key) override;
-  Result<std::vector<ApiKeyRecord>> ListKeys() override;
+  KeyTable& Keys() override { return *this; }
+  Status PutKey(const KeyRow& key) override;
+  Result<std::vector<KeyRow>> ListKeys() override;
   Status RevokeKey(std::string_view id, Micros when) override;
   Result<GcResult> CollectGarbage(const GcRequest& r) override;
   Result<RedactResult> Redact(const RedactRequest& r) override;

@@ -486,17 +486,15 @@ TEST_F(SqliteStoreTest, TagCountsAreExactAcrossReopen) {
 // --- API keys ---
 
 TEST_F(SqliteStoreTest, KeysPutListRevoke) {
-  ApiKeyRecord a{"key-a", "ci", KeyRole::kWriter, std::string(32, '\x01'), kStart, std::nullopt};
-  ApiKeyRecord b{"key-b",     "ops",       KeyRole::kAdmin, std::string(32, '\x02'),
-                 kStart + 10, std::nullopt};
-  ApiKeyRecord c{"key-c",    "audit",     KeyRole::kAuditor, std::string("\x00\xff\x00", 3),
-                 kStart + 5, std::nullopt};
+  KeyRow a{"key-a", "ci", "writer", std::string(32, '\x01'), kStart, std::nullopt};
+  KeyRow b{"key-b", "ops", "admin", std::string(32, '\x02'), kStart + 10, std::nullopt};
+  KeyRow c{"key-c", "audit", "auditor", std::string("\x00\xff\x00", 3), kStart + 5, std::nullopt};
   ASSERT_TRUE(store_->PutKey(b).ok());
   ASSERT_TRUE(store_->PutKey(a).ok());
   ASSERT_TRUE(store_->PutKey(c).ok());
   // Same id again, or the same hash under another id: refused.
   EXPECT_FALSE(store_->PutKey(a).ok());
-  ApiKeyRecord same_hash = c;
+  KeyRow same_hash = c;
   same_hash.id = "key-d";
   EXPECT_FALSE(store_->PutKey(same_hash).ok());
 
@@ -507,9 +505,9 @@ TEST_F(SqliteStoreTest, KeysPutListRevoke) {
   EXPECT_EQ((*list)[1].id, "key-c");
   EXPECT_EQ((*list)[2].id, "key-b");
   EXPECT_EQ((*list)[0].name, "ci");
-  EXPECT_EQ((*list)[0].role, KeyRole::kWriter);
-  EXPECT_EQ((*list)[1].role, KeyRole::kAuditor);
-  EXPECT_EQ((*list)[2].role, KeyRole::kAdmin);
+  EXPECT_EQ((*list)[0].role, "writer");
+  EXPECT_EQ((*list)[1].role, "auditor");
+  EXPECT_EQ((*list)[2].role, "admin");
   EXPECT_EQ((*list)[1].hash, std::string("\x00\xff\x00", 3));
   EXPECT_EQ((*list)[0].created_at, kStart);
   for (const auto& k : *list) EXPECT_FALSE(k.revoked_at);
@@ -527,11 +525,8 @@ TEST_F(SqliteStoreTest, KeysPutListRevoke) {
   EXPECT_FALSE((*list)[2].revoked_at);
 }
 
-TEST_F(SqliteStoreTest, KeyRoleNames) {
-  for (KeyRole r : {KeyRole::kWriter, KeyRole::kAuditor, KeyRole::kAdmin})
-    EXPECT_EQ(ParseKeyRole(KeyRoleName(r)), r);
-  EXPECT_FALSE(ParseKeyRole("Admin"));
-  EXPECT_FALSE(ParseKeyRole(""));
+TEST_F(SqliteStoreTest, DoesNotShareViewerSessions) {
+  EXPECT_EQ(store_->SharedSessions(), nullptr);  // one node: the viewer keeps them in memory
 }
 
 // --- Segments ---
