@@ -1,5 +1,6 @@
-// What `trail verify`'s two halves share (SPEC §5): verify.cc (offline, --data; the flags)
-// and verify_url.cc (remote, --url). Internal to the CLI; single-threaded use.
+// What `trail verify`'s parts share (SPEC §5): verify.cc (the flags), verify_data.cc
+// (offline, --data) and verify_url.cc (remote, --url). Internal to the CLI; single-threaded
+// use.
 #pragma once
 
 #include <unistd.h>
@@ -39,6 +40,11 @@ struct Report {
     if (problems == 1000) std::printf("(further mismatches not shown)\n");
   }
 };
+
+// `trail verify --data`: the embedded store at `db_path` (default DATA/trail.db), with the
+// checkpoints signed by `vkey` (default: the key of DATA/log.key). Returns the exit code: 0
+// verified, 1 a mismatch, 2 could not verify.
+int VerifyData(const std::string& data, std::string db_path, const std::string& vkey);
 
 // `trail verify --url`: the flags, already resolved. An empty `key` checks the checkpoint and
 // the tiles only; with one, every event is read and recomputed too.
