@@ -18,7 +18,7 @@
 #include "core/event_types.h"
 #include "core/json_text.h"
 #include "core/uuid7.h"
-#include "workload.h"
+#include "loadgen/workload.h"
 
 namespace trail::bench {
 

@@ -302,7 +302,7 @@ def dir_bytes(d):
 # ---------------------------------------------------------------- sections
 
 def section_sqlite(work):
-    key = sha_of(["bench/workload.cc", "bench/sqlite_baseline.cc", TYPES], str(PREFILL))
+    key = sha_of(["src/loadgen/workload.cc", "bench/sqlite_baseline.cc", TYPES], str(PREFILL))
     os.makedirs(CACHE, exist_ok=True)
     template = os.path.join(CACHE, f"sqlite-indexed-{PREFILL}-{key}.db")
     for old in os.listdir(CACHE):  # drop templates of other versions
@@ -399,7 +399,7 @@ def store_cache_key():
         for n in names:
             if n.endswith((".cc", ".h")) and not n.endswith("_test.cc") and not n.startswith("query_executor"):
                 files.append(os.path.join(d, n))
-    return "q1-" + sha_of(sorted(files) + ["bench/workload.cc", TYPES])
+    return "q1-" + sha_of(sorted(files) + ["src/loadgen/workload.cc", TYPES])
 
 
 def section_integrity(work):

@@ -1,4 +1,4 @@
-// `trail bench`: drives a running server over HTTP with the Workload of bench/workload.h and
+// `trail bench`: drives a running server over HTTP with the Workload of loadgen/workload.h and
 // reports throughput and ack latency. Batched mode posts NDJSON of --batch events per request;
 // single mode posts one event per request, each connection waiting for its ack.
 #include <unistd.h>
@@ -13,7 +13,7 @@
 
 #include "cli/commands.h"
 #include "client/http_connection.h"
-#include "workload.h"
+#include "loadgen/workload.h"
 
 namespace trail {
 namespace {

@@ -1,4 +1,4 @@
-#include "workload.h"
+#include "loadgen/workload.h"
 
 #include <fmt/format.h>
 

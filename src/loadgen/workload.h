@@ -1,6 +1,7 @@
 // Workload: deterministic, realistic package-index events for benchmarks and load tests —
 // logins on 100,000 users, releases, files, roles and tokens on 50,000 projects, from
-// 100,000 IP addresses — using the tags of examples/warehouse/events.toml.
+// 100,000 IP addresses — using the tags of examples/warehouse/events.toml. `trail bench`
+// (cli/bench.cc) sends them to a server; the programs in bench/ store them directly.
 // Not thread-safe; give each thread its own Workload (seeded differently).
 #pragma once
 
