@@ -314,7 +314,7 @@ void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vecto
                                    std::vector<std::vector<Ack>>& acks) {
   auto t0 = std::chrono::steady_clock::now();
   Publication pub;
-  Status s = CommitGroup(group, &results, &acks, &pub);
+  Status s = CommitGroupOrUndo(group, &results, &acks, &pub);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   size_t n = 0;
   for (const auto& r : group) n += r.events.size();
@@ -346,6 +346,28 @@ void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vecto
     sync_requested_ = last_commit_id_;
   }
   sync_cv_.notify_all();  // the syncer and the checkpointer wait on it
+}
+
+// CommitGroup, and when it throws (an allocation, a bug), the transaction rolled back and the
+// writer's state put back as CommitGroup's own failure path does: every request of the group
+// is then answered with the error instead of waiting forever, and the writer goes on.
+Status SqliteStore::CommitGroupOrUndo(std::vector<AppendRequest>& group,
+                                      std::vector<Status>* results,
+                                      std::vector<std::vector<Ack>>* acks, Publication* pub) {
+  const uint64_t start_seq = next_seq_;
+  const Micros start_recorded = last_recorded_;
+  const tlog::CompactRange start_tree = tree_;
+  try {
+    return CommitGroup(group, results, acks, pub);
+  } catch (const std::exception& e) {
+    if (!sqlite3_get_autocommit(writer_->db.get())) writer_->rollback.Run();
+    next_seq_ = start_seq;
+    last_recorded_ = start_recorded;
+    tree_ = start_tree;
+    signed_pending_.reset();
+    *pub = Publication();
+    return Status::Internal(std::string("commit failed: ") + e.what());
+  }
 }
 
 // Commits every request of the group in one transaction. Per-request refusals (a client id
