@@ -15,50 +15,6 @@
 namespace trail {
 namespace {
 
-// 2: leaf format 2 (SPEC §5): location, salt, personal_hash and body_hash columns. A store
-// written in format 1 (schema 1; nothing was released with it) is refused, never mixed.
-constexpr int kSchemaVersion = 2;
-
-constexpr std::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events(
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL,
-  recorded_at INTEGER NOT NULL,
-  occurred_at INTEGER,
-  tag TEXT NOT NULL,
-  subject TEXT,
-  actor TEXT,
-  ip TEXT,
-  user_agent TEXT,
-  location TEXT,
-  metadata TEXT,
-  salt BLOB,
-  personal_hash BLOB,
-  body_hash BLOB NOT NULL,
-  leaf_hash BLOB NOT NULL,
-  pruned INTEGER NOT NULL DEFAULT 0,
-  scrubbed INTEGER NOT NULL DEFAULT 0);
-CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
-CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS postings(seg INTEGER NOT NULL, key BLOB NOT NULL, seqs BLOB NOT NULL,
-  PRIMARY KEY(seg, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,
-  end_seq INTEGER NOT NULL, sealed_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tag_counts(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hour_counts(hour INTEGER NOT NULL, prefix TEXT NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY(hour, prefix)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tree_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-  PRIMARY KEY(level, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE DELETE ON events
-  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS events_leaf_fixed BEFORE UPDATE OF seq, id, tag, recorded_at, body_hash, leaf_hash ON events
-  BEGIN SELECT RAISE(ABORT, 'an event''s seq, id, tag, recorded_at, body_hash and leaf_hash never change'); END;
-CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
-  hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);
-)sql";
-
 void BindOpt(sqlite::Stmt& st, int i, const std::optional<std::string>& v) {
   if (v) {
     st.BindStatic(i, *v);
@@ -114,72 +70,10 @@ Status SqliteStore::Init() {
   // After a checkpoint resets the WAL, truncate it to this size: a burst (a large GC) must
   // not leave a WAL file of its peak size behind.
   TRAIL_RETURN_IF_ERROR(w.db.Exec("PRAGMA journal_size_limit=67108864"));
-  TRAIL_RETURN_IF_ERROR(w.db.Exec(kSchema));
-  {
-    sqlite::Stmt v;
-    TRAIL_RETURN_IF_ERROR(v.Prepare(w.db, "SELECT value FROM meta WHERE key='schema_version'"));
-    Status s;
-    if (v.Step(&s)) {
-      const std::string have(v.Text(0));
-      if (have == "1")
-        return Status::Corruption(
-            opt_.path +
-            " was written in leaf format 1 (schema 1), which this trail does "
-            "not read: its events were hashed without salt, personal_hash and body_hash (SPEC "
-            "\u00a75). Start from an empty data directory.");
-      if (have != std::to_string(kSchemaVersion))
-        return Status::Corruption("schema version " + have + " is not supported");
-    } else {
-      TRAIL_RETURN_IF_ERROR(s);
-      TRAIL_RETURN_IF_ERROR(w.db.Exec("INSERT INTO meta VALUES('schema_version','" +
-                                      std::to_string(kSchemaVersion) + "')"));
-    }
-  }
-  {
-    // The segment size is fixed when the store is created: posting rows depend on it.
-    sqlite::Stmt v;
-    TRAIL_RETURN_IF_ERROR(v.Prepare(w.db, "SELECT value FROM meta WHERE key='segment_bits'"));
-    Status s;
-    if (v.Step(&s)) {
-      index_.set_segment_bits(std::stoi(std::string(v.Text(0))));
-    } else {
-      TRAIL_RETURN_IF_ERROR(s);
-      TRAIL_RETURN_IF_ERROR(w.db.Exec("INSERT INTO meta VALUES('segment_bits','" +
-                                      std::to_string(opt_.segment_bits) + "')"));
-    }
-  }
-  TRAIL_RETURN_IF_ERROR(w.begin.Prepare(w.db, "BEGIN IMMEDIATE"));
-  TRAIL_RETURN_IF_ERROR(w.commit.Prepare(w.db, "COMMIT"));
-  TRAIL_RETURN_IF_ERROR(w.rollback.Prepare(w.db, "ROLLBACK"));
-  TRAIL_RETURN_IF_ERROR(w.insert.Prepare(
-      w.db,
-      "INSERT INTO events(seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, "
-      "location, metadata, salt, personal_hash, body_hash, leaf_hash) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(w.find_idem.Prepare(
-      w.db,
-      "SELECT i.seq, e.id FROM idempotency i JOIN events e ON e.seq = i.seq WHERE i.key = ?"));
-  TRAIL_RETURN_IF_ERROR(
-      w.insert_idem.Prepare(w.db, "INSERT INTO idempotency(key, seq) VALUES(?, ?)"));
-  TRAIL_RETURN_IF_ERROR(w.find_id.Prepare(w.db, "SELECT 1 FROM events WHERE id = ?"));
-  TRAIL_RETURN_IF_ERROR(w.count_tag.Prepare(w.db,
-                                            "INSERT INTO tag_counts(tag, n) VALUES(?, ?) ON "
-                                            "CONFLICT(tag) DO UPDATE SET n = n + excluded.n"));
-  TRAIL_RETURN_IF_ERROR(
-      w.count_hour.Prepare(w.db,
-                           "INSERT INTO hour_counts(hour, prefix, n) VALUES(?, ?, ?) "
-                           "ON CONFLICT(hour, prefix) DO UPDATE SET n = n + excluded.n"));
-  TRAIL_RETURN_IF_ERROR(w.insert_posting.Prepare(
-      w.db, "INSERT OR REPLACE INTO postings(seg, key, seqs) VALUES(?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(
-      w.insert_node.Prepare(w.db, "INSERT INTO tree_nodes(level, idx, hash) VALUES(?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(w.put_meta.Prepare(w.db,
-                                           "INSERT INTO meta(key, value) VALUES(?, ?) ON "
-                                           "CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  TRAIL_RETURN_IF_ERROR(w.archive_checkpoint.Prepare(
-      w.db, "INSERT OR IGNORE INTO checkpoints(size, note, signed_at) VALUES(?,?,?)"));
-  TRAIL_RETURN_IF_ERROR(w.insert_segment.Prepare(
-      w.db, "INSERT INTO segments(seg, first_seq, end_seq, sealed_at) VALUES(?,?,?,?)"));
+  int segment_bits = opt_.segment_bits;
+  TRAIL_RETURN_IF_ERROR(InitSchema(w.db, opt_.path, &segment_bits));
+  index_.set_segment_bits(segment_bits);
+  TRAIL_RETURN_IF_ERROR(w.Prepare());
 
   keys_db_ = std::make_unique<sqlite::Db>();
   TRAIL_RETURN_IF_ERROR(keys_db_->Open(opt_.path, false));
@@ -541,26 +435,7 @@ std::unique_ptr<SqliteStore::ReadConn> SqliteStore::AcquireReader(Status* s) {
     }
   }
   auto r = std::make_unique<ReadConn>();
-  auto prep = [&]() -> Status {
-    TRAIL_RETURN_IF_ERROR(r->db.Open(opt_.path, true));
-    TRAIL_RETURN_IF_ERROR(r->db.Exec("PRAGMA cache_size=-8192"));
-    TRAIL_RETURN_IF_ERROR(r->begin.Prepare(r->db, "BEGIN"));
-    TRAIL_RETURN_IF_ERROR(r->end.Prepare(r->db, "COMMIT"));
-    std::string cols(kEventColumns);
-    TRAIL_RETURN_IF_ERROR(
-        r->by_seq.Prepare(r->db, "SELECT " + cols + " FROM events WHERE seq = ?"));
-    TRAIL_RETURN_IF_ERROR(r->by_id.Prepare(r->db, "SELECT " + cols + " FROM events WHERE id = ?"));
-    TRAIL_RETURN_IF_ERROR(
-        r->recorded_at.Prepare(r->db, "SELECT recorded_at FROM events WHERE seq = ?"));
-    TRAIL_RETURN_IF_ERROR(
-        r->postings.Prepare(r->db, "SELECT seqs FROM postings WHERE seg = ? AND key = ?"));
-    TRAIL_RETURN_IF_ERROR(r->scan_asc.Prepare(
-        r->db, "SELECT " + cols + " FROM events WHERE seq >= ? AND seq < ? ORDER BY seq ASC"));
-    TRAIL_RETURN_IF_ERROR(r->scan_desc.Prepare(
-        r->db, "SELECT " + cols + " FROM events WHERE seq >= ? AND seq < ? ORDER BY seq DESC"));
-    return Status::Ok();
-  };
-  *s = prep();
+  *s = r->Open(opt_.path);
   if (!s->ok()) return nullptr;
   return r;
 }
