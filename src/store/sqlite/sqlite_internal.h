@@ -1,7 +1,9 @@
-// Internals shared by the SqliteStore translation units (sqlite_store.cc, sqlite_schema.cc,
-// sqlite_statements.cc, sqlite_retention.cc, …): the writer's and readers' connections with
-// their prepared statements, and the read snapshot that the query executor uses. Not part of
-// any public interface.
+// Internals shared by the SqliteStore translation units (sqlite_store.cc: opening and the rest;
+// sqlite_schema.cc; sqlite_statements.cc; sqlite_writer.cc: the writer thread and its group
+// commit; sqlite_read.cc: queries and reads; sqlite_sync.cc; sqlite_tree.cc;
+// sqlite_retention.cc; sqlite_histogram.cc): the writer's and readers' connections with their
+// prepared statements, and the read snapshot that the query executor uses. Not part of any
+// public interface.
 #pragma once
 
 #include <functional>
