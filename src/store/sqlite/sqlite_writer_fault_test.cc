@@ -55,7 +55,7 @@ TEST_F(SqliteWriterFaultTest, AThrowInTheCommitAnswersTheGroupAndTheWriterGoesOn
   ASSERT_EQ(after.size(), 1u);
   ASSERT_TRUE(after[0].seq.has_value());
   EXPECT_EQ(*after[0].seq, *first[0].seq + 1);
-  auto all = All();
+  auto all = test::ReadAll(*store_);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].subject, "user:before");
   EXPECT_EQ(all[1].subject, "user:after");
