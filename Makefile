@@ -8,9 +8,9 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
 # chromium and node (with npm) drive the web viewer's browser tests (tests/browser); postgresql's
 # server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
-TEST_DEPS := curl chromium nodejs postgresql
+TEST_DEPS := curl chromium nodejs postgresql clang-format
 
-.PHONY: all deps test-deps build run test test-asan bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps test-deps build run test test-release test-asan test-tsan format-check tidy bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -31,17 +31,30 @@ build: deps
 run: build
 	./build/trail serve --data ./data --events examples/warehouse/events.toml
 
-test: build
+# The whole suite: formatting, the release build's tests, the fuzz targets briefly, then the
+# same suite again under ASan+UBSan. CI (.ci/run) is exactly this.
+test: format-check test-release fuzz-smoke test-asan
+
+test-release: build test-deps
+	ctest --test-dir build --output-on-failure -j2 --timeout 600
+
+test-deps:
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps EXTRA_DEPS=npm
-	ctest --test-dir build --output-on-failure -j2 --timeout 600
-	$(MAKE) --no-print-directory fuzz-smoke
 
-# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-asan: deps
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan). Any report
+# from any process (unit tests, every server the e2e tests start) fails it: tests/sanitized_run.sh.
+test-asan: test-deps
 	cmake --preset asan >/dev/null
 	cmake --build build-asan -j$(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
+	tests/sanitized_run.sh build-asan -j2 --timeout 900
+
+# The whole suite under ThreadSanitizer (preset tsan); not part of `make test` for time (see
+# tests/README.md, "Sanitizers").
+test-tsan: test-deps
+	cmake --preset tsan >/dev/null
+	cmake --build build-tsan -j$(JOBS)
+	tests/sanitized_run.sh build-tsan -j2 --timeout 1200
 
 bench: build bench-format1
 	bench/run.sh
@@ -73,6 +86,16 @@ fuzz: fuzz-build
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+# Fails when clang-format (Debian's, .clang-format) would change any line.
+format-check:
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS=clang-format
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+
+# clang-tidy with .clang-tidy's checks over every source file of the release build.
+tidy: build
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS=clang-tidy
+	git ls-files 'src/*.cc' | xargs -P$(JOBS) -n8 clang-tidy -p build --quiet --extra-arg=-Wno-unknown-warning-option
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz build-format1

@@ -45,6 +45,21 @@ EVENTS = os.path.join(TESTS_DIR, "data", "events.toml")
 WAREHOUSE_EVENTS = os.path.join(SOURCE_DIR, "examples", "warehouse", "events.toml")
 ARTIFACTS = os.environ.get("TRAIL_TEST_ARTIFACTS") or tempfile.gettempdir()
 
+# The sanitizer the binaries were built with ("address", "thread"; "" for a release build),
+# set by tests/CMakeLists.txt. Under one, the few bounds a test checks on time and memory are
+# scaled (slowed(), SANITIZER_RSS_MIB): those are the release build's to hold; a sanitizer run
+# is there to find memory and thread errors, and must not fail on its own overhead.
+SANITIZER = os.environ.get("TRAIL_SANITIZER", "")
+TIME_FACTOR = {"address": 3, "thread": 5}.get(SANITIZER, 1)
+# ASan keeps freed memory in quarantine (256 MiB by default) and TSan keeps shadow memory:
+# what a sanitized process's RSS may grow by with nothing leaked.
+SANITIZER_RSS_MIB = {"address": 320, "thread": 512}.get(SANITIZER, 0)
+
+
+def slowed(seconds):
+    """A time bound a test checks, scaled under a sanitizer (TIME_FACTOR)."""
+    return seconds * TIME_FACTOR
+
 # ---------------------------------------------------------------- the store under test
 #
 # TRAIL_TEST_STORE=postgres: every `trail serve` a test starts (Server, run_cli("serve", …),

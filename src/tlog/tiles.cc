@@ -36,8 +36,9 @@ std::optional<uint64_t> ParseIndex(std::string_view s) {
       elem.remove_prefix(1);
     }
     if (elem.size() != 3 || !IsDigits(elem)) return std::nullopt;
-    uint64_t group =
-        static_cast<uint64_t>((elem[0] - '0') * 100 + (elem[1] - '0') * 10 + (elem[2] - '0'));
+    const uint64_t group = static_cast<uint64_t>(elem[0] - '0') * 100 +
+                           static_cast<uint64_t>(elem[1] - '0') * 10 +
+                           static_cast<uint64_t>(elem[2] - '0');
     if (n > (std::numeric_limits<uint64_t>::max() - group) / 1000) return std::nullopt;
     n = n * 1000 + group;
     if (last) return n;

@@ -101,10 +101,10 @@ void PostgresStore::WriterLoop() {
     WaitForBacklog();
     auto t0 = std::chrono::steady_clock::now();
     int64_t max_arrival = 0;
-    Status s = CommitGroup(group, &results, &acks, &max_arrival);
+    Status s = CommitGroupOrDrop(group, &results, &acks, &max_arrival);
     if (!s.ok() && s.code() == Code::kUnavailable && writer_conn_ && writer_conn_->ok()) {
       // A deadlock or serialization failure rolled everything back: one more try.
-      s = CommitGroup(group, &results, &acks, &max_arrival);
+      s = CommitGroupOrDrop(group, &results, &acks, &max_arrival);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     size_t n = 0;
@@ -128,6 +128,21 @@ void PostgresStore::WriterLoop() {
         group[i].done(results[i], results[i].ok() ? std::move(acks[i]) : std::vector<Ack>{});
       }
     }
+  }
+}
+
+// CommitGroup, and when it throws (an allocation, a bug), the connection dropped (the server
+// rolls back its open transaction) so that the group's requests are answered with the error
+// instead of waiting forever; the next group connects again.
+Status PostgresStore::CommitGroupOrDrop(std::vector<AppendRequest>& group,
+                                        std::vector<Status>* results,
+                                        std::vector<std::vector<Ack>>* acks, int64_t* max_arrival) {
+  try {
+    return CommitGroup(group, results, acks, max_arrival);
+  } catch (const std::exception& e) {
+    writer_conn_.reset();
+    *max_arrival = 0;
+    return Status::Internal(std::string("commit failed: ") + e.what());
   }
 }
 

@@ -139,6 +139,8 @@ class PostgresStore final : public Store, public KeyTable, public SessionTable {
   void WaitForBacklog();
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks, int64_t* max_arrival);
+  Status CommitGroupOrDrop(std::vector<AppendRequest>& group, std::vector<Status>* results,
+                           std::vector<std::vector<Ack>>* acks, int64_t* max_arrival);
   Status ResolveRequest(pg::PgConn& c, const AppendRequest& r, std::vector<char>* store,
                         std::vector<Ack>* acks, Status* refused);
 

@@ -1,6 +1,9 @@
-// Internals shared by the SqliteStore translation units (sqlite_store.cc, sqlite_retention.cc):
-// the writer's and readers' connections with their prepared statements, and the read snapshot
-// that the query executor uses. Not part of any public interface.
+// Internals shared by the SqliteStore translation units (sqlite_store.cc: opening and the rest;
+// sqlite_schema.cc; sqlite_statements.cc; sqlite_writer.cc: the writer thread and its group
+// commit; sqlite_read.cc: queries and reads; sqlite_sync.cc; sqlite_tree.cc;
+// sqlite_retention.cc; sqlite_histogram.cc): the writer's and readers' connections with their
+// prepared statements, and the read snapshot that the query executor uses. Not part of any
+// public interface.
 #pragma once
 
 #include <functional>
@@ -15,6 +18,12 @@
 namespace trail {
 
 inline constexpr Micros kMicrosPerHour = 3600LL * 1000000;
+
+// Creates the tables of a new store, or checks the schema version of an existing one (a file
+// written in another format is refused, naming `path`). `*segment_bits` is the posting-segment
+// size for a new store; for an existing one it is set to the size the store was created with.
+// sqlite_schema.cc.
+Status InitSchema(sqlite::Db& db, const std::string& path, int* segment_bits);
 
 inline constexpr std::string_view kEventColumns =
     "seq, id, recorded_at, occurred_at, tag, subject, actor, ip, user_agent, metadata, "
@@ -47,6 +56,9 @@ inline void ReadEvent(const sqlite::Stmt& st, Event* e) {
 
 // The writer's connection and statements; used by the writer thread only.
 struct SqliteStore::Writer {
+  // Prepares the ingest statements on `db`, open and with its schema (sqlite_statements.cc).
+  Status Prepare();
+
   sqlite::Db db;
   // Retention statements, prepared on first use by the writer thread.
   bool gc_ready = false;
@@ -59,6 +71,9 @@ struct SqliteStore::Writer {
 
 // A reader's connection and statements; one query at a time.
 struct SqliteStore::ReadConn {
+  // Opens the store at `path` read-only and prepares the statements (sqlite_statements.cc).
+  Status Open(const std::string& path);
+
   sqlite::Db db;
   sqlite::Stmt begin, end, by_seq, by_id, recorded_at, postings, scan_asc, scan_desc;
   sqlite::Stmt tile_leaves, tile_nodes;  // prepared on first use (sqlite_tree.cc)

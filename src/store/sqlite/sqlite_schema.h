@@ -1,6 +1,7 @@
 // The embedded store's file format: the tables of one SQLite database, as SqliteStore creates
-// and writes them (sqlite_store.cc) and SqliteReader reads them (sqlite_reader.h). The one
-// description of the schema; change it only with a new kSchemaVersion.
+// them (sqlite_schema.cc, InitSchema) and writes them, and as SqliteReader reads them
+// (sqlite_reader.h). The one description of the schema; change it only with a new
+// kSchemaVersion.
 //
 // events: one row per event, `seq` from 0 without gaps, append-only (triggers refuse DELETE
 //   and any change of seq, id, tag, recorded_at, body_hash, leaf_hash). An empty metadata

@@ -199,7 +199,7 @@ TEST_F(SqliteStorePropertyTest, QueriesMatchBruteForceAcrossSealedAndOpenSegment
   ASSERT_EQ(model_.size(), 2007u);
 
   // Every event reads back as written.
-  std::vector<Event> all = All();
+  std::vector<Event> all = test::ReadAll(*store_);
   ASSERT_EQ(all.size(), model_.size());
   for (size_t i = 0; i < all.size(); ++i) {
     const Model& m = model_[i];

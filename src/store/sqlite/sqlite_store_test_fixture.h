@@ -28,6 +28,7 @@
 #include "core/uuid7.h"
 #include "store/query_executor.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_testing.h"
 #include "testing/temp_dir.h"
 #include "testing/test_types.h"
 
@@ -153,24 +154,8 @@ class SqliteStoreTest : public ::testing::Test {
     return r.ok() && r.value().has_value();
   }
 
-  // Every event, oldest first, through the plain scan path.
-  std::vector<Event> All() {
-    std::vector<Event> out;
-    trail::Query q;
-    q.ascending = true;
-    q.limit = kMaxLimit;
-    while (true) {
-      auto page = store_->Query(q, nullptr);
-      EXPECT_TRUE(page.ok()) << page.status().ToString();
-      if (!page.ok()) break;
-      for (auto& e : page->events) out.push_back(std::move(e));
-      if (!page->next_after) break;
-      q.after_seq = page->next_after;
-    }
-    return out;
-  }
-
-  uint64_t Count() { return All().size(); }
+  // How many events a query reads back (test::ReadAll, shared with the other engines' tests).
+  uint64_t Count() { return test::ReadAll(*store_).size(); }
 
   // Forms one commit group of `requests`: the writer is held in BEGIN by a lock while a
   // dummy request occupies it, so everything pushed meanwhile is taken at once afterwards.
