@@ -99,7 +99,7 @@ def build_figures(r):
         names = [("subject", "subject history, newest 50"), ("actor", "actor history, newest 50"),
                  ("tag_prefix", "tag prefix tag=project:*"), ("search", "search q=tag:account:login:*"),
                  ("subject_tag_time", "subject + tag + 90-day window"),
-                 ("proof", "inclusion proof of a random event (issue 6)")]
+                 ("proof", "inclusion proof of a random event")]
         for where, limit in (("inproc", 2.0), ("http", 5.0)):
             w = "in process" if where == "inproc" else "over HTTP"
             for k, label in names:
@@ -112,7 +112,7 @@ def build_figures(r):
                     ttext=f"p99 <= {lim:g} ms", value_target_kind="<=")
     gcr = r.get("gc", {})
     if gcr:
-        add("gc_ingest", f"single events, 64 conns, during a GC of {gcr['gc_pruned']:,} events (issue 4)",
+        add("gc_ingest", f"single events, 64 conns, during a GC of {gcr['gc_pruned']:,} events",
             gcr["ingest_during_gc"], "events/s", fmt_rate(gcr["ingest_during_gc"]), base_id="gc_no_gc",
             base=gcr["ingest_without_gc"], btext=f"no GC: {fmt_rate(gcr['ingest_without_gc'])}", ratio_target=0.7)
         add("gc_p99", "  ack p99 during GC (median of 4 s rounds)", gcr["p99_during_ms_median"], "ms",
@@ -132,7 +132,7 @@ def build_figures(r):
     if g:
         ir = g.get("store_integrity_ratio")
         if ir:
-            add("integrity_ingest", "in process: Append x16, tree + signed checkpoints on (issue 6)",
+            add("integrity_ingest", "in process: Append x16, tree + signed checkpoints on",
                 ir["with_events_per_s"], "events/s", fmt_rate(ir["with_events_per_s"]), base_id="integrity_off",
                 base=ir["without_events_per_s"], btext=f"off: {fmt_rate(ir['without_events_per_s'])}", ratio_target=0.9)
         vd = g.get("verify_data")
@@ -143,13 +143,13 @@ def build_figures(r):
     for key, label in (("leaf_store", "in process: pipelined Append"), ("leaf_http", "HTTP NDJSON 1000/request")):
         x = lf.get(key)
         if x:
-            add(key, f"leaf format 2, {label} (issue 13; pair ratio {x['median_pair_ratio']:.3f})",
+            add(key, f"leaf format 2, {label} (pair ratio {x['median_pair_ratio']:.3f})",
                 x["format2_events_per_s"], "events/s", fmt_rate(x["format2_events_per_s"]), base_id=key + "_f1",
                 base=x["format1_events_per_s"], btext=f"format 1: {fmt_rate(x['format1_events_per_s'])}",
                 ratio_target=0.95)
     pg = r.get("postgres", {})
     if pg.get("skipped"):
-        add("pg_skipped", f"PostgreSQL (issue 7): skipped, {pg['skipped']}", None, "", "-")
+        add("pg_skipped", f"PostgreSQL: skipped, {pg['skipped']}", None, "", "-")
     elif pg:
         cp, i1, i64 = pg["pg_copy_batch"], pg["pg_insert_single"], pg["pg_insert_single_64"]
         b1, b2, s1, s2 = pg["pg_one_batch"], pg["pg_two_batch"], pg["pg_one_single"], pg["pg_two_single"]
@@ -200,7 +200,7 @@ def build_figures(r):
 
 def print_table(rows, machine, r):
     print()
-    print("trail benchmarks (issue 2) — " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    print("trail benchmarks — " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     if machine:
         print(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_bytes'] / 2**30:.1f} GiB RAM, "
               f"kernel {machine['kernel']}, {machine['fs']}, SQLite {machine['sqlite']}")

@@ -138,7 +138,7 @@ def run(work):
 
     try:
         base_url = createdb("baseline")
-        log(f"== PostgreSQL (issue 7): cluster {root}")
+        log(f"== PostgreSQL: cluster {root}")
         one = start_nodes("batch1", 1)
         two = start_nodes("batch2", 2)
         copy, b1, b2 = [], [], []
