@@ -12,11 +12,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import ON_POSTGRES, ServerTestCase, ev, run_cli, sqlite_only  # noqa: E402
+from harness import ON_POSTGRES, ServerTestCase, ev, resolve_seqs, run_cli, slowed, sqlite_only  # noqa: E402
 
 
 def tamper(db, *statements):
@@ -286,6 +287,13 @@ class VerifyUrl(ServerTestCase):
         record_in_three_forms(c)
         r = c.record([ev("project:create", f"project:p{i}", "bob") for i in range(300)])
         self.assertEqual(r.status, 201, r)
+        # On PostgreSQL the acknowledgement comes before sequencing, and the checkpoint after
+        # it: wait until the served checkpoint covers every event recorded here.
+        need = max(a["seq"] for a in resolve_seqs(c, r.json["events"])) + 1
+        deadline = time.time() + slowed(15)
+        while int((c.get("/checkpoint").text.splitlines() or ["", "0"])[1]) < need:
+            self.assertLess(time.time(), deadline, f"no checkpoint of size {need}")
+            time.sleep(0.05)
         return srv, run_cli("keys", "verifier", "--data", srv.data).stdout.strip().splitlines()[-1]
 
     def verify(self, srv, vkey, *args):

@@ -27,8 +27,9 @@ class AppendQueue {
  public:
   explicit AppendQueue(size_t max_events) : max_events_(max_events) {}
 
-  // On failure `r` is left untouched (the caller still owns its callback).
-  Status Push(AppendRequest&& r) {
+  // Moves from `r` only when it accepts it; on failure `r` is left untouched (the caller
+  // still owns its callback).
+  Status Push(AppendRequest& r) {
     std::lock_guard<std::mutex> l(mu_);
     if (closed_) return Status::Unavailable("the store is shutting down");
     size_t n = r.events.size();
@@ -45,7 +46,7 @@ class AppendQueue {
   // Queues a request, or answers `done` at once with the refusal (queue full, closed).
   void Enqueue(std::vector<PreparedEvent> events, AppendCallback done) {
     AppendRequest r{std::move(events), std::move(done), {}};
-    Status s = Push(std::move(r));
+    Status s = Push(r);
     if (!s.ok()) r.done(s, {});  // Push leaves r intact when it refuses
   }
 
