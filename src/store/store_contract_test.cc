@@ -218,17 +218,10 @@ class StoreContractTest : public ::testing::TestWithParam<EngineKind> {
                               {"user_agent", "test/1"}}));
   }
 
-  Event GetOk(const std::string& id) {
-    auto r = store_->Get(id);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_TRUE(r.ok() && r.value().has_value()) << "no event " << id;
-    return r.ok() && r.value() ? *r.value() : Event{};
-  }
-  bool Exists(const std::string& id) {
-    auto r = store_->Get(id);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() && r.value().has_value();
-  }
+  Event GetOk(const std::string& id) { return test::GetOk(*store_, id); }
+
+  bool Exists(const std::string& id) { return test::Exists(*store_, id); }
+
   // The event at `seq`, pruned or not.
   Event Read(uint64_t seq) {
     trail::Query q;
@@ -249,14 +242,7 @@ class StoreContractTest : public ::testing::TestWithParam<EngineKind> {
   }
 
   GcResult Gc(Micros as_of, bool dry = false, std::optional<Micros> personal = std::nullopt) {
-    GcRequest r;
-    r.as_of = as_of;
-    r.dry_run = dry;
-    r.personal_data = personal;
-    r.rules.push_back({"account:login:success", 90 * kDay});
-    auto res = store_->CollectGarbage(r);
-    EXPECT_TRUE(res.ok()) << res.status().ToString();
-    return res.ok() ? *res : GcResult{};
+    return test::LoginGc(*store_, as_of, dry, personal);
   }
 
   // The latest checkpoint once it covers `size` events (a sequencer signs shortly after).

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "store/store.h"
@@ -25,6 +27,35 @@ inline std::vector<Event> ReadAll(Store& store, trail::Query q = {}) {
     q.after_seq = page->next_after;
   }
   return out;
+}
+
+// The event with `id`; its absence or a failed read fails the calling test.
+inline Event GetOk(Store& store, const std::string& id) {
+  auto r = store.Get(id);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r.ok() && r.value().has_value()) << "no event " << id;
+  return r.ok() && r.value() ? *r.value() : Event{};
+}
+
+// Whether the store has an event `id`; a failed read fails the calling test.
+inline bool Exists(Store& store, const std::string& id) {
+  auto r = store.Get(id);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() && r.value().has_value();
+}
+
+// A retention run as of `as_of` with the tests' one rule: account:login:success kept 90 days;
+// `personal` scrubs personal data older than it. A failed run fails the calling test.
+inline GcResult LoginGc(Store& store, Micros as_of, bool dry = false,
+                        std::optional<Micros> personal = std::nullopt) {
+  GcRequest r;
+  r.as_of = as_of;
+  r.dry_run = dry;
+  r.personal_data = personal;
+  r.rules.push_back({"account:login:success", Micros{90} * 86'400'000'000});  // 90 days
+  auto res = store.CollectGarbage(r);
+  EXPECT_TRUE(res.ok()) << res.status().ToString();
+  return res.ok() ? *res : GcResult{};
 }
 
 }  // namespace trail::test

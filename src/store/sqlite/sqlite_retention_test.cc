@@ -13,6 +13,7 @@
 #include "core/uuid7.h"
 #include "store/posting_index.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_testing.h"
 #include "testing/temp_dir.h"
 #include "testing/test_types.h"
 
@@ -62,14 +63,7 @@ class RetentionTest : public ::testing::Test {
     return *acks.value()[0].seq;
   }
   GcResult Gc(Micros as_of, bool dry = false, std::optional<Micros> personal = std::nullopt) {
-    GcRequest r;
-    r.as_of = as_of;
-    r.dry_run = dry;
-    r.personal_data = personal;
-    r.rules.push_back({"account:login:success", 90 * kDay});
-    auto res = store_->CollectGarbage(r);
-    EXPECT_TRUE(res.ok()) << res.status().ToString();
-    return res.ok() ? *res : GcResult{};
+    return test::LoginGc(*store_, as_of, dry, personal);
   }
 
   test::TempDir dir_{"trail-retention"};  // first: the store closes before it goes

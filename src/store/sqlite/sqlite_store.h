@@ -115,8 +115,6 @@ class SqliteStore final : public Store, public KeyTable {
   };
   Status CommitGroup(std::vector<AppendRequest>& group, std::vector<Status>* results,
                      std::vector<std::vector<Ack>>* acks, Publication* pub);
-  Status CommitGroupOrUndo(std::vector<AppendRequest>& group, std::vector<Status>* results,
-                           std::vector<std::vector<Ack>>* acks, Publication* pub);
   class GroupCommit;  // CommitGroup's steps (sqlite_writer.cc)
   // The durability pipeline (sqlite_sync.cc). The writer commits with synchronous=NORMAL and
   // goes on with the next group; the syncer thread fdatasyncs the WAL, and only then are the

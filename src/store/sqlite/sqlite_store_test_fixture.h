@@ -141,18 +141,9 @@ class SqliteStoreTest : public ::testing::Test {
     return out;
   }
 
-  Event GetOk(const std::string& id) {
-    auto r = store_->Get(id);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_TRUE(r.ok() && r.value().has_value()) << "no event " << id;
-    return r.ok() && r.value() ? *r.value() : Event{};
-  }
+  Event GetOk(const std::string& id) { return test::GetOk(*store_, id); }
 
-  bool Exists(const std::string& id) {
-    auto r = store_->Get(id);
-    EXPECT_TRUE(r.ok());
-    return r.ok() && r.value().has_value();
-  }
+  bool Exists(const std::string& id) { return test::Exists(*store_, id); }
 
   // How many events a query reads back (test::ReadAll, shared with the other engines' tests).
   uint64_t Count() { return test::ReadAll(*store_).size(); }

@@ -107,7 +107,7 @@ void SqliteStore::CommitAndHandOff(std::vector<AppendRequest>& group, std::vecto
                                    std::vector<std::vector<Ack>>& acks) {
   auto t0 = std::chrono::steady_clock::now();
   Publication pub;
-  Status s = CommitGroupOrUndo(group, &results, &acks, &pub);
+  Status s = CommitGroup(group, &results, &acks, &pub);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   size_t n = 0;
   for (const auto& r : group) n += r.events.size();
@@ -159,9 +159,12 @@ class SqliteStore::GroupCommit {
         start_recorded_(store.last_recorded_),
         start_tree_(store.tree_) {}
 
+  // Runs the steps; when one throws (an allocation, a bug), rolls back as a failed step does,
+  // so that every request of the group is answered with the error instead of waiting forever.
   Status Run(Publication* pub);
 
  private:
+  Status RunSteps(Publication* pub);
   Status CheckRequest(size_t r, std::vector<int>* replay);
   Status StoreRequest(size_t r, const std::vector<int>& replay);
   Ack ReplayAck(const std::string& key, Status* s);
@@ -188,6 +191,15 @@ class SqliteStore::GroupCommit {
 };
 
 Status SqliteStore::GroupCommit::Run(Publication* pub) {
+  try {
+    return RunSteps(pub);
+  } catch (const std::exception& e) {
+    RollBack();
+    return Status::Internal(std::string("commit failed: ") + e.what());
+  }
+}
+
+Status SqliteStore::GroupCommit::RunSteps(Publication* pub) {
   results_.assign(group_.size(), Status::Ok());
   acks_.assign(group_.size(), {});
   Status s = w_.begin.Run();
@@ -370,28 +382,6 @@ void SqliteStore::GroupCommit::HandOver(Publication* pub) {
   pub->end_seq = store_.next_seq_;
   pub->tag_delta = std::move(tag_delta_);
   pub->added = std::move(added_);
-}
-
-// CommitGroup, and when it throws (an allocation, a bug), the transaction rolled back and the
-// writer's state put back as CommitGroup's own failure path does: every request of the group
-// is then answered with the error instead of waiting forever, and the writer goes on.
-Status SqliteStore::CommitGroupOrUndo(std::vector<AppendRequest>& group,
-                                      std::vector<Status>* results,
-                                      std::vector<std::vector<Ack>>* acks, Publication* pub) {
-  const uint64_t start_seq = next_seq_;
-  const Micros start_recorded = last_recorded_;
-  const tlog::CompactRange start_tree = tree_;
-  try {
-    return CommitGroup(group, results, acks, pub);
-  } catch (const std::exception& e) {
-    if (!sqlite3_get_autocommit(writer_->db.get())) writer_->rollback.Run();
-    next_seq_ = start_seq;
-    last_recorded_ = start_recorded;
-    tree_ = start_tree;
-    signed_pending_.reset();
-    *pub = Publication();
-    return Status::Internal(std::string("commit failed: ") + e.what());
-  }
 }
 
 // Commits every request of the group in one transaction. Per-request refusals (a client id
