@@ -75,6 +75,16 @@ def read_head(sock):
     return data.decode(errors="replace")
 
 
+def eventually(probe, deadline, pause=0.1):
+    """True as soon as `probe()` is; False once `deadline` (a time.time()) has passed."""
+    while True:
+        if probe():
+            return True
+        if time.time() >= deadline:
+            return False
+        time.sleep(pause)
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -393,9 +403,8 @@ class ConnectionLimit(ServerTestCase):
             self.assertTrue(read_head(held[0]).startswith("HTTP/1.1 200"))
             held.pop().close()
             deadline = time.time() + slowed(5)
-            while not srv.healthy() and time.time() < deadline:
-                time.sleep(0.1)
-            self.assertTrue(srv.healthy())
+            # One probe, not two: a second would race the first's slot, still being closed.
+            self.assertTrue(eventually(srv.healthy, deadline))
             self.assertEqual(srv.proc.pid, pid)
             for s in held:
                 s.close()
@@ -430,9 +439,7 @@ class ConnectionLimit(ServerTestCase):
             for s in held:
                 s.close()
         deadline = time.time() + 10
-        while not srv.healthy() and time.time() < deadline:
-            time.sleep(0.2)
-        self.assertTrue(srv.healthy(), srv.log_tail())
+        self.assertTrue(eventually(srv.healthy, deadline), srv.log_tail())
         self.assertEqual(srv.proc.pid, pid)
         self.assertIn("backing off", srv.log_text())
 
