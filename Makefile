@@ -75,7 +75,7 @@ bench-format1: deps
 FUZZ_TARGETS := fuzz_ingest fuzz_query fuzz_viewer_token fuzz_tile_path fuzz_ui_params fuzz_event_json
 fuzz-build: deps
 	$(MAKE) --no-print-directory deps EXTRA_DEPS="clang libclang-rt-14-dev"
-	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_WERROR=OFF -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
+	CXX=clang++ cmake -S . -B build-fuzz -DTRAIL_FUZZ=ON -DTRAIL_WERROR=OFF -DTRAIL_BUILD_TESTS=OFF -DTRAIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 	cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
