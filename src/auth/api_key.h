@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // API keys as auth sees them (SPEC §6): a key's role and the record of one key. The store
 // keeps the records as plain rows (store/key_table.h) and never interprets a role; KeyRing
 // (key_ring.h) converts between the two. Plain values.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // KeyRing: API keys (SPEC §6). Keys are random 256-bit secrets shown once; the store keeps
 // only their SHA-256, as rows of its KeyTable (store/key_table.h), which is all of the store
 // the ring sees. Authenticate() answers from an in-memory map of hashes, refreshed from the

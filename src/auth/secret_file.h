@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Secret files of the data directory (SPEC §8): admin.key, viewer.secret, log.key.
 // Written atomically (core/atomic_file.h): a temporary file created exclusively with mode 0600,
 // fsync'd, linked into place (never over an existing file), the directory fsync'd.

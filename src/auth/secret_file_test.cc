@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The data directory's secret files (SPEC §8): 0600 from creation, whole or absent; the
 // start-up warning about a directory others may read.
 #include "auth/secret_file.h"

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // ViewerToken: the JWTs (RFC 7519) a host application mints for its signed-in user (SPEC §6).
 //
 // HS256 only, keyed by the shared secret of `[auth] viewer_secret_file`. `sub` and `exp` are

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Visibility (SPEC §6): which events a viewer token may see, and what of them.
 //
 // A viewer sees an event when the token says admin, or the event type's `visible_to` holds

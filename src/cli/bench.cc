@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // `trail bench`: drives a running server over HTTP with the Workload of loadgen/workload.h and
 // reports throughput and ack latency. Batched mode posts NDJSON of --batch events per request;
 // single mode posts one event per request, each connection waiting for its ack.

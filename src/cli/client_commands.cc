@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Commands that talk to a running server over the HTTP API: record, query, keys; and
 // `types check`, which reads a file alone.
 #include <unistd.h>

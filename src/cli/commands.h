@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The subcommands of the `trail` binary (SPEC §8). Each Run* returns the process exit code.
 #pragma once
 

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // ServeConfig: what `trail serve` runs with — trail.toml (SPEC §8) overlaid by flags.
 #pragma once
 

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail: the audit log. One binary; see `trail --help` and SPEC §8.
 #include <CLI/CLI.hpp>
 

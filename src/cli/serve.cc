@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // `trail serve`: wires the store, keys, types and HTTP server together and runs until
 // SIGTERM/SIGINT (drain: stop accepting, finish and commit, exit 0); SIGHUP reloads types.
 #include <signal.h>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // `trail verify` (SPEC §5) and `trail keys verifier`: the flags.
 //
 // --data DIR: offline, from the database file alone (verify_data.cc). Recomputes every leaf

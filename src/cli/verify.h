@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // What `trail verify`'s parts share (SPEC §5): verify.cc (the flags), verify_data.cc
 // (offline, --data) and verify_url.cc (remote, --url). Internal to the CLI; single-threaded
 // use.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // `trail verify --data` (SPEC §5): the offline check of an embedded store, from its database
 // file alone (read through store/sqlite/sqlite_reader.h) and the data directory's log.key and
 // kept checkpoint. Its jobs, in the order they run:

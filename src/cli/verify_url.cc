@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // `trail verify --url URL --vkey KEY [--key K]` (SPEC §5): a log verified from outside.
 //
 // Without a key, through what the log serves anyone: the signed /checkpoint and the level-0

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Backoff: how long the client waits before retrying a failed delivery, and what the
 // server's Retry-After asks for. Pure functions; thread-safe.
 #pragma once

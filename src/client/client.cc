@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail::Client: the caller's side (Record, Flush, Stats) and the dispatcher thread, which
 // cuts batches for the senders in direct mode and owns the spool in spool mode.
 // The sending half is in delivery.cc; the state and its rules in client_impl.h.

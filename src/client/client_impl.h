@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Client::Impl: the state behind trail::Client (include/trail/client.h) and its threads.
 //
 // Threads: callers of Record()/Flush()/Stats(); one dispatcher (cuts the queue into batches,

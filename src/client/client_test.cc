@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail::Client without a trail server: a scripted HTTP server on port 0 (refusals, 429,
 // 503) and a port nobody listens on (the spool). The end-to-end tests against `trail serve`
 // are tests/test_cpp_client.py and tests/test_delivery_faults.py.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The sending half of trail::Client: an event's NDJSON line, one POST with the server's
 // refusals narrowed down to single events, and the sender threads of direct mode.
 #include <openssl/rand.h>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HttpConnection: one keep-alive HTTP/1.1 client connection (plain or TLS) with blocking
 // calls, used by the CLI, the benchmarks and the client library's sender thread.
 // Reconnects on the next call after an error. Not thread-safe: one caller at a time.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Spool: the client's on-disk queue for events the server could not take — an append-only,
 // bounded, crash-safe FIFO of byte records in one directory.
 //

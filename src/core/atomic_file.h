@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Files written whole or not at all, private from their first byte: the data directory's
 // secrets (admin.key, viewer.secret, log.key) and its kept checkpoint.
 //

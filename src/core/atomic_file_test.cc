@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // WriteFileAtomically: private from creation (even under umask 0), whole or absent after a
 // failed write, never through a planted file or symlink.
 #include "core/atomic_file.h"

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Clock: where trail reads the time. SystemClock in production, FakeClock in tests.
 // Times are microseconds since the Unix epoch, UTC. Implementations are thread-safe.
 #pragma once

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Byte codecs and small crypto primitives shared by every subsystem.
 //
 // Base64 (RFC 4648 §4 standard alphabet, padded; §5 URL alphabet, unpadded), lowercase hex,

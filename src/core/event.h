@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The event model (SPEC §1, §3, §5).
 //
 // An application's request becomes a PreparedEvent in the request thread: parsed, checked

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Event types (SPEC §2): the registry of tags an application may record, loaded from
 // `events.toml`, plus trail's own built-in `trail:*` types.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // RFC 8785 JSON Canonicalization Scheme (JCS) over boost::json values.
 //
 // The canonical form is what trail hashes into the Merkle tree (SPEC §5), so it must be

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Writing JSON text by hand on hot paths (event serialization, leaf text): string escaping
 // that is both valid JSON and RFC 8785 canonical (only '"', '\\' and control characters are
 // escaped; everything else is copied as UTF-8). Input must be valid UTF-8.

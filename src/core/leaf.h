@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Leaf data, format 2 (SPEC §5): what each event commits to in the Merkle tree.
 //
 // Three layers, so that retention can delete one and what stays still verifies:

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Leaf format 2 against every case of testdata/leaf-v2-vectors.txt (a verbatim copy of
 // ../shared/testdata/leaf-v2-vectors.txt), read case by case so that a case added there is
 // tested here; then the verification rules of RecomputeLeafHash.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Syntax of the names in SPEC §1: tags (`noun:verb[:qualifier…]`) and subjects (`kind:id`).
 // Pure functions; thread-safe.
 #pragma once

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // RunRestarting: the body of a server's background thread (a store's writer, syncer,
 // checkpointer, sequencer, listener). An exception that escapes `loop` would end the whole
 // process (std::terminate); instead it is logged to stderr and `loop` runs again after

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Status and Result<T>: errors are values.
 //
 // Every fallible call in trail returns a Status (or a Result<T> holding either a T or a

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Text forms of trail's times (Micros: microseconds since the Unix epoch, UTC).
 //
 // Output is always the one form of SPEC §1, `2026-11-27T22:03:07.123456Z`: UTC, six fraction

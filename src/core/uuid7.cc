@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 #include "core/uuid7.h"
 
 #include <openssl/rand.h>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Event ids: RFC 9562 UUIDv7 in canonical lowercase text, e.g.
 // `01936f3e-8c41-7a2b-9d4e-0123456789ab`.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Api: the HTTP API of SPEC §3 over the store, keys and types. Routes a request, checks its
 // credential and role, and answers through Respond. Handlers run on the server's worker
 // threads; ingest answers later, from the store's writer thread, once the events are durable.

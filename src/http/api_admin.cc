@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // /v1/admin/*: API keys and type reloads (admin keys only; checked by the router).
 #include <boost/json.hpp>
 #include <chrono>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The event endpoints: POST /v1/events, GET /v1/events, GET /v1/events/{id}, GET /v1/export.
 #include <boost/json.hpp>
 #include <charconv>

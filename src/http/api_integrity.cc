@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Integrity endpoints (SPEC §5): GET /checkpoint and /tile/… (no credential), and the proofs
 // GET /v1/events/{id}/proof and GET /v1/proof/consistency.
 #include <boost/json.hpp>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer (SPEC §9), part 1: routing under /ui/ and /embed/, static files, sessions,
 // sign-in and sign-out, and the embed page's token-for-cookie trade. Pages: api_ui_pages.cc.
 //

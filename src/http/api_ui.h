@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Internals of the web viewer's handlers (api_ui.cc, api_ui_pages.cc), shared with api.cc:
 // who asks for a page, and the HTML responses with their security headers.
 #pragma once

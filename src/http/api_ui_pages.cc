@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer (SPEC §9), part 2: the pages. The console and a subject's history (also
 // embedded) are one list page over the same query path as GET /v1/events — ScopeFor decides
 // what a viewer sees and Redacts hides others' ip and user agent — with a chart from

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer's HTTP contract, without a browser: cookies and their attributes, the CSRF
 // checks, the embed page's token-for-cookie trade, which routes a session cookie opens, and the
 // security headers. (tests/browser drives the same pages in chromium.)

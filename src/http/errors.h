@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The one mapping from Status to HTTP (STYLE habit 3) and the error body of SPEC §3:
 // {"error":{"code":"…","message":"…","index":N}}.
 #pragma once

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Parsing the body of POST /v1/events (SPEC §3): one event object, {"events":[…]}, or NDJSON
 // (Content-Type application/x-ndjson). All-or-nothing: the first bad event refuses the whole
 // request, naming its index. Pure function of its inputs; thread-safe. Fuzzed by

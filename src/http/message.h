@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HttpRequest / HttpResponse: the server's plain view of one exchange, free of Beast types so
 // that handlers can be tested without sockets.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Metrics: the process's counters and latency histograms, rendered in the Prometheus text
 // format by /metrics together with the store's figures. Lock-free counters; thread-safe.
 #pragma once

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Who may read what (SPEC §6); see read_access.h.
 #include "http/read_access.h"
 

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Who may read what (SPEC §6), for every read path: the JSON API (api_events.cc,
 // api_integrity.cc) and the web viewer (api_ui*.cc) apply these same functions, so the rules
 // live in one place. Pure functions; thread-safe.

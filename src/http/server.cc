@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 #include "http/server.h"
 
 // GCC 12 under -fsanitize=address warns that Beast's parser reads an uninitialised

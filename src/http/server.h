@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HttpServer: HTTP/1.1 with keep-alive over Boost.Beast, plain or TLS.
 //
 // I/O runs on `io_threads` threads (each connection on its own strand); handlers run on a

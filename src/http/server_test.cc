@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HttpServer's defences, over real sockets on a loopback port: an exception from a handler or
 // a stream is answered (500 with a request id) or cuts only its own connection, never the
 // process; connections past max_connections are closed at once; a trickled header is dropped.

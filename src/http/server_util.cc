@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The server's small pure helpers: the default connection bound, request ids, the request
 // line of a log, and listen addresses (http/server.h).
 #include <openssl/rand.h>

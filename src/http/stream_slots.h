@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // StreamSlots: the streams (GET /v1/stream, /embed/stream) and exports each principal has
 // open, bounded per principal ([server] max_streams_per_principal), so that one viewer token
 // or key cannot take every stream thread the server has. Thread-safe; shared by the handlers

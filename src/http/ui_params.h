@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer's list filter (SPEC §9): the query string of `/ui/`, `/ui/history/<subject>`
 // and `/embed/history` turned into what the page shows, the links it keeps, and the `Query` the
 // store answers. Pure and thread-safe (fuzz/fuzz_ui_params.cc feeds it anything).

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Workload: deterministic, realistic package-index events for benchmarks and load tests —
 // logins on 100,000 users, releases, files, roles and tokens on 50,000 projects, from
 // 100,000 IP addresses — using the tags of examples/warehouse/events.toml. `trail bench`

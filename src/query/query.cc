@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // URL parameters → Query (SPEC §3 Read), tag patterns, cursors and URL query decoding.
 // The `q` search syntax is parsed in search.cc.
 #include "query/query.h"

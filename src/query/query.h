@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // A read query (SPEC §3): the filters of GET /v1/events and /v1/export, parsed from URL
 // parameters and the `q` search syntax into one normalized form that the stores execute.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The `q` search syntax (SPEC §3), after GitHub's audit log search:
 //
 //   tag:project:role:*  actor:alice  subject:project:requests  ip:203.0.113.7

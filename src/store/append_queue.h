@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // AppendQueue: the bounded hand-off between request threads and a store's single writer.
 //
 // Push() never blocks: it fails with kResourceExhausted (429) when the events accepted but not

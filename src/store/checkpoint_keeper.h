@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // CheckpointKeeper: the newest checkpoint this node signed or saw, kept in its data directory
 // (DATA/checkpoint), apart from the store (SPEC §5: no forks after a restore).
 //

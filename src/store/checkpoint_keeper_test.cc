@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // CheckpointKeeper and CheckExtends: the comparison that keeps a restored store from signing
 // a fork (SPEC §5), and the kept file itself.
 #include "store/checkpoint_keeper.h"

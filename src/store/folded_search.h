@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // FoldedNeedle: a description word or phrase of `q` (SPEC §3), matched as an ASCII
 // case-insensitive substring in time linear in the text (Knuth–Morris–Pratt), so that a long
 // near-miss needle against a 64 KiB description costs O(n + m), not O(n·m). Built once per

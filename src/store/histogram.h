@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HistogramCounter: folds events, newest first, into the buckets of Store::CountByTime —
 // counts per (bucket start, tag prefix), keeping only the newest `max_buckets` bucket starts.
 // The engines' slow paths feed it from a query; their fast paths use BucketStart and

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // KeyTable: the API keys a store keeps for auth's KeyRing (auth/key_ring.h), in the
 // `api_keys` table of either engine. The store keeps each row as given and interprets none
 // of it: what a role allows, and which key text a hash stands for, are auth's business

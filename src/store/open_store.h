@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // OpenStore: the one place that turns a store URL (`--store`, SPEC §4) into an engine —
 // `sqlite:PATH` opens a SqliteStore, `postgresql://…` (or `postgres://…`) a PostgresStore.
 // It is the only code that links both engines (library trail_store_open); everything else

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // PostingIndex: the secondary index of trail's stores, built for cheap writes.
 //
 // Events are appended in `seq` order and split into segments of 2^segment_bits events.

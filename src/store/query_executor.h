@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // QueryExecutor: runs a Query over any store through the EventSource interface, so that every
 // engine answers queries the same way.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // RetentionPolicy: which event types retention prunes, and after how long (SPEC §7, §6).
 //
 // Each event type carries its own `retention` (events.toml). `[retention]` entries of

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // RetentionPolicy: which types `[retention]` entries reach. Regression tests for SPEC §6: a
 // catch-all entry must never make retention prune trail's own records (trail:* events).
 #include "store/retention_policy.h"

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SessionTable: web-viewer sign-in sessions kept in the store, so that every node on a shared
 // store serves them (SPEC §9): a session opened on one node works on all of them, and signing
 // out on one ends it everywhere. Only a store with several nodes keeps them

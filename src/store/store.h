@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Store: where events live. The one storage interface of trail (STYLE habit 2); SqliteStore
 // is the embedded engine, PostgresStore the shared one. Both satisfy this contract:
 //

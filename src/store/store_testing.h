@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // What the store tests share, whatever the engine (store_contract_test.cc, sqlite/*_test.cc,
 // postgres/*_test.cc): reading a log back the way a client pages through it. Header-only, so
 // that each engine's tests can include it without linking the others.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // TempDir: a fresh, private directory for one test, removed with everything in it when the
 // TempDir is destroyed. Fixtures hold one as a member; the directory exists from construction.
 //

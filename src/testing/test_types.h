@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The event types every C++ unit test uses: src/testing/test_types.toml, loaded once.
 //
 // Tests record events of these tags (account:login:success, project:role:add, …) instead of

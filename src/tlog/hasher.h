@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // RFC 9162 §2.1.1 Merkle tree hashing with SHA-256: the only hash functions the log uses.
 //
 // A leaf hash is SHA-256(0x00 || leaf data), an interior node SHA-256(0x01 || left || right),

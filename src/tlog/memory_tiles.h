@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // MemoryTileSource: a TileSource over hashes held in memory, for tests, benchmarks and tools
 // that rebuild a tree from its leaves (trail verify).
 //

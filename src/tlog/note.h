@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // C2SP signed notes (c2sp.org/signed-note) with Ed25519 keys, and the C2SP tlog-checkpoint
 // body (c2sp.org/tlog-checkpoint) that trail signs as its checkpoint.
 //

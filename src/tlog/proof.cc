@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Everything in tree.h that reads tiles: subtree hashes, roots, inclusion and consistency
 // proofs. Each call first works out which complete subtrees it needs (pure arithmetic), then
 // reads every tile involved once, at the largest width any of those subtrees needs, then hashes.

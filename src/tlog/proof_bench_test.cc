@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Proof latency on a large log. Disabled by default (it builds a 10-million-leaf tree, ~2 GB of
 // RAM and ~10 s); run with
 //   tlog_test --gtest_also_run_disabled_tests --gtest_filter='ProofBench*'

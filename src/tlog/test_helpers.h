@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Test-only helpers shared by the tlog tests: an RFC 6962 reference implementation written
 // straight from the recursive definitions (independent of tree.cc), a tree builder that feeds
 // a CompactRange and a MemoryTileSource the way the store will, and a TileSource wrapper that

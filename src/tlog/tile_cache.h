@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // A bounded in-memory cache of full hash tiles (width 256), least recently used out.
 //
 // A full tile is immutable: its hashes cover leaves that are never rewritten (retention keeps

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // C2SP tlog-tiles (c2sp.org/tlog-tiles): hash tiles of height 8, their paths, and the
 // interface through which the tree code reads them.
 //

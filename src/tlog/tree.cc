@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // CompactRange, the naive root, and proof verification: everything in tree.h that needs no
 // tiles. Proof generation from tiles is in proof.cc.
 #include "tlog/tree.h"

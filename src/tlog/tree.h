@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The log's Merkle tree (RFC 9162 §2.1): incremental growth, roots, proofs and their checks.
 //
 // The writer keeps a CompactRange — the right border of the tree, one hash per set bit of the

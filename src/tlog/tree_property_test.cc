@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Property tests: a tree grown leaf by leaf with CompactRange, its tiles fed only by what
 // Append reports (as the store will), must agree at every size with the reference
 // implementation of RFC 6962 written from the recursive definitions in test_helpers.h.

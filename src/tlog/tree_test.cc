@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // CompactRange, proof generation edge cases and error paths, and rejection of tampered proofs.
 // The exhaustive comparisons with the reference implementation are in tree_property_test.cc.
 #include "tlog/tree.h"

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Every Merkle-tree and tile-path vector of testdata/tlog-vectors.txt (a verbatim copy of
 // ../shared/testdata/tlog-vectors.txt), read from the file section by section so that a
 // vector added there is tested here. The signed-note vectors (§9, §10) are in note_test.cc.

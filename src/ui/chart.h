@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The chart of events over time (SPEC §9): an inline SVG of stacked bars, one bar per bucket
 // (an hour or a day), one colour per tag prefix, rendered on the server so it shows without
 // JavaScript. Colours come from the stylesheet (classes s0…s7); each bar part has a <title>

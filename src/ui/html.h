@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // HTML and URL text for the web viewer (SPEC §9). Event data is attacker-controlled: every
 // piece of it reaches a page only through HtmlEscape (or AppendEscaped), in text and in
 // quoted attribute values alike, and reaches a URL only through UrlEncode. Pure functions.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The event detail page: every field, the metadata, and the integrity checks (SPEC §5).
 #include <boost/json.hpp>
 

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The page frame (head, header, sign-out), the sign-in form and error pages.
 #include "ui/pages.h"
 #include "ui/theme.h"

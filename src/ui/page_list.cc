@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Event tables and the list pages around them: the console and a subject's history.
 #include "core/time_format.h"
 #include "ui/pages.h"

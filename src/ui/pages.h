@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer's pages (SPEC §9), rendered on the server from plain view structs that the
 // HTTP layer fills (src/http/api_ui*.cc): the console and history lists, the event detail,
 // the sign-in form and error pages. Every value from an event or a request goes through

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The pages escape every piece of event data (it is attacker-controlled) and render what the
 // view structs say, without JavaScript.
 #include "ui/pages.h"

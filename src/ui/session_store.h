@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SessionStore: the web viewer's sign-in sessions (SPEC §9).
 //
 // A session maps a random 256-bit id — the only thing its cookie carries — to the credential

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The embed page's styling hook (SPEC §9): a host application sets trail's CSS custom
 // properties (`--trail-*`) through one URL parameter, `style`, e.g.
 //   style=scheme:dark,accent:0a66c2,bg:fff,font:serif,size:14

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Thin RAII over libpq: a result (PgResult), a connection with its prepared statements
 // (PgConn), a pool of connections (PgPool) and the reconnect backoff they share.
 //

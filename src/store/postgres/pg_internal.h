@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Internals shared by the PostgresStore translation units: advisory lock keys, notification
 // channels, the event row layout, the schema migrations and the tile reader. Not part of any
 // public interface.

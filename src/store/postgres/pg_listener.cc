@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // What every node knows about the shared log, and read-your-writes.
 //
 // A listener thread per node keeps a session that LISTENs on the sequencer's channel. Each

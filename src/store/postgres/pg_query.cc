@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Reads on the PostgreSQL store: queries, single events, tag counts, and API keys.
 //
 // A query becomes one SQL statement over `events` that PostgreSQL plans with its B-tree

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Retention on the PostgreSQL store (SPEC §7): pruning by type, scrubbing personal data, and
 // erasure, as on SQLite — same watermarks in `meta`, same counts.
 //

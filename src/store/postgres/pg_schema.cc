@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The PostgreSQL schema and its versioned migrations.
 //
 // `schema_version` lists the migrations applied; each runs in its own transaction, and all of

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The sequencer: exactly one node at a time assigns seq, extends the Merkle tree and signs
 // checkpoints (SPEC §4, §5).
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // A throwaway PostgreSQL cluster for the store's unit tests (postgres_store_test.cc,
 // store_contract_test.cc): tests/pg_cluster.py runs initdb in a temporary folder and a server
 // on a free loopback port; each test takes a fresh database of it. One cluster per test
@@ -5,6 +8,7 @@
 // Needs TRAIL_SOURCE_DIR (the source tree, where tests/pg_cluster.py lives).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,3 +98,17 @@ inline std::string RunSql(const std::string& url, const std::string& sql) {
 }
 
 }  // namespace trail::test
+
+// In a fixture's SetUp (or a test): sets `url` to a fresh database of the cluster; skips the
+// test when no PostgreSQL server binaries are installed, fails it when the cluster would not
+// start. A macro, because GTEST_SKIP and ASSERT_* return from the function they are in.
+#define TRAIL_PG_FRESH_DB_OR_SKIP(url)                                                            \
+  do {                                                                                            \
+    ::trail::test::PgCluster& pg_cluster_ = ::trail::test::PgCluster::Get();                      \
+    if (pg_cluster_.missing())                                                                    \
+      GTEST_SKIP()                                                                                \
+          << "no PostgreSQL server binaries installed (Debian: apt-get install postgresql)";      \
+    ASSERT_TRUE(pg_cluster_.ok()) << "tests/pg_cluster.py start failed: " << pg_cluster_.error(); \
+    (url) = pg_cluster_.CreateDb();                                                               \
+    ASSERT_FALSE((url).empty()) << "tests/pg_cluster.py createdb failed";                         \
+  } while (0)

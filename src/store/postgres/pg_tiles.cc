@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Hash tiles and checkpoints of the PostgreSQL store (SPEC §5). Level-0 tiles are read from
 // events.leaf_hash, higher levels from tree_nodes; both are written only by the sequencer and
 // never change, so a tile read needs no snapshot. The latest checkpoint is what this node last

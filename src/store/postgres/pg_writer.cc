@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // PostgresStore's group commit: one writer thread per node takes every request waiting in the
 // AppendQueue and commits them in one transaction on its own connection.
 //

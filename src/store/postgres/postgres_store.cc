@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // PostgresStore: start-up (connect, migrate, check the stored tree against the last
 // checkpoint), the threads' lifetime, and the small accessors. The work itself is in
 // pg_writer.cc (group commit), pg_sequencer.cc (seq, tree, checkpoints), pg_listener.cc

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // PostgresStore: the shared engine (SPEC §4, `--store postgresql://…`): any number of
 // `trail serve` nodes on one PostgreSQL 15+ database, with the guarantees of SqliteStore.
 //

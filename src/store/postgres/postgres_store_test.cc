@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // PostgresStore beyond the Store contract (store_contract_test.cc runs that on both engines):
 // read-your-writes before the seq, the sequencer and its hand-over between nodes, keys and
 // sessions shared by nodes, outages, the schema. Against a real, throwaway PostgreSQL cluster
@@ -33,13 +36,7 @@ class PostgresStoreTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    PgCluster& c = PgCluster::Get();
-    if (c.missing())
-      GTEST_SKIP()
-          << "no PostgreSQL server binaries installed (Debian: apt-get install postgresql)";
-    ASSERT_TRUE(c.ok()) << "tests/pg_cluster.py start failed: " << c.error();
-    url_ = c.CreateDb();
-    ASSERT_FALSE(url_.empty());
+    TRAIL_PG_FRESH_DB_OR_SKIP(url_);
     store_ = Open();
     ASSERT_TRUE(store_);
   }

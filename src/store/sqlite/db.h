@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Thin RAII over the SQLite C API: a connection (Db) and a prepared statement (Stmt).
 // Neither is thread-safe; each thread uses its own Db (see SqliteStore's reader pool).
 // Every error becomes a Status carrying sqlite3_errmsg; SQLITE_FULL and I/O errors map to

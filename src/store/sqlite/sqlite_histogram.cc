@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteStore::CountByTime: the web viewer's chart (SPEC §9) over millions of events.
 //
 // hour_counts(hour, prefix, n) holds how many live events were recorded in each hour per tag

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteStore::CountByTime: the pre-aggregated fast path agrees with counting the rows
 // (Store's default) through appends, retention, redaction, reopening and an old store.
 #include <gtest/gtest.h>

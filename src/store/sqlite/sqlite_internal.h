@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Internals shared by the SqliteStore translation units (sqlite_store.cc: opening and the rest;
 // sqlite_schema.cc; sqlite_statements.cc; sqlite_writer.cc: the writer thread and its group
 // commit; sqlite_read.cc: queries and reads; sqlite_sync.cc; sqlite_tree.cc;

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Reads of the embedded store: a pool of read-only connections, each query or Get on one WAL
 // snapshot (never waiting for the writer), and what the writer has published (tag counts, the
 // readable end).

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteReader: a read-only view of an embedded store's file, for tools that check it from
 // outside the server (`trail verify --data`). It reads the tables of sqlite_schema.h as they
 // are stored — every column of an event, its flags and its kept hashes, nothing repaired — so

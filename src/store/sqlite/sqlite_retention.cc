@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Retention on the embedded store (SPEC §7): pruning by type, scrubbing personal data, and
 // erasure. Planning (which seqs) reads a snapshot; every change runs on the writer thread in
 // batches between group commits — kBatch rows, kBatchUnderLoad while requests queue behind

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Retention on the embedded store beyond the Store contract (store_contract_test.cc runs the
 // windows, scrubbing, redaction and trail:* records on both engines): a GC under concurrent
 // ingest, and what pruning, scrubbing and redaction leave in the posting index.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Creating and checking the embedded store's schema (SPEC §4, `--store sqlite:PATH`; the
 // tables and triggers are in sqlite_schema.h): the version a file was written in (a file of
 // another version is refused, never mixed), and the posting-segment size fixed when the file

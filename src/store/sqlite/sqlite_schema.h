@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The embedded store's file format: the tables of one SQLite database, as SqliteStore creates
 // them (sqlite_schema.cc, InitSchema) and writes them, and as SqliteReader reads them
 // (sqlite_reader.h). The one description of the schema; change it only with a new

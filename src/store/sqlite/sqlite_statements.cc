@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The prepared statements of the embedded store: the writer's, for ingest (retention's are
 // prepared on first use, sqlite_retention.cc), and each reader connection's.
 #include <string>

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteStore's life: opening a store (the writer's connection settings, the schema, the log's
 // end, the open posting segments rebuilt from the events), its threads, API keys, stats and
 // Drain. Its other jobs have files of their own (listed in sqlite_internal.h).

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteStore: the embedded engine (SPEC §4, `--store sqlite:PATH`).
 //
 // One SQLite database in WAL mode. A single writer thread drains the AppendQueue: every

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Index recovery: queries checked against a brute-force filter over the same events,
 // across sealed and open segments and reopens.
 #include "store/sqlite/sqlite_store_test_fixture.h"

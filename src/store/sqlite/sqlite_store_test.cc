@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // SqliteStore beyond the Store contract (store_contract_test.cc runs that on both engines):
 // group commit (requests that wait together share one transaction, and one request's refusal
 // leaves its neighbours alone), the bounded queue, Drain, the schema and posting segments.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The SqliteStore test fixture shared by sqlite_store_test.cc, sqlite_store_property_test.cc
 // and sqlite_sync_test.cc: a writer-lock holder to form commit groups on purpose, and a store
 // on the shared test types (src/testing) in a fresh temporary directory, opened with a fake

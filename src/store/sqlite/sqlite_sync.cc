@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The embedded store's durability pipeline.
 //
 // The writer commits each group with synchronous=NORMAL: SQLite appends the frames to the WAL

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The durability pipeline (sqlite_sync.cc): a commit is acknowledged, visible to queries and
 // covered by a served checkpoint only after the fdatasync of the WAL that covers it, and the
 // writer keeps committing while a sync is in flight.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The Merkle tree and checkpoints of the embedded store (SPEC §5).
 //
 // At commit the writer appends each new leaf hash to the CompactRange, stores the nodes it

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The embedded store's writer thread (SPEC §4): it drains the AppendQueue and commits every
 // request waiting at that moment in one transaction (group commit), hands each commit to the
 // syncer (sqlite_sync.cc), publishes it once durable, and seals complete posting segments.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The writer under an exception thrown in the middle of a commit group (an allocation failure, a
 // bug): the group's requests are answered with an error rather than left waiting forever, the
 // transaction is rolled back, and the writer goes on with the next group at the same seq.
