@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Helpers shared by the benchmark programs (bench/*.cc): flag parsing, timing, percentiles,
 // a tiny JSON writer for the one-line results that bench/run.py reads, and turning Workload
 // events into PreparedEvents exactly as the HTTP ingest path does (PrepareEvent on the parsed

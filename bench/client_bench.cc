@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail_bench_client: trail::Client (include/trail/client.h) into a running `trail serve`.
 //
 //   trail_bench_client --url URL --key WRITER_KEY --spool DIR [--events N] [--threads T]

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Retention (GC) figures: prune millions of events while single-event ingest from 64 connections
 continues (run by `make bench` as its `gc` section; also standalone).
 

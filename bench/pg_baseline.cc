@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail_bench_pg: the raw-PostgreSQL baselines, in C++ with libpq, with the rows
 // PostgresStore stores. Each Workload event is prepared exactly as trail's ingest prepares it
 // (PrepareEvent: UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Delivery benchmarks (SPEC §7a): the Python client and, with --cpp, the C++ client
 (bench/client_bench.cc) into one fresh `trail serve`.
 

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail_bench_query: query latency on a large store (the target's size: 10 million events).
 //
 //   --build   Builds the store at --db with --events Workload events (if the marker

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """`make bench`: the performance figures beside their baselines, measured in one run.
 
 Records the machine (CPU, cores, RAM, kernel, file system, SQLite version), then runs, in

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # `make bench`: every performance figure beside its baselines, in one run. The work is done by
 # bench/run.py (Python 3 standard library); see its header for what is measured and the
 # environment variables (BUILD_DIR, TRAIL_BENCH_EVENTS, TRAIL_BENCH_ONLY, …).

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail_bench_sqlite: the raw-SQLite baselines of ingest, in C++, with the same rows trail
 // stores. Each Workload event is prepared exactly as trail's ingest prepares it (PrepareEvent:
 // UUIDv7 id, canonical metadata, salt and personal hash) and its leaf hash computed (format 2),

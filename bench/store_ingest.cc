@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail_bench_store: trail's embedded store in process — the store's own ingest ceiling, with
 // no HTTP, no JSON parsing and no client on the clock.
 //

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Viewer figures (SPEC §6) on the cached 10M-event store (bench/.cache, built by `make bench`):
 subject history for a viewer token (JWT check included) against the same query with an admin
 key, p50/p99 over HTTP, interleaved; and a viewer who sees ~0.1 % of the log paging through

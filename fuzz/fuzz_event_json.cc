@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: the format-2 event reader of verifiers (`trail verify --url --key`):
 // ParseEventJson over any bytes, then the leaf hash recomputed and the event written back
 // out. A parsed event must write out as JSON that parses again to the same leaf hash.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: the body parser of POST /v1/events, JSON and NDJSON, against the
 // warehouse types. Any input must produce events or a precise error, never a crash.
 #include <cstddef>

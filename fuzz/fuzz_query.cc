@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: the read-side parsers — the URL query string, the `q` search syntax,
 // cursors — and viewer tokens. Any input must parse or be refused, never crash.
 #include <cstddef>

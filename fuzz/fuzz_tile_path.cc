@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: tile paths (GET /tile/...; C2SP tlog-tiles). ParseTilePath accepts exactly
 // what TilePath produces: whatever it accepts must print back to the same path.
 #include <cstddef>

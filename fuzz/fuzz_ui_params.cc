@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: the web viewer's list filter (/ui/, /ui/history/<subject>, /embed/history):
 // the query string through ParseUiListParams (percent-decoding, dates, the q syntax, cursors)
 // and back out through the HTML and URL encoders every value of it reaches the page with.

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // libFuzzer target: viewer tokens (SPEC §6). Two ways in, picked by the first byte:
 //  - the bytes as a token, verified as the server does (almost all fail the signature);
 //  - "HEADER\nPAYLOAD": both base64url-encoded and *signed with the right secret*, so the

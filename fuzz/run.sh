@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Runs every libFuzzer target of build-fuzz for FUZZ_SECONDS each (default 15), seeded from
 # fuzz/corpus/<name>/ (new inputs go to a temporary directory, not into the repository).
 # A crash, leak, timeout or sanitizer report fails the run; the input is kept in

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // delivery_driver: trail::Client in a process of its own, for the end-to-end and fault tests
 // (tests/test_cpp_client.py, tests/test_delivery_faults.py).
 //

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """End-to-end test harness: a real `trail serve` on a free loopback port, HTTP over keep-alive
 connections, and the command line. Python 3.11 standard library only.
 

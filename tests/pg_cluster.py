@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """A throwaway PostgreSQL cluster for tests: initdb into a temporary folder, a server on a free
 loopback port (trust authentication, fsync off, its socket in that folder), removed at the end.
 Python 3.11 standard library only.

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Runs scenario files: behaviour tests written as requests and expected replies.
 
     python3 tests/run_scenarios.py tests/scenarios/record.scenario [-v]

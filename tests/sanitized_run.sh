@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Runs the suite of a sanitizer build (build-asan or build-tsan) and fails on any sanitizer
 # report, from any process: the unit test programs, every `trail serve` the end-to-end tests
 # start, every CLI run. Reports go to files (log_path) rather than stderr, because a server's

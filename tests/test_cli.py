@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """The command line (SPEC §8): --help everywhere; record, query and keys against a live
 server; `types check` on good and broken files; `serve --config trail.toml`; and the bounded
 ingest queue of `serve --queue` (SPEC §7a: 429 with Retry-After, never a 5xx).

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Concurrency (SPEC §3 Read "stable under concurrent writes", §7a group commit).
 
 Paging while writers insert into the very result set being paged must neither repeat nor skip

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """trail::Client (include/trail/client.h) end to end: tests/delivery_driver.cc against a real
 `trail serve` — delivery with the server up, spooling while it is down, and the replay by the
 next process, exactly once and in order.

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Crash safety and shutdown (SPEC §3 "an acknowledged write is never lost", §7a SIGTERM).
 
 Many writer threads record single events and small batches over keep-alive connections,

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """What the files on disk give away (SPEC §7, §8).
 
 - A data directory that group or others may read or write is warned about at start, naming its

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Crash and fault tests of the whole delivery path (SPEC §7a, docs/DELIVERY.md): the Python client
 (clients/python) and the C++ client (tests/delivery_driver.cc) against a real `trail serve`.
 

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Retention across crashes (SPEC §7): a GC killed with SIGKILL in the middle of its batches
 leaves every event either whole or pruned — never half — and the next run finishes the job;
 the log still verifies (`trail verify --data`; on PostgreSQL, which has no file to read,

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """A hostile client against the real `trail serve` (docs/OPERATIONS.md, "Limits"): each case is
 one attack that used to stop the server or hold its resources without bound. After every case
 the same process (same pid) still answers /healthz: an audit log that anyone can switch off

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """An attacker's view of trail's credentials (SPEC §3, §6, §8, §9), one test per attack.
 
 - A live tail (GET /v1/stream) outlives the credential that opened it: revoking the key (on

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Hostile searches (four `q=nomatch` searches from an auditor once stalled every other reader).
 
 A log of 50,000 events. Four auditors search for a word no description holds, over and over,

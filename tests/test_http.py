@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """HTTP/1.1 as clients really speak it (SPEC §3: JSON over HTTP/1.1, keep-alive): chunked
 uploads (also over the 8 MiB limit), pipelining, HTTP/1.0, HEAD, unknown routes, broken
 requests and clients that hang up mid-upload — the server answers or closes, stores nothing

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Invariants over a whole log after a mixed workload (single events, batches, NDJSON,
 idempotent retries, client ids, unicode, restarts):
 

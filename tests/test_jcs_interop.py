@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """trail's hashes as an independent RFC 8785 implementation computes them (SPEC §2, §5).
 
 A verifier written by someone else — here node's JSON.parse and the npm package `canonicalize`

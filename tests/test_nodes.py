@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Several `trail serve` nodes on one PostgreSQL database behind a load balancer (SPEC §4):
 any node serves any web-viewer session, and signing out on one ends it on all.
 

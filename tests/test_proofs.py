@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Inclusion and consistency proofs for every reader (SPEC §5): a viewer token may fetch the
 inclusion proof of any event it may see, and it verifies (RFC 9162) against the signed
 checkpoint; everywhere else `GET /v1/events/{id}/proof` answers exactly what

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """No forks after a restore (SPEC §5 last bullet).
 
 Each node keeps the newest checkpoint it signed or saw in DATA/checkpoint. A store rolled back

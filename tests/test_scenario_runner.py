@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """The scenario runner checks what it claims: its parser and comparisons, and a run against a
 real server in which deliberately wrong expectations must fail (one line each) while right
 ones pass. A runner that passes everything would make every scenario worthless.

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """TLS (SPEC §3: "TLS when --tls-cert/--tls-key are given"): a self-signed certificate made
 with openssl; HTTPS works for a client that trusts it (and the command line with --cacert);
 plain HTTP to the same port does not; a client that does not trust the certificate fails.

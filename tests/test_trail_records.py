@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """trail's own records are kept (SPEC §6 last bullet, §7).
 
 trail records what its administrators do under trail:* tags. An admin must not be able to

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Integrity end to end (SPEC §5): `trail verify --data` passes on an intact log and names the
 seq of every kind of tampering — an altered field, a deleted row, a reordered pair, a forged
 leaf hash, a rewritten tree node — and `trail verify --url` remembers the checkpoint it saw and

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """What a benchmark run is told (the environment, listed in bench/run.py's header), where the
 programs are, and the small helpers every section uses: progress on stderr, running a bench
 program that prints JSON figures, and cache keys. Paths are relative to the project root, the

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """The machine a run measures: CPU, cores, RAM, kernel, file system, SQLite, the commit, and
 the conditions (load average, fsync latency) at the start and at the end of the run."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Process control for the benchmarks: `trail serve` (tests/harness.py's Server) with its RSS
 and CPU read from /proc, an RSS sampler, and load generators (`trail bench`) run with their
 CPU time accounted."""

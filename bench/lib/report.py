@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """The report of a run: the figures (value, target, baseline, ratio, met) built from the
 sections' raw results, as JSON rows for bench/results.json and as the table printed on stdout."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Retention: bench/gc_bench.py prunes millions of events (TRAIL_BENCH_GC_EVENTS) under
 single-event load from 64 connections."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """trail over HTTP: `trail serve` on a fresh data dir under `trail bench`, NDJSON 1000/request on
 4 connections and single events on 64 connections: ack latency, CPU of the server (and of its
 busiest thread) and of the load generator, the server's RSS sampled every 0.5 s, and bytes on

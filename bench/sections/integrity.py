@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Integrity: pipelined ingest into a store keeping the tree and signed checkpoints against one
 without (reps alternating), and `trail verify --data` over the cached query store (built by the
 query section), its signed checkpoints checked with the key of the data directory it is served

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Leaf format 2 (one more SHA-256 per event on the writer, the salt and the personal hash on
 the request threads, the description no longer rendered or stored) against format 1, built
 from the last format-1 commit (`make bench-format1`). Paired reps, the order alternating, so

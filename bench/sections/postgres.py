@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """The PostgreSQL store, side by side on one throwaway cluster (`tests/pg_cluster.py start
 --durable`: fsync and synchronous_commit on): the baselines of build/bench/trail_bench_pg
 (COPY 1000 rows/txn; one INSERT transaction per event from 1 and 64 connections) and

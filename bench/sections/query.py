@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Query latency on a cached store of TRAIL_BENCH_EVENTS events, in process and over HTTP
 (GET /v1/events on `trail serve --store sqlite:<cached store>`), and the inclusion proof of a
 random event (GET /v1/events/{id}/proof) (build/bench/trail_bench_query).

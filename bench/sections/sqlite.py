@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Raw-SQLite baselines (a) indexed 1000/txn, (b) indexed 1 txn/event, (c) no index 1000/txn
 (build/bench/trail_bench_sqlite), on a pre-filled table cached across runs."""
 

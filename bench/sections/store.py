@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """SqliteStore in process: AppendSync and pipelined Append, batches of 1000
 (build/bench/trail_bench_store)."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """A web application recording audit events with trail_client beside its metrics.
 
     python3 example_flask_like.py --trail http://127.0.0.1:8420 --key <writer key> [--port 8080]

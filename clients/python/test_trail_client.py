@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """Tests of trail_client: the spool format on its own, then the client against a real
 `trail serve` (tests/harness.py: a free port, its own data directory) and against a scripted
 stdlib HTTP server for the replies a healthy trail rarely gives (429, 503, refusals).

@@ -1,3 +1,6 @@
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 """trail_client: record audit events into trail without blocking and without losing them.
 
     import trail_client

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // trail::Client — record audit events into a trail server without blocking the application
 // and without losing them (SPEC §7a; the guarantees in one table: docs/DELIVERY.md).
 //

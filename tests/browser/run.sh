@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright 2026 The trail Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # e2e.browser.viewer (ctest, labels e2e;browser): the web viewer in a real browser — node's test
 # runner and playwright-core driving Debian's chromium (no browser download). Installs the npm
 # dependencies once into tests/browser/node_modules (npm ci from package-lock.json). Skipped,

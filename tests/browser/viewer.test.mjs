@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // The web viewer (SPEC §9) in a real browser: Debian's chromium driven by playwright-core.
 // One `trail serve` on a free loopback port with its own data directory; events seeded over
 // the API; then what a person does: sign in, search, page, open an event, export, watch the

@@ -1,3 +1,6 @@
+// Copyright 2026 The trail Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // An independent verifier of trail's hashes (SPEC §5, leaf format 2), built on the npm package
 // `canonicalize` (RFC 8785) and node's JSON.parse, which reads every number as an IEEE-754
 // double — as any standard verifier does. Nothing here comes from trail's code.
