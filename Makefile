@@ -8,9 +8,15 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
 # chromium and node (with npm) drive the web viewer's browser tests (tests/browser); postgresql's
 # server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
-TEST_DEPS := curl chromium nodejs postgresql clang-format
+# dpkg-dev (dpkg-shlibdeps) and systemd (systemd-analyze) for the package tests (tests/package).
+TEST_DEPS := curl chromium nodejs postgresql clang-format dpkg-dev systemd
+# `make deb`: CPack asks dpkg-shlibdeps for the packages the binary's libraries come from.
+DEB_DEPS := dpkg-dev
+# `make install PREFIX=/usr DESTDIR=/tmp/x`: everything under PREFIX except the configuration,
+# which goes to /etc/trail (cache variable TRAIL_SYSCONFDIR); all of it under DESTDIR.
+PREFIX ?= /usr/local
 
-.PHONY: all deps test-deps build run test test-release test-asan test-tsan format-check tidy bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps test-deps build run install deb test test-release test-asan test-tsan format-check tidy bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -30,6 +36,17 @@ build: deps
 
 run: build
 	./build/trail serve --data ./data --events examples/warehouse/events.toml
+
+# The binary, trail.service, /etc/trail/{trail,events}.toml (an existing one is kept; the new
+# one goes beside it as NAME.new), the documentation, and the C++ client (packaging/).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+# build/trail_<version>_<arch>.deb and build/trail-client-dev_<version>_<arch>.deb (README.md,
+# "Install"; packaging/deb.cmake).
+deb: build
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(DEB_DEPS)"
+	cd build && cpack -G DEB
 
 # The whole suite: formatting, the release build's tests, the fuzz targets briefly, then the
 # same suite again under ASan+UBSan. CI (.ci/run) is exactly this.

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "trail_version.h"
+
 namespace trail {
 namespace {
 
@@ -58,6 +60,11 @@ void Histogram::Render(const std::string& name, const std::string& help, std::st
 std::string Metrics::Render(Store& store, size_t queue_limit) const {
   std::string out;
   auto o = std::back_inserter(out);
+  fmt::format_to(o,
+                 "# HELP trail_build_info The running trail's version and git commit.\n"
+                 "# TYPE trail_build_info gauge\n"
+                 "trail_build_info{{version=\"{}\",commit=\"{}\"}} 1\n",
+                 kVersion, kCommit);
   out +=
       "# HELP trail_events_recorded_total Events stored, by tag (exact, across restarts).\n"
       "# TYPE trail_events_recorded_total counter\n";
