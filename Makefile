@@ -7,8 +7,9 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-system1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
 # chromium and node (with npm) drive the web viewer's browser tests (tests/browser); postgresql's
-# server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
-TEST_DEPS := curl chromium nodejs postgresql clang-format
+# server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py);
+# prometheus ships promtool, which parses and lints /metrics (tests/test_operate.py).
+TEST_DEPS := curl chromium nodejs postgresql clang-format prometheus
 
 .PHONY: all deps test-deps build run test test-release test-asan test-tsan format-check tidy bench bench-format1 fuzz fuzz-build fuzz-smoke format clean
 

@@ -200,3 +200,31 @@ TEST(RequestLine, CutsTokensAndControlCharacters) {
 
 }  // namespace
 }  // namespace trail
+
+namespace trail {
+namespace {
+
+// on_response sees every answer a handler gave, the 500 of one that threw included: the
+// route counters and the access log count 5xx from it.
+TEST_F(ServerTest, OnResponseSeesAnswersAndTheFiveHundredOfAThrowingHandler) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> seen;
+  ServerOptions o;
+  o.on_response = [&](const HttpRequest& req, HttpResponse& r, double seconds) {
+    EXPECT_GE(seconds, 0);
+    EXPECT_EQ(req.remote_ip, "127.0.0.1");
+    r.headers.emplace_back("X-Seen", "1");
+    std::lock_guard<std::mutex> l(mu);
+    seen.emplace_back(req.path, r.status);
+  };
+  StartServer(o);
+  EXPECT_NE(Conn(server_->port()).Get("/fine?token=x").find("X-Seen: 1"), std::string::npos);
+  EXPECT_NE(Conn(server_->port()).Get("/throw").find("500"), std::string::npos);
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(std::string("/fine"), 200));
+  EXPECT_EQ(seen[1], std::make_pair(std::string("/throw"), 500));
+}
+
+}  // namespace
+}  // namespace trail
