@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/metrics.h"
+#include "http/routes.h"
+
 namespace trail {
 namespace {
 
@@ -224,6 +227,23 @@ TEST_F(ServerTest, OnResponseSeesAnswersAndTheFiveHundredOfAThrowingHandler) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0], std::make_pair(std::string("/fine"), 200));
   EXPECT_EQ(seen[1], std::make_pair(std::string("/throw"), 500));
+}
+
+// What `trail serve` does with on_response (cli/serve.cc): a handler that throws moves the
+// 5xx counters, under route "other" for a path no route serves, under its template otherwise.
+TEST_F(ServerTest, AThrowingHandlerMovesTheFiveHundredCounters) {
+  Metrics metrics;
+  ServerOptions o;
+  o.on_response = [&](const HttpRequest& req, HttpResponse& r, double) {
+    metrics.CountResponse(MatchRoute(req.method, req.path), r.status);
+  };
+  StartServer(o);
+  Conn(server_->port()).Get("/throw");
+  Conn(server_->port()).Get("/healthz");
+  EXPECT_EQ(metrics.http_responses_5xx.load(), 1u);
+  EXPECT_EQ(metrics.http_responses[kRoutes.size()][4].load(), 1u);  // other, 5xx
+  const size_t healthz = *MatchRoute("GET", "/healthz");
+  EXPECT_EQ(metrics.http_responses[healthz][1].load(), 1u);  // GET /healthz, 2xx
 }
 
 }  // namespace
