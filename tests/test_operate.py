@@ -102,6 +102,20 @@ class Metrics(ServerTestCase):
         c.close()
 
 
+class Routes(ServerTestCase):
+    def test_a_path_no_route_serves_is_404_before_any_credential(self):
+        srv = self.new_server()
+        c = srv.client(token=None)
+        self.assertEqual(c.get("/v1/nope").status, 404)  # not 401: src/http/routes.h
+        self.assertEqual(c.request("PUT", "/v1/events").status, 404)
+        page = c.get("/ui/nope")
+        self.assertEqual((page.status, page.header("Content-Type").split(";")[0]), (404, "text/html"))
+        self.assertEqual(c.get("/embed/nope").status, 404)
+        self.assertEqual(c.get("/ui/").status, 200)  # the sign-in form
+        self.assertEqual(c.get("/v1/events").status, 401)
+        c.close()
+
+
 class AccessLog(ServerTestCase):
     def config(self, body):
         path = os.path.join(new_workdir("operate-config"), "trail.toml")

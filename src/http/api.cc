@@ -124,7 +124,7 @@ void Api::Handle(HttpRequest req, Respond respond) {
       inner(std::move(r));
     };
   }
-  // Only the routes of http/routes.h are served (the web viewer answers its own 404 pages).
+  // Only the routes of http/routes.h are served (the web viewer answers with 404 pages, Ui).
   const bool ui = path == "/ui" || path.rfind("/ui/", 0) == 0 || path.rfind("/embed/", 0) == 0;
   if (!ui && !MatchRoute(m, path))
     return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
