@@ -7,9 +7,10 @@ BUILD_DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-system1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev sqlite3 openssl python3
 # chromium and node (with npm) drive the web viewer's browser tests (tests/browser); postgresql's
-# server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py).
+# server binaries let the PostgreSQL store's tests start a throwaway cluster (tests/pg_cluster.py);
+# prometheus ships promtool, which parses and lints /metrics (tests/test_operate.py).
 # dpkg-dev (dpkg-shlibdeps) and systemd (systemd-analyze) for the package tests (tests/package).
-TEST_DEPS := curl chromium nodejs postgresql clang-format dpkg-dev systemd
+TEST_DEPS := curl chromium nodejs postgresql clang-format prometheus dpkg-dev systemd
 # `make deb`: CPack asks dpkg-shlibdeps for the packages the binary's libraries come from.
 DEB_DEPS := dpkg-dev
 # `make install PREFIX=/usr DESTDIR=/tmp/x`: everything under PREFIX except the configuration,

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/log_line.h"
 #include "core/time_format.h"
 #include "http/api.h"
 #include "store/retention_policy.h"
@@ -58,6 +59,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
       {"store", {"url"}},
       {"events", {"file"}},
       {"log", {"name"}},
+      {"logging", {"access", "format"}},
       {"auth", {"viewer_secret_file", "audience", "issuer", "max_token_lifetime"}},
       {"retention", {"interval", "personal_data", "writer_share"}},
       {"ui", {"frame_ancestors", "secure_cookies"}},
@@ -144,6 +146,14 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg) {
   TRAIL_RETURN_IF_ERROR(str("auth", "issuer", &cfg->token_issuer));
   TRAIL_RETURN_IF_ERROR(dur("auth", "max_token_lifetime", &cfg->max_token_lifetime));
   TRAIL_RETURN_IF_ERROR(str("server", "metrics_listen", &cfg->metrics_listen));
+  if (const toml::node* n = root["logging"]["access"].node()) {
+    auto v = n->value_exact<bool>();
+    if (!v) return Bad(path, "logging.access must be true or false");
+    cfg->access_log = *v;
+  }
+  TRAIL_RETURN_IF_ERROR(str("logging", "format", &cfg->log_format));
+  if (!ParseLogFormat(cfg->log_format))
+    return Bad(path, "logging.format must be \"text\" or \"json\"");
   if (const toml::node* n = root["ui"]["secure_cookies"].node()) {
     auto v = n->value<bool>();
     if (!v) return Bad(path, "ui.secure_cookies must be true or false");

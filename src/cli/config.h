@@ -56,6 +56,10 @@ struct ServeConfig {
   // [auth] audience, issuer, max_token_lifetime (auth/viewer_token.h, ViewerTokenPolicy).
   std::string token_audience, token_issuer;
   Micros max_token_lifetime = 24LL * 3600 * 1000000;
+  // [logging] access: one line per request (http/access_log.h); format: "text" or "json"
+  // (core/log_line.h), for every line trail logs.
+  bool access_log = false;
+  std::string log_format = "text";
 };
 
 // Reads trail.toml into *cfg (keys absent from the file keep their values). Unknown sections

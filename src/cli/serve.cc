@@ -17,8 +17,11 @@
 #include "auth/secret_file.h"
 #include "cli/commands.h"
 #include "core/codec.h"
+#include "core/log_line.h"
 #include "core/uuid7.h"
+#include "http/access_log.h"
 #include "http/api.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "store/checkpoint_keeper.h"
 #include "store/open_store.h"
@@ -27,9 +30,42 @@
 namespace trail {
 namespace {
 
-void Log(const std::string& msg) {
-  std::fprintf(stderr, "trail: %s\n", msg.c_str());
+// [logging] format, set once the configuration is read (before any thread starts).
+LogFormat g_log_format = LogFormat::kText;
+
+void WriteLogLine(const std::string& line) {
+  std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
+}
+
+void Log(const std::string& msg) {
+  WriteLogLine(FormatLogLine(g_log_format, SystemClock::Get().NowMicros(), msg));
+}
+
+// Per request a handler answered: the route's counters, and with [logging] access the access
+// line, whose request id the response then carries as X-Request-Id.
+void OnResponse(Metrics& metrics, bool access_log, const HttpRequest& req, HttpResponse& r,
+                double seconds) {
+  const std::optional<size_t> route = MatchRoute(req.method, req.path);
+  metrics.CountResponse(route, r.status);
+  if (!access_log) return;
+  std::string id;
+  for (const auto& [k, v] : r.headers)
+    if (k == "X-Request-Id") id = v;
+  if (id.empty()) {
+    id = NewRequestId();
+    r.headers.emplace_back("X-Request-Id", id);
+  }
+  AccessEntry e;
+  e.method = req.method;
+  e.route = route ? kRoutes[*route].path : std::string_view("other");
+  e.path = req.path;
+  e.status = r.status;
+  e.bytes = r.stream ? -1 : static_cast<long long>(r.body.size());
+  e.seconds = seconds;
+  e.request_id = id;
+  e.remote_ip = req.remote_ip;
+  WriteLogLine(FormatAccessLine(g_log_format, SystemClock::Get().NowMicros(), e));
 }
 
 // The store of --store (default sqlite:DATA/trail.db) with the configuration's settings.
@@ -132,6 +168,7 @@ int Serve(ServeFlags& f) {
   if (given("--max-body")) cfg.max_body = f.cfg.max_body;
   if (given("--segment-bits")) cfg.segment_bits = f.cfg.segment_bits;
   if (given("--metrics-listen")) cfg.metrics_listen = f.cfg.metrics_listen;
+  g_log_format = ParseLogFormat(cfg.log_format).value_or(LogFormat::kText);
 
   // Signals go to this thread only (sigwait below); block them before any thread starts.
   sigset_t sigs;
@@ -290,6 +327,10 @@ int Serve(ServeFlags& f) {
   so.write_timeout = static_cast<double>(cfg.write_timeout) / 1e6;
   so.stats = &metrics.http;
   so.log = Log;
+  so.on_response = [&metrics, access = cfg.access_log](const HttpRequest& req, HttpResponse& r,
+                                                       double seconds) {
+    OnResponse(metrics, access, req, r, seconds);
+  };
   so.internal_error = [&api](const HttpRequest& req, const std::string& id) {
     return api.InternalError(req, id);
   };

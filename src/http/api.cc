@@ -10,6 +10,7 @@
 #include "core/json_text.h"
 #include "http/api_ui.h"
 #include "http/errors.h"
+#include "http/routes.h"
 
 namespace trail {
 namespace {
@@ -123,6 +124,10 @@ void Api::Handle(HttpRequest req, Respond respond) {
       inner(std::move(r));
     };
   }
+  // Only the routes of http/routes.h are served (the web viewer answers with 404 pages, Ui).
+  const bool ui = path == "/ui" || path.rfind("/ui/", 0) == 0 || path.rfind("/embed/", 0) == 0;
+  if (!ui && !MatchRoute(m, path))
+    return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));
   if (path == "/healthz") {
     if (m != "GET" && m != "HEAD")
       return respond(ErrorResponse(Status::NotFound("no route " + m + " " + path)));

@@ -203,6 +203,7 @@ Result<GcResult> Api::RunGc(Micros as_of, bool dry_run, const std::string& actor
     m->gc_runs++;
     m->gc_pruned += res->pruned;
     m->gc_scrubbed += res->scrubbed;
+    m->gc_last_run_micros = s_.clock->NowMicros();
     m->gc_last_micros = static_cast<uint64_t>(
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }

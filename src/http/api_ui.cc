@@ -21,6 +21,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/read_access.h"
+#include "http/routes.h"
 #include "ui/assets.h"
 #include "ui/theme.h"
 
@@ -209,6 +210,9 @@ void Api::Ui(HttpRequest& req, Respond& respond) {
     respond(std::move(r));
   };
   if (path == "/ui") return respond(Redirect("/ui/"));
+  // Only the pages of http/routes.h, before any sign-in: no login form for a page that is not.
+  if (!MatchRoute(req.method, path))
+    return page_error(404, "Not found", "No page " + req.method + " " + path);
   if (path.rfind("/ui/static/", 0) == 0 && req.method == "GET") {
     std::string name = path.substr(std::string_view("/ui/static/").size());
     HttpResponse r;

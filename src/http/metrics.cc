@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "http/process_metrics.h"
 #include "trail_version.h"
 
 namespace trail {
@@ -33,7 +36,21 @@ std::string EscapeLabel(std::string_view v) {
   return o;
 }
 
+// A wall clock time in microseconds as a Prometheus timestamp gauge (0: never).
+void Timestamp(std::string* out, const char* name, const char* help, int64_t micros) {
+  Gauge(out, name, help, static_cast<double>(micros) / 1e6);
+}
+
+constexpr std::array<std::string_view, 5> kStatusClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
 }  // namespace
+
+void Metrics::CountResponse(std::optional<size_t> route, int status) {
+  const size_t r = route && *route < kRoutes.size() ? *route : kRoutes.size();
+  const int c = std::clamp(status / 100, 1, 5) - 1;
+  http_responses[r][static_cast<size_t>(c)].fetch_add(1, std::memory_order_relaxed);
+  if (status >= 500) http_responses_5xx.fetch_add(1, std::memory_order_relaxed);
+}
 
 void Histogram::Observe(double seconds) {
   size_t i = 0;
@@ -84,6 +101,13 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
           st.committed_events);
   Gauge(&out, "trail_commit_last_seconds", "Duration of the last group commit.",
         st.last_commit_seconds);
+  Timestamp(&out, "trail_store_last_durable_timestamp_seconds",
+            "When a commit last became durable (SQLite: WAL fdatasync; PostgreSQL: COMMIT); 0: "
+            "none since start.",
+            st.last_durable_micros);
+  Timestamp(&out, "trail_checkpoint_last_signed_timestamp_seconds",
+            "When this node last signed and published a checkpoint; 0: none since start.",
+            st.last_checkpoint_micros);
   Gauge(&out, "trail_store_disk_bytes", "Bytes of the store on disk (database and WAL).",
         static_cast<double>(st.disk_bytes));
   if (st.shared) {  // PostgreSQL: the sequencer and the integration delay (docs/OPERATIONS.md)
@@ -146,6 +170,9 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
         static_cast<double>(gc_progress_scrubbed.load()));
   Gauge(&out, "trail_gc_last_duration_seconds", "Duration of the last retention run.",
         gc_last_micros.load() / 1e6);
+  Timestamp(&out, "trail_gc_last_run_timestamp_seconds",
+            "When the last retention run (not a dry run) finished; 0: none since start.",
+            gc_last_run_micros.load());
   Counter(&out, "trail_redactions_total", "Erasure requests carried out.", redactions.load());
   Counter(&out, "trail_redacted_events_total", "Events pruned by erasure requests.",
           redacted_events.load());
@@ -169,7 +196,32 @@ std::string Metrics::Render(Store& store, size_t queue_limit) const {
   Counter(&out, "trail_http_streams_refused_total",
           "Streams and exports refused with 429: the principal had max_streams_per_principal open.",
           streams_refused.load());
+  RenderHttpResponses(&out);
+  RenderProcessMetrics(&out);
   return out;
+}
+
+void Metrics::RenderHttpResponses(std::string* out) const {
+  auto o = std::back_inserter(*out);
+  *out +=
+      "# HELP trail_http_requests_total Requests answered, by route template (route=\"other\": "
+      "no route) and status class.\n"
+      "# TYPE trail_http_requests_total counter\n";
+  for (size_t r = 0; r <= kRoutes.size(); ++r) {
+    const bool known = r < kRoutes.size();
+    const std::string_view method = known ? kRoutes[r].method : "other";
+    const std::string_view route = known ? kRoutes[r].path : "other";
+    for (size_t c = 0; c < kStatusClasses.size(); ++c) {
+      const uint64_t n = http_responses[r][c].load(std::memory_order_relaxed);
+      // Every route's 2xx, 4xx and 5xx are always present: rate() and alerts see them from 0.
+      if (n == 0 && (c == 0 || c == 2)) continue;
+      fmt::format_to(o, "trail_http_requests_total{{method=\"{}\",route=\"{}\",code=\"{}\"}} {}\n",
+                     method, route, kStatusClasses[c], n);
+    }
+  }
+  Counter(out, "trail_http_responses_5xx_total",
+          "Requests answered with a 5xx status (500, 503, …), every route.",
+          http_responses_5xx.load());
 }
 
 }  // namespace trail

@@ -8,8 +8,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "http/routes.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -47,6 +49,7 @@ struct Metrics {
   std::atomic<uint64_t> gc_progress_pruned{0};  // of the run in progress
   std::atomic<uint64_t> gc_progress_scrubbed{0};
   std::atomic<uint64_t> gc_last_micros{0};
+  std::atomic<int64_t> gc_last_run_micros{0};  // wall clock at the end of the last run; 0: none
   std::atomic<uint64_t> redactions{0};
   std::atomic<uint64_t> redacted_events{0};
   std::atomic<uint64_t> streams_refused{
@@ -55,8 +58,17 @@ struct Metrics {
   Histogram ingest_seconds;  // request received -> durable ack
   Histogram query_seconds;
 
+  // Requests a handler answered, by route (http/routes.h) and status class.
+  void CountResponse(std::optional<size_t> route, int status);
+  // [kRoutes.size()]: no route; [..][0..4]: 1xx..5xx.
+  std::array<std::array<std::atomic<uint64_t>, 5>, kRoutes.size() + 1> http_responses{};
+  std::atomic<uint64_t> http_responses_5xx{0};
+
   // The whole exposition: these counters plus the store's per-tag totals and figures.
   std::string Render(Store& store, size_t queue_limit) const;
+
+ private:
+  void RenderHttpResponses(std::string* out) const;
 };
 
 }  // namespace trail

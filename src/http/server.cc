@@ -114,6 +114,19 @@ struct HttpServer::Impl {
     line.method = req.method;
     line.path = req.path;
     line.raw_query = req.raw_query;
+    line.remote_ip = req.remote_ip;
+    if (opt.on_response) {
+      respond = [this, line, t0 = std::chrono::steady_clock::now(),
+                 inner = std::move(respond)](HttpResponse r) {
+        try {
+          opt.on_response(
+              line, r,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        } catch (...) {  // an observer's failure must not lose the answer
+        }
+        inner(std::move(r));
+      };
+    }
     auto answered = std::make_shared<std::atomic<bool>>(false);
     Respond once = [answered, respond](HttpResponse r) {
       if (!answered->exchange(true)) respond(std::move(r));

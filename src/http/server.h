@@ -63,7 +63,13 @@ struct ServerOptions {
   // The answer to a request whose handler threw, given the request id; empty: a JSON 500.
   std::function<HttpResponse(const HttpRequest&, const std::string& request_id)> internal_error;
   std::function<void(const std::string&)> log;  // one line each; empty: stderr
-  HttpServerStats* stats = nullptr;             // optional
+  // Called once for each request a handler answered (the 500 of a handler that threw too),
+  // just before the answer is sent: the request without its body and headers (method, path,
+  // query, remote address), the response (headers may be added; a stream's body is still to
+  // come) and the seconds since the handler was called. Metrics and the access log.
+  std::function<void(const HttpRequest& request, HttpResponse& response, double seconds)>
+      on_response;
+  HttpServerStats* stats = nullptr;  // optional
 };
 
 // The connection bound when none is configured: RLIMIT_NOFILE's soft limit less a reserve for

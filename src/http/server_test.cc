@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/metrics.h"
+#include "http/routes.h"
+
 namespace trail {
 namespace {
 
@@ -196,6 +199,51 @@ TEST(RequestLine, CutsTokensAndControlCharacters) {
   r.path = "/embed/history";
   r.raw_query = "subject=user:a&token=eyJ.x.y&style=a\nb";
   EXPECT_EQ(RequestLine(r), "GET /embed/history?subject=user:a&token=…&style=a%0Ab");
+}
+
+}  // namespace
+}  // namespace trail
+
+namespace trail {
+namespace {
+
+// on_response sees every answer a handler gave, the 500 of one that threw included: the
+// route counters and the access log count 5xx from it.
+TEST_F(ServerTest, OnResponseSeesAnswersAndTheFiveHundredOfAThrowingHandler) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> seen;
+  ServerOptions o;
+  o.on_response = [&](const HttpRequest& req, HttpResponse& r, double seconds) {
+    EXPECT_GE(seconds, 0);
+    EXPECT_EQ(req.remote_ip, "127.0.0.1");
+    r.headers.emplace_back("X-Seen", "1");
+    std::lock_guard<std::mutex> l(mu);
+    seen.emplace_back(req.path, r.status);
+  };
+  StartServer(o);
+  EXPECT_NE(Conn(server_->port()).Get("/fine?token=x").find("X-Seen: 1"), std::string::npos);
+  EXPECT_NE(Conn(server_->port()).Get("/throw").find("500"), std::string::npos);
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(std::string("/fine"), 200));
+  EXPECT_EQ(seen[1], std::make_pair(std::string("/throw"), 500));
+}
+
+// What `trail serve` does with on_response (cli/serve.cc): a handler that throws moves the
+// 5xx counters, under route "other" for a path no route serves, under its template otherwise.
+TEST_F(ServerTest, AThrowingHandlerMovesTheFiveHundredCounters) {
+  Metrics metrics;
+  ServerOptions o;
+  o.on_response = [&](const HttpRequest& req, HttpResponse& r, double) {
+    metrics.CountResponse(MatchRoute(req.method, req.path), r.status);
+  };
+  StartServer(o);
+  Conn(server_->port()).Get("/throw");
+  Conn(server_->port()).Get("/healthz");
+  EXPECT_EQ(metrics.http_responses_5xx.load(), 1u);
+  EXPECT_EQ(metrics.http_responses[kRoutes.size()][4].load(), 1u);  // other, 5xx
+  const size_t healthz = *MatchRoute("GET", "/healthz");
+  EXPECT_EQ(metrics.http_responses[healthz][1].load(), 1u);  // GET /healthz, 2xx
 }
 
 }  // namespace

@@ -67,6 +67,11 @@ struct StoreStats {
   uint64_t commits = 0;
   uint64_t committed_events = 0;
   double last_commit_seconds = 0;
+  // Wall clock of the last commit made durable (SQLite: the WAL's fdatasync succeeded;
+  // PostgreSQL: this node's COMMIT succeeded) and of the last checkpoint this node signed and
+  // published; 0: none since the process started.
+  Micros last_durable_micros = 0;
+  Micros last_checkpoint_micros = 0;
   uint64_t disk_bytes = 0;
   // A log shared by several nodes (PostgreSQL) only; `shared` is false for SQLite.
   bool shared = false;

@@ -438,6 +438,8 @@ Result<size_t> PostgresStore::SequenceBatch(bool final_pass) {
     signed_size_ = cp->size;
     last_signed_ = std::chrono::steady_clock::now();
     if (wall - last_archived_ >= kArchiveEvery) last_archived_ = wall;
+    std::lock_guard<std::mutex> l(stats_mu_);
+    stats_.last_checkpoint_micros = opt_.clock->NowMicros();
   }
   TRAIL_RETURN_IF_ERROR(PublishSequenced(next_seq_, cp, max_arrival));
   {

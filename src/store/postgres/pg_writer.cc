@@ -122,6 +122,7 @@ void PostgresStore::WriterLoop() {
       stats_.commits++;
       stats_.last_commit_seconds = secs;
       if (s.ok()) stats_.committed_events += n;
+      if (s.ok()) stats_.last_durable_micros = opt_.clock->NowMicros();
     }
     queue_.Release(n);
     for (size_t i = 0; i < group.size(); ++i) {

@@ -59,6 +59,10 @@ void SqliteStore::SyncerLoop() {
       if (!s.ok() && sync_error_.ok()) sync_error_ = s;
       synced_ = std::max(synced_, target);
     }
+    if (s.ok()) {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      stats_.last_durable_micros = opt_.clock->NowMicros();
+    }
     queue_.PushCompletion([this] { CompleteSynced(); });
   }
 }

@@ -243,6 +243,10 @@ Status SqliteStore::SaveTree(bool sign) {
 void SqliteStore::PublishCheckpoint() {
   if (!signed_pending_) return;
   if (opt_.keeper) opt_.keeper->Keep(*signed_pending_);
+  {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    stats_.last_checkpoint_micros = opt_.clock->NowMicros();
+  }
   last_signed_ = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> l(cp_mu_);
   latest_ = std::move(signed_pending_);

@@ -399,6 +399,10 @@ void SqliteStore::Publish(Publication& pub) {
   if (pub.checkpoint && opt_.keeper)
     opt_.keeper->Keep(*pub.checkpoint);  // durable now; written soon
   if (pub.checkpoint) {
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      stats_.last_checkpoint_micros = opt_.clock->NowMicros();
+    }
     std::lock_guard<std::mutex> l(cp_mu_);
     latest_ = std::move(pub.checkpoint);
   }
