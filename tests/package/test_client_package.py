@@ -23,6 +23,9 @@ sys.path.insert(0, TESTS_DIR)
 from harness import SOURCE_DIR, ServerTestCase  # noqa: E402
 
 BUILD = os.environ.get("TRAIL_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
+# A sanitizer build installs instrumented libraries: the consumer links the same runtime.
+SANITIZE = {"address": ["-fsanitize=address,undefined"], "thread": ["-fsanitize=thread"]}.get(
+    os.environ.get("TRAIL_SANITIZER", ""), [])
 CONSUMER = os.path.join(TESTS_DIR, "client_consumer")
 
 
@@ -77,7 +80,8 @@ class InstalledClient(ServerTestCase):
     def test_find_package(self):
         build = os.path.join(self.work, "cmake-consumer")
         run(["cmake", "-S", CONSUMER, "-B", build, f"-DCMAKE_PREFIX_PATH={self.prefix}",
-             "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DCMAKE_BUILD_TYPE=Release"])
+             "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DCMAKE_BUILD_TYPE=Release",
+             f"-DCMAKE_CXX_FLAGS={' '.join(SANITIZE)}"])
         with open(os.path.join(build, "CMakeCache.txt")) as f:
             cache = f.read()
         self.assertIn(f"trail_client_DIR:PATH={self.prefix}/", cache)
@@ -100,7 +104,7 @@ class InstalledClient(ServerTestCase):
         with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
             self.assertIn(f"CMAKE_PROJECT_VERSION:STATIC={version}\n", f.read())
         program = os.path.join(self.work, "pkg-config-consumer")
-        run(["g++", "-std=c++20", "-O1", os.path.join(CONSUMER, "main.cc"), "-o", program, *flags])
+        run(["g++", "-std=c++20", "-O1", os.path.join(CONSUMER, "main.cc"), "-o", program, *SANITIZE, *flags])
         self.consume(program)
 
 
